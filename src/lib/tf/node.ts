@@ -1,0 +1,59 @@
+// Node-only backend setup: wasm binaries from node_modules, WebGPU through Dawn
+// (the npm `webgpu` package). Imported by the CLI and the tests, never by pages.
+import * as tf from "@tensorflow/tfjs-core";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { initBackend, NODE_PREFERENCE, type BackendInfo, type BackendName } from "./backend.js";
+
+const require = createRequire(import.meta.url);
+
+/** SwiftShader's Vulkan driver as Debian's chromium package ships it. */
+export const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+
+/** Directory holding tfjs-backend-wasm's .wasm files, with a trailing slash. */
+export function wasmDir(): string {
+  return join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/";
+}
+
+let dawn: GPU | undefined;
+
+/**
+ * Dawn's WebGPU entry point. Without a GPU driver, point Vulkan at SwiftShader
+ * first (VK_ICD_FILENAMES), which is what tests do when `MASKAU_WEBGPU=swiftshader`
+ * or no other ICD is configured.
+ */
+export async function dawnGPU(): Promise<GPU> {
+  if (dawn) return dawn;
+  if (process.env.MASKAU_WEBGPU === "swiftshader" && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  // XDG_RUNTIME_DIR unset makes Vulkan loaders print noise; it is harmless.
+  process.env.XDG_RUNTIME_DIR ??= "/tmp";
+  const { create, globals } = (await import("webgpu")) as unknown as {
+    create: (flags: string[]) => GPU;
+    globals: Record<string, unknown>;
+  };
+  Object.assign(globalThis, globals);
+  dawn = create([]);
+  if (typeof globalThis.navigator === "undefined") {
+    Object.defineProperty(globalThis, "navigator", { value: { gpu: dawn }, configurable: true });
+  } else if (!("gpu" in globalThis.navigator)) {
+    Object.defineProperty(globalThis.navigator, "gpu", { value: dawn, configurable: true });
+  }
+  return dawn;
+}
+
+/** Initialises a backend in Node: wasm by default, cpu or webgpu (Dawn) on request. */
+export async function initNodeBackend(
+  preference: BackendName | readonly BackendName[] = NODE_PREFERENCE,
+): Promise<BackendInfo> {
+  const order = typeof preference === "string" ? [preference] : preference;
+  if (order.includes("webgl")) throw new Error("the webgl backend needs a browser; in Node use wasm, cpu or webgpu");
+  const gpu = order.includes("webgpu") ? await dawnGPU() : undefined;
+  // The cpu backend greets Node users with advice to install tfjs-node, which
+  // cannot be installed offline; MaskAU's Node backends are wasm and Dawn.
+  const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+  return initBackend(order, { wasmPaths: wasmDir(), gpu });
+}

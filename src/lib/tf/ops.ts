@@ -1,0 +1,34 @@
+// Neural-network building blocks that tfjs-core lacks, written once so that every
+// model uses the same definitions (and the parity suite checks exactly these).
+import * as tf from "@tensorflow/tfjs-core";
+
+/** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. x: [..., D]. */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-6): tf.Tensor {
+  return tf.tidy(() => {
+    const axis = x.rank - 1;
+    const mean = tf.mean(x, axis, true);
+    const centred = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centred), axis, true);
+    return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  });
+}
+
+/** Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), as torch.nn.GELU() (not the tanh approximation). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
+}
+
+/**
+ * y = x W + b over the last axis. W is stored [in, out] (the transpose of torch's
+ * Linear weight). x: [..., in] -> [..., out]. Flattened to 2-D so that every
+ * backend runs one plain (non-transposed) matmul.
+ */
+export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor {
+  return tf.tidy(() => {
+    const [inDim, outDim] = weight.shape;
+    const lead = x.shape.slice(0, -1);
+    const y = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, weight);
+    const out = bias ? tf.add(y, bias) : y;
+    return tf.reshape(out, [...lead, outDim]);
+  });
+}

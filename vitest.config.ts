@@ -1,0 +1,31 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: `unit` (Node: lib, CLI, backend parity on cpu/wasm/webgpu via Dawn)
+// and `browser` (a real Chromium driven by playwright-core against the built site).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["tests/**/*.test.ts"],
+          exclude: ["tests/browser/**"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          env: { MASKAU_WEBGPU: "swiftshader" },
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["tests/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
