@@ -1,0 +1,21 @@
+// The `maskau` command: headless runs of the same src/lib code the pages use.
+// Each subcommand lives in cli/commands/<name>.ts and exports a commander Command.
+import { Command } from "commander";
+import { infoCommand } from "./commands/info.js";
+
+export function buildProgram(): Command {
+  const program = new Command("maskau")
+    .description("MaskAU: occlusion-robust facial action unit recognition from a masked autoencoder's latent space")
+    .showHelpAfterError();
+  program.addCommand(infoCommand());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    process.stderr.write(`maskau: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  }
+}
