@@ -1,0 +1,3 @@
+import { emitWasmBinary } from "../wasm-binary.js";
+
+emitWasmBinary("tfjs-backend-wasm-threaded-simd.wasm");
