@@ -1,13 +1,7 @@
 // Starts the compute backend for a page: reads `?backend=` from the URL, falls
 // back along webgpu -> webgl -> wasm -> cpu, and shows the badge in the header.
 import { FileAttachment } from "observablehq:stdlib";
-import {
-  BROWSER_PREFERENCE,
-  initBackend,
-  isBackendName,
-  type BackendInfo,
-  type BackendName,
-} from "../lib/tf/backend.js";
+import { initBackend, isBackendName, preferenceFromQuery, type BackendInfo, type BackendName } from "../lib/tf/backend.js";
 import { BackendBadge } from "./backend-badge.js";
 
 // The site serves tfjs's wasm binaries itself (see src/data/wasm/*.wasm.ts).
@@ -17,22 +11,15 @@ const WASM_FILES: Record<string, string> = {
   "tfjs-backend-wasm-threaded-simd.wasm": FileAttachment("../data/wasm/tfjs-backend-wasm-threaded-simd.wasm").href,
 };
 
-/** The backend order for this page: the URL's choice first, then the default order. */
-export function backendPreference(search: string): BackendName[] {
-  const asked = new URLSearchParams(search).get("backend");
-  if (asked !== null && !isBackendName(asked)) {
-    console.warn(`?backend=${asked} is not a backend; using the default order`);
-  }
-  return isBackendName(asked) ? [asked, ...BROWSER_PREFERENCE.filter((b) => b !== asked)] : [...BROWSER_PREFERENCE];
-}
-
 let started: Promise<BackendInfo> | undefined;
 
 /** Initialises tfjs once per page load and mounts the backend badge. */
 export function startRuntime(): Promise<BackendInfo> {
   started ??= (async () => {
     const gpu = typeof navigator !== "undefined" && "gpu" in navigator ? navigator.gpu : undefined;
-    const info = await initBackend(backendPreference(location.search), { wasmPaths: WASM_FILES, gpu });
+    const asked = new URLSearchParams(location.search).get("backend");
+    if (asked !== null && !isBackendName(asked)) console.warn(`?backend=${asked} is not a backend; using the default order`);
+    const info = await initBackend(preferenceFromQuery(location.search), { wasmPaths: WASM_FILES, gpu });
     const slot = document.getElementById("maskau-backend");
     if (slot) slot.replaceChildren(BackendBadge(info, { onSwitch: switchBackend }));
     return info;

@@ -36,6 +36,15 @@ export function isBackendName(name: unknown): name is BackendName {
   return typeof name === "string" && (BACKENDS as readonly string[]).includes(name);
 }
 
+/**
+ * The browser order for a page URL's query string: `?backend=NAME` first, then
+ * the default order. An unknown name is ignored (and reported by the caller).
+ */
+export function preferenceFromQuery(search: string): BackendName[] {
+  const asked = new URLSearchParams(search).get("backend");
+  return isBackendName(asked) ? [asked, ...BROWSER_PREFERENCE.filter((b) => b !== asked)] : [...BROWSER_PREFERENCE];
+}
+
 let adapterName: string | undefined;
 
 /**
