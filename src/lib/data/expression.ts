@@ -1,0 +1,184 @@
+// AU intensity trajectories: how a subject's AUs move over a video sequence.
+//
+// Real AUs do not fire independently: they come in expressions (AU6 with AU12 in
+// a smile, AU1 with AU2 in surprise, AU4 with AU7 in anger or concentration,
+// AU17 with AU23/24 when pressing the lips, AU25 with AU26 when talking), and
+// some rarely meet (AU12 pulls the lip corners up, AU15 pulls them down). The
+// model here has a few latent expression factors, each a rectified AR(1)
+// (Ornstein-Uhlenbeck) process, so that expressions have onsets, apexes and
+// offsets across neighbouring frames like video. Each AU's raw intensity is a
+// weighted sum of the factors (negative weights inhibit), plus its own slow
+// AR(1) noise, plus a per-subject bias, plus a per-AU offset. The offsets are
+// calibrated once per preset on a fixed reference simulation so that the
+// fraction of frames where the AU reaches the preset's occurrence threshold
+// matches the preset's base rate (aus.ts).
+import { ALL_AUS, PRESETS, UNLABELLED_RATES, type AUNumber, type DatasetPreset, type PresetName } from "./aus.js";
+import { Rng, mixSeed } from "./prng.js";
+
+/** Latent expression factors, roughly the tasks BP4D used to elicit them. */
+export const FACTORS = ["joy", "surprise", "anger", "disgust", "sadness", "pain", "talk", "press"] as const;
+export type FactorName = (typeof FACTORS)[number];
+
+/** How strongly each factor drives each AU (intensity units per unit of factor). */
+const LOADINGS: Record<FactorName, Partial<Record<AUNumber, number>>> = {
+  joy: { 6: 0.9, 12: 1.0, 10: 0.5, 25: 0.35, 7: 0.3, 14: 0.4, 15: -1.2, 4: -0.5, 24: -0.3 },
+  surprise: { 1: 1.0, 2: 0.95, 25: 0.55, 26: 0.6, 4: -0.4 },
+  anger: { 4: 1.0, 7: 0.85, 23: 0.6, 24: 0.55, 17: 0.35, 12: -0.6 },
+  disgust: { 9: 1.0, 10: 0.85, 4: 0.45, 7: 0.3, 17: 0.3, 15: 0.25, 12: -0.3 },
+  sadness: { 1: 0.6, 4: 0.5, 15: 1.0, 17: 0.75, 12: -1.0, 6: -0.2 },
+  pain: { 4: 0.6, 6: 0.75, 7: 0.95, 10: 0.75, 9: 0.3, 25: 0.25 },
+  talk: { 25: 1.0, 26: 0.75, 10: 0.2, 14: 0.2, 17: 0.15 },
+  press: { 14: 0.75, 17: 0.85, 23: 0.75, 24: 0.9, 15: 0.2, 25: -0.8, 26: -0.6 },
+};
+
+/**
+ * Resting mean of each factor's latent (negative = mostly off). Smiles and
+ * talking are frequent in spontaneous video; disgust and surprise are rare.
+ */
+const FACTOR_MEAN: Record<FactorName, number> = {
+  joy: -0.05, surprise: -1.0, anger: -0.8, disgust: -1.1, sadness: -1.0, pain: -0.55, talk: -0.3, press: -0.55,
+};
+/** Extra mean of the factor that a sequence's task elicits. */
+const TASK_BOOST = 1.1;
+/** Frame-to-frame correlation of the factor latents and of the per-AU noise. */
+const FACTOR_RHO = 0.9;
+const NOISE_RHO = 0.75;
+/** Scale from factor activity to intensity units, and of the per-AU noise. */
+const FACTOR_GAIN = 2.4;
+const NOISE_STD = 0.35;
+
+/** A subject's expressive style: per-factor gains and per-AU biases (in intensity units). */
+export interface ExpressionStyle {
+  factorGain: number[]; // [K]
+  auBias: number[]; // [ALL_AUS.length]
+}
+
+export function sampleExpressionStyle(rng: Rng): ExpressionStyle {
+  return {
+    factorGain: FACTORS.map(() => Math.exp(rng.normal(0, 0.35))),
+    auBias: ALL_AUS.map(() => rng.normal(0, 0.35)),
+  };
+}
+
+/** Which factor each block of a sequence elicits (BP4D: one task per sequence; DISFA: clips in turn). */
+export function sequenceTasks(preset: DatasetPreset, sequence: number, frames: number, rng: Rng): number[] {
+  const tasks = new Array<number>(frames);
+  if (preset.sequencesPerSubject > 1) {
+    tasks.fill(sequence % FACTORS.length);
+    return tasks;
+  }
+  const order = rng.shuffle(FACTORS.map((_, i) => i));
+  const block = Math.max(1, Math.ceil(frames / FACTORS.length));
+  for (let t = 0; t < frames; t++) tasks[t] = order[Math.floor(t / block) % order.length];
+  return tasks;
+}
+
+/**
+ * Raw (uncalibrated) AU intensities of one sequence. Returns [frames, ALL_AUS.length]
+ * row-major. Add the preset's offsets (calibrateOffsets) before using them.
+ */
+export function simulateRawSequence(style: ExpressionStyle, tasks: readonly number[], rng: Rng): Float64Array {
+  const K = FACTORS.length;
+  const A = ALL_AUS.length;
+  const frames = tasks.length;
+  const out = new Float64Array(frames * A);
+  const z = new Float64Array(K);
+  const noise = new Float64Array(A);
+  const fRho = FACTOR_RHO;
+  const fInnov = Math.sqrt(1 - fRho * fRho);
+  const nInnov = Math.sqrt(1 - NOISE_RHO * NOISE_RHO);
+  // Start from the stationary distribution of the first frame's task.
+  const means = FACTORS.map((f) => FACTOR_MEAN[f]);
+  for (let k = 0; k < K; k++) z[k] = means[k] + (tasks[0] === k ? TASK_BOOST : 0) + rng.normal();
+  for (let a = 0; a < A; a++) noise[a] = rng.normal();
+  const load = loadingMatrix();
+  for (let t = 0; t < frames; t++) {
+    if (t > 0) {
+      for (let k = 0; k < K; k++) {
+        const mean = means[k] + (tasks[t] === k ? TASK_BOOST : 0);
+        z[k] = mean + fRho * (z[k] - mean) + fInnov * rng.normal();
+      }
+      for (let a = 0; a < A; a++) noise[a] = NOISE_RHO * noise[a] + nInnov * rng.normal();
+    }
+    for (let a = 0; a < A; a++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const f = z[k] > 0 ? z[k] : 0;
+        s += load[a * K + k] * style.factorGain[k] * f;
+      }
+      out[t * A + a] = FACTOR_GAIN * s + NOISE_STD * noise[a] + style.auBias[a];
+    }
+  }
+  return out;
+}
+
+let loadCache: Float64Array | undefined;
+/** LOADINGS as a dense [ALL_AUS.length, K] matrix. */
+function loadingMatrix(): Float64Array {
+  if (loadCache) return loadCache;
+  const K = FACTORS.length;
+  const m = new Float64Array(ALL_AUS.length * K);
+  ALL_AUS.forEach((au, a) => {
+    FACTORS.forEach((f, k) => {
+      m[a * K + k] = LOADINGS[f][au] ?? 0;
+    });
+  });
+  loadCache = m;
+  return m;
+}
+
+/** Size of the fixed reference simulation used for calibration. */
+const CALIBRATION = { subjects: 96, sequences: 8, frames: 60, seed: 0x5eed };
+
+const offsetCache = new Map<PresetName, Float64Array>();
+
+/**
+ * Per-AU offsets (indexed like ALL_AUS) for a preset: raw + offset reaches
+ * `occurrenceThreshold - 0.5` (rounds to the threshold) in exactly the base-rate
+ * fraction of the reference simulation's frames. Labelled AUs use the preset's
+ * threshold and rate; the others reach intensity 1 at UNLABELLED_RATES.
+ * Independent of the dataset seed, so a subject renders the same whatever the
+ * dataset size.
+ */
+export function calibrateOffsets(presetName: PresetName): Float64Array {
+  const cached = offsetCache.get(presetName);
+  if (cached) return cached;
+  const preset = PRESETS[presetName];
+  const A = ALL_AUS.length;
+  const { subjects, sequences, frames, seed } = CALIBRATION;
+  const seqCount = preset.sequencesPerSubject > 1 ? sequences : 1;
+  const seqFrames = preset.sequencesPerSubject > 1 ? frames : frames * sequences;
+  const columns: number[][] = ALL_AUS.map(() => []);
+  for (let s = 0; s < subjects; s++) {
+    const style = sampleExpressionStyle(new Rng(mixSeed(seed, s, 1)));
+    for (let q = 0; q < seqCount; q++) {
+      const rng = new Rng(mixSeed(seed, s, 2, q));
+      const tasks = sequenceTasks(preset, q, seqFrames, rng);
+      const raw = simulateRawSequence(style, tasks, rng);
+      for (let t = 0; t < seqFrames; t++) for (let a = 0; a < A; a++) columns[a].push(raw[t * A + a]);
+    }
+  }
+  const offsets = new Float64Array(A);
+  ALL_AUS.forEach((au, a) => {
+    const labelled = preset.aus.includes(au);
+    const rate = labelled ? preset.baseRates[au]! : UNLABELLED_RATES[au];
+    const threshold = labelled ? preset.occurrenceThreshold : 1;
+    const sorted = Float64Array.from(columns[a]).sort();
+    // The value exceeded by a `rate` fraction of frames.
+    const idx = Math.min(sorted.length - 1, Math.max(0, Math.floor((1 - rate) * sorted.length)));
+    offsets[a] = threshold - 0.5 - sorted[idx];
+  });
+  offsetCache.set(presetName, offsets);
+  return offsets;
+}
+
+/** Continuous intensity in [0, 5] from a calibrated raw value. */
+export function continuousIntensity(raw: number): number {
+  return raw < 0 ? 0 : raw > 5 ? 5 : raw;
+}
+
+/** FACS-style integer intensity 0 (absent) .. 5 (E, maximum) from a calibrated raw value. */
+export function integerIntensity(raw: number): number {
+  const r = Math.round(raw);
+  return r < 0 ? 0 : r > 5 ? 5 : r;
+}
