@@ -59,6 +59,17 @@ export const AU_REGION: Record<AUNumber, FaceRegion> = {
   26: "jaw",
 };
 
+/**
+ * Action unit numbers defined by FACS (main codes; 3, 8, 19, 21 and 29-40 are
+ * unused or head/eye codes outside this list). Importers accept labels for any
+ * of these; only ALL_AUS have regions and a place in the generator.
+ */
+export const FACS_AUS = [1, 2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26, 27, 28, 41, 42, 43, 44, 45, 46] as const;
+
+export function isFacsAU(au: number): boolean {
+  return (FACS_AUS as readonly number[]).includes(au);
+}
+
 export function isKnownAU(au: number): au is AUNumber {
   return (ALL_AUS as readonly number[]).includes(au);
 }

@@ -117,8 +117,8 @@ export class Rng {
     return mean + std * u * f;
   }
 
-  /** Fisher-Yates shuffle in place; returns the array. */
-  shuffle<T>(items: T[]): T[] {
+  /** Fisher-Yates shuffle in place (arrays or typed arrays); returns the same object. */
+  shuffle<A extends { length: number; [i: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = items[i];
