@@ -103,7 +103,7 @@ export async function initBackend(
 ): Promise<BackendInfo> {
   const order = typeof preference === "string" ? [preference] : preference;
   if (order.length === 0) throw new Error("initBackend: no backend named");
-  registerKernelFixes();
+  await registerKernelFixes();
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths as never);
   if (options.gpu) registerWebGPU(options.gpu);
   const fallbacks: BackendInfo["fallbacks"] = [];

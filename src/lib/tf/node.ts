@@ -2,7 +2,7 @@
 // (the npm `webgpu` package). Imported by the CLI and the tests, never by pages.
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { initBackend, NODE_PREFERENCE, type BackendInfo, type BackendName } from "./backend.js";
 
@@ -44,6 +44,32 @@ export async function dawnGPU(): Promise<GPU> {
   return dawn;
 }
 
+/**
+ * tfjs-core registers its gradients from its ES-module build (see ./kernels/gradients.ts),
+ * whose relative imports omit the ".js" extension. Node's ESM resolver rejects those, so
+ * this resolve hook retries them with ".js", for files inside tfjs-core's dist folder only.
+ */
+const TFJS_CORE_RESOLVE_HOOK = `
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (error) {
+    const retry = (error?.code === "ERR_MODULE_NOT_FOUND" || error?.code === "ERR_UNSUPPORTED_DIR_IMPORT")
+      && specifier.startsWith(".") && !specifier.endsWith(".js")
+      && (context.parentURL ?? "").includes("/@tensorflow/tfjs-core/dist/");
+    if (!retry) throw error;
+    return next(specifier + ".js", context);
+  }
+}`;
+
+let resolveHookRegistered = false;
+
+function allowTfjsCoreExtensionlessImports(): void {
+  if (resolveHookRegistered) return;
+  resolveHookRegistered = true;
+  register("data:text/javascript," + encodeURIComponent(TFJS_CORE_RESOLVE_HOOK));
+}
+
 /** Initialises a backend in Node: wasm by default, cpu or webgpu (Dawn) on request. */
 export async function initNodeBackend(
   preference: BackendName | readonly BackendName[] = NODE_PREFERENCE,
@@ -55,5 +81,6 @@ export async function initNodeBackend(
   // cannot be installed offline; MaskAU's Node backends are wasm and Dawn.
   const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
   if (cpu) cpu.firstUse = false;
+  allowTfjsCoreExtensionlessImports();
   return initBackend(order, { wasmPaths: wasmDir(), gpu });
 }

@@ -1,8 +1,111 @@
 // Replacements for kernels and gradients that a backend lacks or gets wrong.
 // Registered once, before any op runs, so no other code special-cases a backend.
-let registered = false;
+// Each gap was reproduced with tfjs 4.22 (see tests/lib/tf/kernels.test.ts).
+import * as tf from "@tensorflow/tfjs-core";
+import { registerCoreGradients } from "./core-gradients.js";
+import { resizeBilinearGradConfig } from "./resize-bilinear-grad.js";
+import { makeStridedSliceFix } from "./strided-slice.js";
+import { stridedSliceGradConfig } from "./strided-slice-grad.js";
+import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
+import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
+import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
+import { maxPoolGradWasm } from "./wasm-max-pool-grad.js";
+import { oneHotWasm } from "./wasm-one-hot.js";
+import { unsortedSegmentSumWasm } from "./wasm-unsorted-segment-sum.js";
 
-export function registerKernelFixes(): void {
-  if (registered) return;
-  registered = true;
+/** One registered fix, for `maskau info` and logs. */
+export interface KernelFix {
+  /** Kernel (or op, for gradients) that is provided or replaced. */
+  name: string;
+  /** Backend it applies to, or "all" for a gradient. */
+  backend: string;
+  /** "missing": the backend had none; "wrong": it gave wrong results; "slow": it was far too slow. */
+  kind: "missing" | "wrong" | "slow";
+  reason: string;
+}
+
+interface KernelReplacement extends KernelFix {
+  /** The replacement, given the kernel it replaces (if any) to fall back on. */
+  make: (original: tf.KernelFunc | undefined) => tf.KernelFunc;
+}
+
+const fixed = (f: unknown) => () => f as tf.KernelFunc;
+
+const KERNELS: KernelReplacement[] = [
+  {
+    name: tf.Conv2DBackpropFilter, backend: "wasm", kind: "missing", make: fixed(conv2DBackpropFilterWasm),
+    reason: "conv2d had no filter gradient",
+  },
+  {
+    name: tf.Conv2DBackpropInput, backend: "wasm", kind: "slow", make: makeConv2DBackpropInputWasm,
+    reason: "conv2d's input gradient ran about 10x slower than the forward convolution",
+  },
+  {
+    name: tf.DepthwiseConv2dNativeBackpropFilter, backend: "wasm", kind: "missing",
+    make: fixed(depthwiseBackpropFilterWasm), reason: "depthwiseConv2d had no filter gradient",
+  },
+  {
+    name: tf.DepthwiseConv2dNativeBackpropInput, backend: "wasm", kind: "missing",
+    make: fixed(depthwiseBackpropInputWasm), reason: "depthwiseConv2d had no input gradient",
+  },
+  {
+    name: tf.UnsortedSegmentSum, backend: "wasm", kind: "missing", make: fixed(unsortedSegmentSumWasm),
+    reason: "unsortedSegmentSum failed and gather had no gradient",
+  },
+  {
+    name: tf.OneHot, backend: "wasm", kind: "wrong", make: fixed(oneHotWasm),
+    reason: "float32 one-hot held 1.4e-45 instead of 1",
+  },
+  {
+    name: tf.MaxPoolGrad, backend: "wasm", kind: "wrong", make: fixed(maxPoolGradWasm),
+    reason: "gradient of windows with only negative values went to the wrong element",
+  },
+  ...(["cpu", "wasm", "webgpu", "webgl"] as const).map((backend): KernelReplacement => ({
+    name: tf.StridedSlice, backend, kind: "wrong", make: makeStridedSliceFix(backend),
+    reason: "with a shrink axis before a strided one, the slice read the wrong elements",
+  })),
+];
+
+const GRADIENTS: (KernelFix & { config: tf.GradConfig })[] = [
+  {
+    name: tf.StridedSlice, backend: "all", kind: "missing", config: stridedSliceGradConfig,
+    reason: "stridedSlice had no gradient",
+  },
+  {
+    name: tf.ResizeBilinear, backend: "all", kind: "wrong", config: resizeBilinearGradConfig,
+    reason: "gradient ignored halfPixelCenters everywhere; cpu returned a transposed shape for non-square images",
+  },
+];
+
+let registering: Promise<void> | undefined;
+
+/**
+ * Registers tfjs-core's gradients (MaskAU imports tfjs-core alone, which registers none)
+ * and the fixes listed in KERNELS and GRADIENTS. Idempotent; initBackend awaits it.
+ */
+export function registerKernelFixes(): Promise<void> {
+  registering ??= (async () => {
+    await registerCoreGradients();
+    for (const { config } of GRADIENTS) tf.registerGradient(config);
+    for (const fix of KERNELS) {
+      const original = tf.getKernel(fix.name, fix.backend);
+      if (original && fix.kind === "missing") continue; // a newer tfjs provides it: keep it
+      if (!original && fix.kind !== "missing") continue; // backend not loaded here: nothing to correct
+      if (original) tf.unregisterKernel(fix.name, fix.backend);
+      tf.registerKernel({
+        kernelName: fix.name,
+        backendName: fix.backend,
+        kernelFunc: fix.make(original?.kernelFunc),
+        // wasm kernels bind their native function in setupFunc: keep it for the fallbacks.
+        setupFunc: original?.setupFunc,
+        disposeFunc: original?.disposeFunc,
+      });
+    }
+  })();
+  return registering;
+}
+
+/** What registerKernelFixes provides or replaces, and why. */
+export function kernelFixes(): KernelFix[] {
+  return [...KERNELS, ...GRADIENTS].map(({ name, backend, kind, reason }) => ({ name, backend, kind, reason }));
 }

@@ -1,0 +1,59 @@
+// Conv2DBackpropFilter for wasm, which has no such kernel (so conv2d had no filter gradient).
+// With the patch matrix P [N, KH*KW*CI] of x (see ./wasm-im2col.ts) and dy [N, CO],
+// dW = P^T dy: one matmul on wasm's matmul per chunk of images, with P^T built directly.
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { shape4, type KernelArgs } from "./kernel-access.js";
+import { convGeometry, fillPatchesTransposed, imagesPerChunk, wasmKernel } from "./wasm-im2col.js";
+
+const NO_TRANSPOSE = { transposeA: false, transposeB: false };
+
+export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const wasm = backend as BackendWasm;
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (dataFormat === "NCHW") {
+    throw new Error("Conv2DBackpropFilter on wasm supports NHWC only (as wasm's Conv2D does): use dataFormat 'NHWC'");
+  }
+  const g = convGeometry(
+    tf.backend_util.computeConv2DInfo(shape4(x, "Conv2DBackpropFilter input x"), filterShape, strides, 1, pad, dimRoundingMode),
+  );
+  const [kh, kw, ci, co] = filterShape;
+  const expected = [g.batch, g.outHeight, g.outWidth, co];
+  if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
+    throw new Error(`Conv2DBackpropFilter: dy has shape [${dy.shape}] but the convolution outputs [${expected}]`);
+  }
+  const perImage = g.outHeight * g.outWidth;
+  const rows = g.batch * perImage;
+  const rowLength = kh * kw * ci;
+  const dy2 = wasmKernel(wasm, tf.Reshape, { x: dy }, { shape: [rows, co] }); // [N, CO]
+
+  let dw: tf.TensorInfo; // [KH*KW*CI, CO]
+  const pointwise = kh === 1 && kw === 1 && g.strideHeight === 1 && g.strideWidth === 1 &&
+    g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
+  if (pointwise) {
+    // The patch matrix is x itself.
+    const x2 = wasmKernel(wasm, tf.Reshape, { x }, { shape: [rows, ci] });
+    const xT = wasmKernel(wasm, tf.Transpose, { x: x2 }, { perm: [1, 0] }, [x2]); // [CI, N]
+    dw = wasmKernel(wasm, tf.BatchMatMul, { a: xT, b: dy2 }, NO_TRANSPOSE, [xT]);
+  } else {
+    const step = imagesPerChunk(g);
+    let acc: tf.TensorInfo | undefined;
+    for (let b0 = 0; b0 < g.batch; b0 += step) {
+      const b1 = Math.min(g.batch, b0 + step);
+      const n = (b1 - b0) * perImage;
+      const patchesT = wasm.makeOutput([rowLength, n], "float32");
+      fillPatchesTransposed(
+        wasm.typedArrayFromHeap(patchesT) as Float32Array, wasm.typedArrayFromHeap(x) as Float32Array, g, b0, b1,
+      );
+      const whole = b0 === 0 && b1 === g.batch;
+      const dyPart = whole ? dy2 : wasmKernel(wasm, tf.Slice, { x: dy2 }, { begin: [b0 * perImage, 0], size: [n, co] });
+      const part = wasmKernel(wasm, tf.BatchMatMul, { a: patchesT, b: dyPart }, NO_TRANSPOSE,
+        whole ? [patchesT] : [patchesT, dyPart]);
+      acc = acc ? wasmKernel(wasm, tf.Add, { a: acc, b: part }, {}, [acc, part]) : part;
+    }
+    dw = acc!;
+  }
+  wasm.disposeData(dy2.dataId);
+  return wasmKernel(wasm, tf.Reshape, { x: dw }, { shape: filterShape }, [dw]); // [KH, KW, CI, CO]
+}

@@ -1,0 +1,142 @@
+// Patch matrices (im2col) for the wasm convolution gradients. Row n = (b, oh, ow) of the
+// convolution output, column (kh, kw, ci) of the filter, so a convolution is
+// patches [N, KH*KW*CI] @ filter [KH*KW*CI, CO]. Its gradients are then plain matmuls that
+// run on wasm's matmul; only copies run in JavaScript.
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { runBackendKernel } from "./kernel-access.js";
+
+/** Geometry of a 2-D convolution (dilation 1), NHWC. */
+export interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+export function convGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new Error("the wasm convolution gradients support dilation 1 only (as tfjs's conv2d gradient does)");
+  }
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * Largest patch matrix built at once, in floats (32 MiB); bigger problems go in chunks of
+ * whole images. Mutable so that tests can exercise the chunked path with small inputs.
+ */
+export const patchLimits = { chunkFloats: 1 << 23 };
+
+/** Images per chunk so that a chunk's patch matrix stays within patchLimits.chunkFloats. */
+export function imagesPerChunk(g: ConvGeometry): number {
+  const perImage = g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels;
+  return Math.max(1, Math.min(g.batch, Math.floor(patchLimits.chunkFloats / perImage)));
+}
+
+/**
+ * Writes the patches of images [b0, b1) transposed, as `patchesT` [KH*KW*CI, n] (zeros where
+ * the window lies in padding). Transposed because wasm's matmul repacks its second operand
+ * on every call, so the large patch matrix must be the first one. For each filter tap the
+ * source offsets are computed once and reused by every channel; channels go in small
+ * blocks so that reads from x stay contiguous while writes stream into a few rows.
+ */
+export function fillPatchesTransposed(patchesT: Float32Array, x: Float32Array, g: ConvGeometry, b0: number, b1: number): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  const n = (b1 - b0) * OH * OW;
+  const source = new Int32Array(n);
+  const BLOCK = 8;
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      let j = 0;
+      for (let b = b0; b < b1; b++) {
+        for (let oh = 0; oh < OH; oh++) {
+          const y = oh * g.strideHeight + kh - g.padTop;
+          for (let ow = 0; ow < OW; ow++, j++) {
+            const xx = ow * g.strideWidth + kw - g.padLeft;
+            source[j] = y < 0 || y >= H || xx < 0 || xx >= W ? -1 : ((b * H + y) * W + xx) * C;
+          }
+        }
+      }
+      const tapRow = (kh * KW + kw) * C;
+      for (let c0 = 0; c0 < C; c0 += BLOCK) {
+        const width = Math.min(BLOCK, C - c0);
+        const row0 = (tapRow + c0) * n;
+        for (let i = 0; i < n; i++) {
+          const src = source[i];
+          if (src < 0) {
+            for (let c = 0; c < width; c++) patchesT[row0 + c * n + i] = 0;
+          } else {
+            for (let c = 0; c < width; c++) patchesT[row0 + c * n + i] = x[src + c0 + c];
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Adds patch rows [n, KH*KW*CI] of images [b0, b1) back onto `dx` (col2im: the adjoint of
+ * building the patch matrix).
+ */
+export function addPatches(dx: Float32Array, patches: Float32Array, g: ConvGeometry, b0: number, b1: number): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  const rowLength = KH * KW * C;
+  let row = 0;
+  for (let b = b0; b < b1; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, row++) {
+        let src = row * rowLength;
+        for (let kh = 0; kh < KH; kh++) {
+          const y = oh * g.strideHeight + kh - g.padTop;
+          if (y < 0 || y >= H) {
+            src += KW * C;
+            continue;
+          }
+          const rowBase = (b * H + y) * W;
+          for (let kw = 0; kw < KW; kw++, src += C) {
+            const xx = ow * g.strideWidth + kw - g.padLeft;
+            if (xx < 0 || xx >= W) continue;
+            const dst = (rowBase + xx) * C;
+            for (let c = 0; c < C; c++) dx[dst + c] += patches[src + c];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Runs a wasm kernel and frees its inputs listed in `release` (intermediates of a composite). */
+export function wasmKernel(
+  backend: BackendWasm,
+  name: string,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: object = {},
+  release: tf.TensorInfo[] = [],
+): tf.TensorInfo {
+  const out = runBackendKernel(name, "wasm", backend, inputs, attrs);
+  for (const t of release) backend.disposeData(t.dataId);
+  return out;
+}

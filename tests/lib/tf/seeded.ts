@@ -1,0 +1,26 @@
+// Seeded test inputs. Values are rounded to float32 once, here, so that the float64
+// references and every backend start from exactly the same numbers.
+import { Rng } from "../../../src/lib/data/prng.js";
+
+/** n values uniform in [lo, hi), as float32. */
+export function uniform(seed: number, n: number, lo = -1, hi = 1): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
+}
+
+/** n integers uniform in [0, k). */
+export function integers(seed: number, n: number, k: number): Int32Array {
+  const rng = new Rng(seed);
+  return Int32Array.from({ length: n }, () => rng.int(k));
+}
+
+/** n distinct values in [lo, hi), as float32, spaced at least `gap` apart (no ties for max/top-k). */
+export function distinct(seed: number, n: number, lo = -1, hi = 1, gap = 1e-3): Float32Array {
+  const rng = new Rng(seed);
+  const slots = Math.floor((hi - lo) / gap);
+  if (slots < n) throw new Error(`distinct: cannot place ${n} values ${gap} apart in [${lo}, ${hi})`);
+  const picked = new Set<number>();
+  while (picked.size < n) picked.add(rng.int(slots));
+  const values = Float32Array.from(picked, (s) => lo + s * gap);
+  return rng.shuffle(values);
+}
