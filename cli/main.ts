@@ -1,6 +1,7 @@
 // The `maskau` command: headless runs of the same src/lib code the pages use.
 // Each subcommand lives in cli/commands/<name>.ts and exports a commander Command.
 import { Command } from "commander";
+import { dataCommand } from "./commands/data.js";
 import { infoCommand } from "./commands/info.js";
 
 export function buildProgram(): Command {
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .description("MaskAU: occlusion-robust facial action unit recognition from a masked autoencoder's latent space")
     .showHelpAfterError();
   program.addCommand(infoCommand());
+  program.addCommand(dataCommand());
   return program;
 }
 
