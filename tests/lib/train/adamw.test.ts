@@ -10,8 +10,10 @@ const SHAPES: Record<string, number[]> = { weight: [3, 4], bias: [4] };
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 
 function makeVariables(seed: number): Record<string, tf.Variable> {
-  return Object.fromEntries(
-    Object.entries(SHAPES).map(([name, shape], i) => [name, tf.variable(tf.tensor(uniform(seed + i, size(shape)), shape), true)]),
+  return tf.tidy(() =>
+    Object.fromEntries(
+      Object.entries(SHAPES).map(([name, shape], i) => [name, tf.variable(tf.tensor(uniform(seed + i, size(shape)), shape), true)]),
+    ),
   );
 }
 
@@ -59,7 +61,7 @@ describe("AdamW", () => {
 
   it("decays weights before the Adam step, decoupled from the gradient", async () => {
     // With zero gradients the Adam term is 0 / (0 + eps) = 0: only p *= 1 - lr * wd remains.
-    const p = tf.variable(tf.tensor1d([1, -2, 4]), true);
+    const p = tf.tidy(() => tf.variable(tf.tensor1d([1, -2, 4]), true));
     const opt = new AdamW({ weightDecay: 0.1 });
     const zero = tf.zeros([3]);
     for (let t = 0; t < 3; t++) opt.update({ p }, { p: zero }, 0.5);

@@ -1,7 +1,9 @@
 // Replacements for kernels and gradients that a backend lacks or gets wrong.
 // Registered once, before any op runs, so no other code special-cases a backend.
-// Each gap was reproduced with tfjs 4.22 (see tests/lib/tf/kernels.test.ts).
+// Each gap was reproduced with tfjs 4.22; tests/lib/tf/kernels.test.ts and parity.test.ts
+// fail without the fixes.
 import * as tf from "@tensorflow/tfjs-core";
+import { avgPoolGradConfig } from "./avg-pool-grad.js";
 import { registerCoreGradients } from "./core-gradients.js";
 import { resizeBilinearGradConfig } from "./resize-bilinear-grad.js";
 import { makeStridedSliceFix } from "./strided-slice.js";
@@ -74,6 +76,10 @@ const GRADIENTS: (KernelFix & { config: tf.GradConfig })[] = [
   {
     name: tf.ResizeBilinear, backend: "all", kind: "wrong", config: resizeBilinearGradConfig,
     reason: "gradient ignored halfPixelCenters everywhere; cpu returned a transposed shape for non-square images",
+  },
+  {
+    name: tf.AvgPool, backend: "all", kind: "wrong", config: avgPoolGradConfig,
+    reason: "with same padding the gradient divided border windows by the full window size, unlike the forward pass",
   },
 ];
 
