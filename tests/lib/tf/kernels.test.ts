@@ -164,7 +164,7 @@ describe("wasm OneHot (float32 output held 1.4e-45)", () => {
   });
 });
 
-describe("wasm MaxPoolGrad (wrong for windows of negative values)", () => {
+describe("wasm MaxPoolGrad and MaxPoolWithArgmax (wrong for windows of negative values)", () => {
   for (const [size, stride, pad] of [[2, 2, "valid"], [3, 2, "same"], [3, 1, "same"]] as const) {
     it(`matches float64 for ${size}x${size} stride ${stride} ${pad} on all-negative input`, async () => {
       await useBackend("wasm");
@@ -182,6 +182,15 @@ describe("wasm MaxPoolGrad (wrong for windows of negative values)", () => {
         return out;
       });
       expect(maxScaledError(g, ref.dx)).toBeLessThan(TOL);
+      const perImage = s.height * s.width * s.channels;
+      for (const includeBatchInIndex of [true, false]) {
+        const xt = tf.tensor4d(x, [s.batch, s.height, s.width, s.channels]);
+        const { result, indexes } = tf.maxPoolWithArgmax(xt, size, stride, pad, includeBatchInIndex);
+        expect(maxScaledError(await read(result), ref.y)).toBeLessThan(TOL);
+        const want = Array.from(ref.argmax, (i) => (includeBatchInIndex ? i : i % perImage));
+        expect(Array.from(await read(indexes))).toEqual(want);
+        tf.dispose([xt, result, indexes]);
+      }
     });
   }
 });

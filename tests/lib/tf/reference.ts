@@ -201,6 +201,7 @@ export function pool(kind: "max" | "avg", s: PoolShape, x: ArrayLike<number>, dy
   const rows = padAndOut(s.height, s.size, s.stride, s.pad);
   const cols = padAndOut(s.width, s.size, s.stride, s.pad);
   const y = new Float64Array(s.batch * rows.out * cols.out * s.channels);
+  const argmax = new Float64Array(y.length); // flat NHWC index of each window's maximum (max only)
   const dx = new Float64Array(x.length);
   for (let b = 0; b < s.batch; b++)
     for (let oy = 0; oy < rows.out; oy++)
@@ -220,13 +221,14 @@ export function pool(kind: "max" | "avg", s: PoolShape, x: ArrayLike<number>, dy
             let best = inside[0];
             for (const i of inside) if (x[i] > x[best]) best = i;
             y[yi] = x[best];
+            argmax[yi] = best;
             dx[best] += dy[yi];
           } else {
             y[yi] = inside.reduce((p, i) => p + x[i], 0) / inside.length;
             for (const i of inside) dx[i] += dy[yi] / inside.length;
           }
         }
-  return { y, dx };
+  return { y, dx, argmax };
 }
 
 /** The k largest values of each row of [rows, d] and their indices, largest first. */

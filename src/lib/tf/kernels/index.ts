@@ -11,7 +11,7 @@ import { stridedSliceGradConfig } from "./strided-slice-grad.js";
 import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
 import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
-import { maxPoolGradWasm } from "./wasm-max-pool-grad.js";
+import { maxPoolGradWasm, maxPoolWithArgmaxWasm } from "./wasm-max-pool.js";
 import { oneHotWasm } from "./wasm-one-hot.js";
 import { unsortedSegmentSumWasm } from "./wasm-unsorted-segment-sum.js";
 
@@ -61,6 +61,10 @@ const KERNELS: KernelReplacement[] = [
   {
     name: tf.MaxPoolGrad, backend: "wasm", kind: "wrong", make: fixed(maxPoolGradWasm),
     reason: "gradient of windows with only negative values went to the wrong element",
+  },
+  {
+    name: tf.MaxPoolWithArgmax, backend: "wasm", kind: "wrong", make: fixed(maxPoolWithArgmaxWasm),
+    reason: "windows with only negative values gave 1.2e-38 and index 0",
   },
   ...(["cpu", "wasm", "webgpu", "webgl"] as const).map((backend): KernelReplacement => ({
     name: tf.StridedSlice, backend, kind: "wrong", make: makeStridedSliceFix(backend),

@@ -1,0 +1,82 @@
+// MaxPoolGrad and MaxPoolWithArgmax for wasm. The built-in kernels start each window's
+// running maximum at the smallest positive float instead of -Infinity, so a window whose
+// values are all negative sent its gradient (or its argmax) to the wrong element. Both
+// replacements pick the first maximum of each window in row-major order, as cpu does.
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { shape4, type KernelArgs } from "./kernel-access.js";
+
+/**
+ * Calls visit(outIndex, inIndex) with the flat NHWC index of the first maximum of every
+ * pooling window (windows entirely in padding are skipped).
+ */
+function forEachWindowMax(
+  x: ArrayLike<number>,
+  info: tf.backend_util.Conv2DInfo,
+  visit: (outIndex: number, inIndex: number) => void,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight, dilationWidth } = info;
+  const best = new Float32Array(ch);
+  const where = new Int32Array(ch);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let fy = 0; fy < fh; fy += dilationHeight) {
+          const y = oy * strideHeight - info.padInfo.top + fy;
+          if (y < 0 || y >= inHeight) continue;
+          for (let fx = 0; fx < fw; fx += dilationWidth) {
+            const xx = ox * strideWidth - info.padInfo.left + fx;
+            if (xx < 0 || xx >= inWidth) continue;
+            const base = ((b * inHeight + y) * inWidth + xx) * ch;
+            for (let c = 0; c < ch; c++) {
+              const v = x[base + c];
+              if (v > best[c] || where[c] < 0) {
+                best[c] = v;
+                where[c] = base + c;
+              }
+            }
+          }
+        }
+        const outBase = ((b * outHeight + oy) * outWidth + ox) * ch;
+        for (let c = 0; c < ch; c++) if (where[c] >= 0) visit(outBase + c, where[c]);
+      }
+    }
+  }
+}
+
+export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const wasm = backend as BackendWasm;
+  const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(shape4(input, "MaxPoolGrad input"), filterSize, strides, 1, pad, dimRoundingMode);
+  const out = wasm.makeOutput(input.shape, "float32");
+  const dx = wasm.typedArrayFromHeap(out) as Float32Array;
+  const dyv = wasm.typedArrayFromHeap(dy) as Float32Array;
+  dx.fill(0);
+  forEachWindowMax(wasm.typedArrayFromHeap(input), info, (o, i) => (dx[i] += dyv[o]));
+  return out;
+}
+
+export function maxPoolWithArgmaxWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const wasm = backend as BackendWasm;
+  const { x } = inputs as { x: tf.TensorInfo };
+  const { filterSize, strides, pad, includeBatchInIndex } = attrs as unknown as tf.MaxPoolWithArgmaxAttrs;
+  const info = tf.backend_util.computePool2DInfo(shape4(x, "MaxPoolWithArgmax input"), filterSize, strides, 1, pad);
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const result = wasm.makeOutput(outShape, "float32");
+  const indexes = wasm.makeOutput(outShape, "int32");
+  const xv = wasm.typedArrayFromHeap(x);
+  const values = wasm.typedArrayFromHeap(result) as Float32Array;
+  const argmax = wasm.typedArrayFromHeap(indexes) as Int32Array;
+  values.fill(-Infinity);
+  argmax.fill(0);
+  const perImage = info.inHeight * info.inWidth * info.inChannels;
+  forEachWindowMax(xv, info, (o, i) => {
+    values[o] = xv[i];
+    argmax[o] = includeBatchInIndex ? i : i % perImage;
+  });
+  return [result, indexes];
+}
