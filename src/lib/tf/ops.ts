@@ -32,3 +32,12 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): t
     return tf.reshape(out, [...lead, outDim]);
   });
 }
+
+/**
+ * torch.nn.Linear: y = x W^T + b with W stored as torch stores it, [out, in], so
+ * that weights keep their official layout. The transpose is explicit: wasm's matmul
+ * with transposeB is 10-20x slower than a transpose followed by a plain matmul.
+ */
+export function linearT(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor {
+  return tf.tidy(() => linear(x, tf.transpose(weight) as tf.Tensor2D, bias));
+}
