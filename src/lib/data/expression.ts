@@ -45,7 +45,7 @@ const FACTOR_RHO = 0.9;
 const NOISE_RHO = 0.75;
 /** Scale from factor activity to intensity units, and of the per-AU noise. */
 const FACTOR_GAIN = 2.4;
-const NOISE_STD = 0.35;
+const NOISE_STD = 0.3;
 
 /** A subject's expressive style: per-factor gains and per-AU biases (in intensity units). */
 export interface ExpressionStyle {
@@ -56,7 +56,7 @@ export interface ExpressionStyle {
 export function sampleExpressionStyle(rng: Rng): ExpressionStyle {
   return {
     factorGain: FACTORS.map(() => Math.exp(rng.normal(0, 0.35))),
-    auBias: ALL_AUS.map(() => rng.normal(0, 0.35)),
+    auBias: ALL_AUS.map(() => rng.normal(0, 0.3)),
   };
 }
 
@@ -172,9 +172,21 @@ export function calibrateOffsets(presetName: PresetName): Float64Array {
   return offsets;
 }
 
-/** Continuous intensity in [0, 5] from a calibrated raw value. */
+/**
+ * How much of a frame's within-level variation shows in its geometry. Coders
+ * assign discrete levels (0, A..E) to what they see, so the rendered intensity
+ * sits near the coded level: level + LEVEL_SPREAD * (raw - level). With 0.35 a
+ * coded 0 shows at most 0.18 of a level and a coded 1 at least 0.82, so the
+ * occurrence threshold falls in a visible gap (label noise stays, through
+ * identity resting geometry and neighbouring AUs, but not from ambiguity alone).
+ */
+export const LEVEL_SPREAD = 0.35;
+
+/** Intensity in [0, 5] that the renderer draws, from a calibrated raw value. */
 export function continuousIntensity(raw: number): number {
-  return raw < 0 ? 0 : raw > 5 ? 5 : raw;
+  const g = raw < 0 ? 0 : raw > 5 ? 5 : raw;
+  const level = Math.round(g);
+  return level + LEVEL_SPREAD * (g - level);
 }
 
 /** FACS-style integer intensity 0 (absent) .. 5 (E, maximum) from a calibrated raw value. */

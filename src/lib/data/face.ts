@@ -49,10 +49,15 @@ export const NEUTRAL_FRAME: FrameParams = {
 
 const AU_INDEX: Record<number, number> = Object.fromEntries(ALL_AUS.map((au, i) => [au, i]));
 
-/** Visual amount 0..1 for a continuous intensity 0..5 (A-level traces stay visible). */
+/**
+ * Visual amount 0..1 for a continuous intensity 0..5: concave, so that A and B
+ * levels (1, 2) already show clearly (about 0.39 and 0.69 of the full change)
+ * while D and E (4, 5) differ little, as FACS intensity scoring describes.
+ */
 export function appearance(intensity: number): number {
   const x = intensity <= 0 ? 0 : intensity >= 5 ? 1 : intensity / 5;
-  return x * (1.6 - 0.6 * x);
+  const e = x * (2.2 - 1.2 * x);
+  return e > 1 ? 1 : e;
 }
 
 function scale(c: RGB, f: number): RGB {
@@ -113,7 +118,7 @@ export function drawFace(r: Raster, id: Identity, intensities: ArrayLike<number>
   r.ellipse(yaw * 0.04, chinY - 0.05, id.faceRx * 0.5, 0.08, dark(0.9), 0.35, { soft: 0.08 });
 
   // Cheeks: raised and rounder with AU6, a little with AU12.
-  const cheekLift = 0.07 * e6 + 0.025 * e12;
+  const cheekLift = 0.09 * e6 + 0.025 * e12;
   const blush = mixRGB(skin, [0.85, 0.45, 0.45], 0.35);
   for (const s of [-1, 1]) {
     const cxk = s * 0.33 + yaw * 0.1;
@@ -152,8 +157,8 @@ export function drawFace(r: Raster, id: Identity, intensities: ArrayLike<number>
     const ey = id.eyeY;
     const hw = id.eyeHalfWidth;
     r.ellipse(ex, ey - 0.03, hw * 1.35, 0.075, dark(0.82), 0.35, { soft: 0.04 });
-    let top = eyeOpenTop - 0.01 * e6 * k - 0.024 * e7 * k - 0.014 * e4 * k - 0.01 * e9 + 0.014 * (e1 + e2) * 0.5 * k;
-    let bottom = eyeOpenBottom + 0.028 * e6 * k + 0.036 * e7 * k + 0.01 * e9;
+    let top = eyeOpenTop - 0.012 * e6 * k - 0.03 * e7 * k - 0.014 * e4 * k - 0.01 * e9 + 0.014 * (e1 + e2) * 0.5 * k;
+    let bottom = eyeOpenBottom + 0.035 * e6 * k + 0.045 * e7 * k + 0.01 * e9;
     top *= 1 - frame.blink;
     if (top - bottom < 0.008) {
       const mid = (top + bottom) / 2;
@@ -186,12 +191,12 @@ export function drawFace(r: Raster, id: Identity, intensities: ArrayLike<number>
   // Eyebrows: inner ends up with AU1, outer ends up with AU2, lowered and knitted with AU4.
   for (const s of [-1, 1]) {
     const k = side(s);
-    const base = id.browY + (0.07 * e4 + 0.02 * e9) * k;
-    const innerX = s * (0.085 - 0.045 * e4 * k) + yaw * 0.12;
-    const innerY = base + (0.05 * e4 + 0.02 * e9) * k - 0.14 * e1 * k;
+    const base = id.browY + (0.09 * e4 + 0.025 * e9) * k;
+    const innerX = s * (0.085 - 0.06 * e4 * k) + yaw * 0.12;
+    const innerY = base + (0.06 * e4 + 0.02 * e9) * k - 0.2 * e1 * k;
     const outerX = s * (0.085 + id.browLength) + yaw * 0.12;
-    const outerY = base + 0.035 - 0.13 * e2 * k;
-    const arch = id.browArch + 0.04 * e2 * k + 0.015 * e1 * k - 0.02 * e4 * k;
+    const outerY = base + 0.035 - 0.19 * e2 * k;
+    const arch = id.browArch + 0.06 * e2 * k + 0.02 * e1 * k - 0.025 * e4 * k;
     const [xl, yl, xr, yr] = s < 0 ? [outerX, outerY, innerX, innerY] : [innerX, innerY, outerX, outerY];
     const wInner = id.browThickness * 1.15;
     const wOuter = id.browThickness * 0.55;
@@ -220,19 +225,19 @@ export function drawFace(r: Raster, id: Identity, intensities: ArrayLike<number>
   // Mouth geometry.
   const corner = (s: number): [number, number] => {
     const k = side(s);
-    const dx = (0.055 * e12 - 0.028 * e14 - 0.012 * e15 - 0.035 * e23 + 0.012 * e24 - 0.02 * e26 - 0.01 * e25) * k;
-    const dy = (-0.11 * e12 - 0.012 * e14 + 0.075 * e15 + 0.015 * e17 + 0.05 * e26 - 0.012 * e10) * k;
+    const dx = (0.055 * e12 - 0.045 * e14 - 0.012 * e15 - 0.05 * e23 + 0.015 * e24 - 0.02 * e26 - 0.01 * e25) * k;
+    const dy = (-0.11 * e12 - 0.015 * e14 + 0.1 * e15 + 0.02 * e17 + 0.05 * e26 - 0.015 * e10) * k;
     return [s * (id.mouthHalfWidth + dx) + yaw * 0.15, id.mouthY + dy];
   };
   const [lx, ly] = corner(-1);
   const [rx, ry] = corner(1);
   const chordY = (ly + ry) / 2;
-  const centreY = id.mouthY - 0.035 * e17 - 0.012 * e10 + 0.01 * e15;
+  const centreY = id.mouthY - 0.05 * e17 - 0.02 * e10 + 0.01 * e15;
   // Mouth line bulge relative to the corner chord (positive = centre higher); AU24 flattens it.
   const m = (chordY - centreY) * (1 - 0.5 * e24);
   const gap = 0.07 * e25 + 0.1 * e26 + 0.012 * e10 * e25;
-  const upperTh = Math.max(0.006, id.upperLip * (1 - 0.55 * e23 - 0.6 * e24) + 0.012 * e10);
-  const lowerTh = Math.max(0.008, id.lowerLip * (1 - 0.5 * e23 - 0.6 * e24 + 0.25 * e17));
+  const upperTh = Math.max(0.005, id.upperLip * (1 - 0.65 * e23 - 0.75 * e24) + 0.015 * e10);
+  const lowerTh = Math.max(0.006, id.lowerLip * (1 - 0.6 * e23 - 0.75 * e24 + 0.35 * e17));
   const upperInner = m + gap * 0.35;
   const lowerInner = m - gap * 0.65;
   const lipTop = upperInner + upperTh;
@@ -298,10 +303,10 @@ export function drawFace(r: Raster, id: Identity, intensities: ArrayLike<number>
     const k = side(s);
     const [cx0, cy0] = s < 0 ? [lx, ly] : [rx, ry];
     const dxm = cx0 + s * 0.035;
-    r.curve(dxm, cy0 - 0.035, dxm, cy0 + 0.03, -s * 0.012, 0.016, 0.016, dark(0.58), clamp(0.95 * e14 * k, 0, 1));
+    r.curve(dxm, cy0 - 0.025, dxm, cy0 + 0.02, -s * 0.012, 0.016, 0.016, dark(0.6), clamp(0.85 * e14 * k, 0, 1));
     const mx1 = cx0 + s * 0.045;
-    r.curve(Math.min(cx0 + s * 0.01, mx1), s < 0 ? cy0 + 0.11 : cy0 + 0.02, Math.max(cx0 + s * 0.01, mx1), s < 0 ? cy0 + 0.02 : cy0 + 0.11, 0, 0.016, 0.016, dark(0.6), clamp(0.9 * e15 * k, 0, 1));
-    r.curve(cx0 - 0.012, cy0 - 0.01, cx0 + 0.012, cy0 + 0.012, 0, 0.012, 0.012, dark(0.6), clamp(0.6 * e12 * k, 0, 1));
+    r.curve(Math.min(cx0 + s * 0.01, mx1), s < 0 ? cy0 + 0.11 : cy0 + 0.02, Math.max(cx0 + s * 0.01, mx1), s < 0 ? cy0 + 0.02 : cy0 + 0.11, 0, 0.014, 0.014, dark(0.64), clamp(0.7 * e15 * k, 0, 1));
+    r.curve(cx0 - 0.012, cy0 - 0.01, cx0 + 0.012, cy0 + 0.012, 0, 0.012, 0.012, dark(0.62), clamp(0.4 * e12 * k, 0, 1));
   }
 
   // Hair in front: top hair above a hairline that dips towards the temples.

@@ -97,7 +97,7 @@ export function datasetIdentities(cfg: FaceDatasetConfig): Identity[] {
 /** Smoothly drifting per-frame settings of one sequence. */
 function sequenceFrames(rng: Rng, frames: number, jitter: number, degrade: number): FrameParams[] {
   const baseLight = { x: rng.uniform(-0.55, 0.55), y: rng.uniform(-0.6, 0.05) };
-  const ambient = rng.uniform(0.55, 0.7);
+  const ambient = rng.uniform(0.62, 0.75);
   const diffuse = rng.uniform(0.32, 0.48);
   const noise = degrade * rng.uniform(0.003, 0.018);
   const blur = degrade * (rng.chance(0.5) ? rng.uniform(0, 0.9) : 0);

@@ -110,7 +110,10 @@ export function sampleIdentity(rng: Rng, subject: string, sex: "F" | "M"): Ident
   const skin = jitterColor(mix(SKIN_TONES[lo], SKIN_TONES[Math.min(lo + 1, SKIN_TONES.length - 1)], tone - lo), rng, 0.015);
   const male = sex === "M";
   const hairColor = jitterColor(rng.pick(HAIR_COLORS), rng, 0.02);
-  const browColor = mix(hairColor, [0.1, 0.07, 0.05], rng.uniform(0.2, 0.6));
+  // Brows darker than the skin (by at least half its luminance) so they read on every tone.
+  let browColor = mix(hairColor, [0.08, 0.06, 0.05], rng.uniform(0.3, 0.7));
+  const lum = (c: RGB) => 0.3 * c[0] + 0.59 * c[1] + 0.11 * c[2];
+  if (lum(browColor) > 0.5 * lum(skin)) browColor = browColor.map((v) => (v * 0.5 * lum(skin)) / lum(browColor)) as RGB;
   const hairStyle: HairStyle = male
     ? (["bald", "short", "short", "short", "medium"] as const)[rng.int(5)]
     : (["short", "medium", "long", "long", "bun"] as const)[rng.int(5)];
@@ -120,13 +123,13 @@ export function sampleIdentity(rng: Rng, subject: string, sex: "F" | "M"): Ident
   // Resting geometry: a few identities look "a bit AU4" (low, knitted brows),
   // some have down- or up-turned mouths, full cheeks, narrow eyes, thin lips.
   const rest: Partial<Record<AUNumber, number>> = {};
-  if (rng.chance(0.3)) rest[4] = rng.uniform(0.6, 1.8);
-  if (rng.chance(0.2)) rest[1] = rng.uniform(0.4, 1.2);
-  if (rng.chance(0.25)) rest[15] = rng.uniform(0.5, 1.5);
-  if (rng.chance(0.25)) rest[12] = rng.uniform(0.4, 1.2);
-  if (rng.chance(0.25)) rest[6] = rng.uniform(0.4, 1.2);
-  if (rng.chance(0.2)) rest[7] = rng.uniform(0.5, 1.3);
-  if (rng.chance(0.15)) rest[24] = rng.uniform(0.5, 1.5);
+  if (rng.chance(0.3)) rest[4] = rng.uniform(0.4, 1.0);
+  if (rng.chance(0.2)) rest[1] = rng.uniform(0.3, 0.8);
+  if (rng.chance(0.25)) rest[15] = rng.uniform(0.3, 0.9);
+  if (rng.chance(0.25)) rest[12] = rng.uniform(0.3, 0.8);
+  if (rng.chance(0.25)) rest[6] = rng.uniform(0.3, 0.8);
+  if (rng.chance(0.2)) rest[7] = rng.uniform(0.3, 0.9);
+  if (rng.chance(0.15)) rest[24] = rng.uniform(0.3, 0.9);
   return {
     subject,
     sex,
@@ -142,7 +145,7 @@ export function sampleIdentity(rng: Rng, subject: string, sex: "F" | "M"): Ident
     eyeOpen: rng.uniform(0.8, 1.2),
     iris: jitterColor(rng.pick(IRIS_COLORS), rng, 0.03),
     browY: rng.uniform(-0.33, -0.27),
-    browThickness: rng.uniform(0.03, 0.055) + (male ? 0.01 : 0),
+    browThickness: rng.uniform(0.04, 0.06) + (male ? 0.01 : 0),
     browArch: rng.uniform(0.01, 0.06),
     browLength: rng.uniform(0.28, 0.36),
     browColor,
