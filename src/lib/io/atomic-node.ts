@@ -1,0 +1,77 @@
+// Node-only file helpers for checkpoints. A checkpoint is replaced atomically: the
+// bytes go to a temporary file in the same directory (same file system, so rename is
+// atomic), are flushed to disk with fsync, and only then renamed over the target. A
+// crash or error at any point leaves either the old file or the new one, never a
+// half-written file, and the temporary file is removed on failure.
+import { randomBytes } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { TensorData } from "../models/params.js";
+import type { OptimizerState } from "../train/trainer.js";
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetaInput, type DecodedCheckpoint } from "./checkpoint.js";
+
+/** The file-system calls writeFileAtomic makes; replaceable to simulate failures in tests. */
+export interface AtomicFs {
+  open: typeof fsp.open;
+  rename: typeof fsp.rename;
+  rm: typeof fsp.rm;
+}
+
+const NODE_FS: AtomicFs = { open: fsp.open, rename: fsp.rename, rm: fsp.rm };
+
+/** Name of a temporary file for `path` (same directory, hidden, unique). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/** Writes `bytes` to `path` atomically (temp file + fsync + rename + directory fsync). */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, { fs = NODE_FS }: { fs?: Partial<AtomicFs> } = {}): Promise<void> {
+  const io: AtomicFs = { ...NODE_FS, ...fs };
+  const tmp = tempPathFor(path);
+  let renamed = false;
+  try {
+    const handle = await io.open(tmp, "wx", 0o644);
+    try {
+      let written = 0;
+      while (written < bytes.byteLength) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written);
+        if (bytesWritten <= 0) throw new Error(`writing ${tmp}: no progress after ${written} of ${bytes.byteLength} bytes`);
+        written += bytesWritten;
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await io.rename(tmp, path);
+    renamed = true;
+  } finally {
+    if (!renamed) await io.rm(tmp, { force: true }).catch(() => undefined);
+  }
+  // Make the rename itself durable. Not every platform can fsync a directory.
+  try {
+    const dir = await io.open(dirname(path), "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+/** Reads and decodes a checkpoint file (errors name the file). */
+export async function readCheckpointFile(path: string): Promise<DecodedCheckpoint> {
+  const bytes = await fsp.readFile(path);
+  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+}
+
+/** Encodes and writes a checkpoint atomically. */
+export async function writeCheckpointFile(
+  path: string,
+  tensors: Map<string, TensorData>,
+  meta: CheckpointMetaInput,
+  optimizer?: OptimizerState | null,
+): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(tensors, meta, optimizer));
+}
