@@ -22,7 +22,7 @@ export interface BlockSpec {
 const WHOLE: Box = { x0: 0, y0: 0, x1: 1, y1: 1 };
 
 function check(spec: BlockSpec): Required<BlockSpec> {
-  const s = { cx: 0.5, cy: 0.5, aspect: 1, face: WHOLE, ...spec };
+  const s = { area: spec.area, cx: spec.cx ?? 0.5, cy: spec.cy ?? 0.5, aspect: spec.aspect ?? 1, face: spec.face ?? WHOLE };
   if (!(s.area > 0 && s.area <= 1)) throw new Error(`block area must be in (0, 1], got ${s.area}`);
   if (!(s.aspect > 0 && Number.isFinite(s.aspect))) throw new Error(`block aspect must be positive, got ${s.aspect}`);
   for (const k of ["cx", "cy"] as const) if (!(s[k] >= 0 && s[k] <= 1)) throw new Error(`block ${k} must be in [0, 1], got ${s[k]}`);
