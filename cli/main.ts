@@ -1,7 +1,9 @@
 // The `maskau` command: headless runs of the same src/lib code the pages use.
 // Each subcommand lives in cli/commands/<name>.ts and exports a commander Command.
 import { Command } from "commander";
+import { benchCommand } from "./commands/bench.js";
 import { dataCommand } from "./commands/data.js";
+import { fixtureCommand } from "./commands/fixture.js";
 import { infoCommand } from "./commands/info.js";
 
 export function buildProgram(): Command {
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   program.addCommand(infoCommand());
   program.addCommand(dataCommand());
+  program.addCommand(fixtureCommand());
+  program.addCommand(benchCommand());
   return program;
 }
 

@@ -1,0 +1,170 @@
+// `maskau bench` (npm run bench): the shared benchmark workloads on every backend
+// available here, timed like the PyTorch CPU anchor (warm-up steps, then one timer
+// per step, median), and the ratio against torch_anchor.py run in the same
+// invocation when /usr/bin/python3 has torch. Memory is sampled after the warm-up
+// and after the last step: a leak shows as growth.
+import { Command, InvalidArgumentError } from "commander";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { runAnchor, torchAvailable, type AnchorReport } from "../../src/lib/bench/anchor.js";
+import { gflopsPerSecond, timeSteps } from "../../src/lib/bench/timing.js";
+import { WORKLOADS } from "../../src/lib/bench/workloads.js";
+import { backendLabel, isBackendName, type BackendName } from "../../src/lib/tf/backend.js";
+import { initNodeBackend } from "../../src/lib/tf/node.js";
+import { progressBar } from "../progress.js";
+
+export interface BenchRow {
+  workload: string;
+  backend: string;
+  median_ms: number;
+  min_ms: number;
+  gflop: number;
+  gflops_per_s: number;
+  /** Live tensors and bytes after the warm-up and after the last step. */
+  tensors: [number, number];
+  bytes: [number, number];
+  /** tfjs median / torch median, when the anchor ran. */
+  ratio?: number;
+  torch_ms?: number;
+}
+
+export interface BenchReport {
+  rows: BenchRow[];
+  anchor: AnchorReport | null;
+  skipped: { backend: string; reason: string }[];
+  warmup: number;
+  iters: number;
+}
+
+/** shared/bench beside the repository, or MASKAU_SHARED/bench. */
+export function anchorScript(): string {
+  const shared = process.env.MASKAU_SHARED ?? resolve(import.meta.dirname, "../../../shared");
+  return resolve(shared, "bench", "torch_anchor.py");
+}
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be an integer >= 0`);
+    return n;
+  };
+}
+
+function list(v: string): string[] {
+  return v.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+export interface BenchOptions {
+  workloads: string[];
+  backends: BackendName[];
+  warmup: number;
+  iters: number;
+  seed: number;
+  anchor: boolean;
+  threads: number;
+  quiet?: boolean;
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  for (const w of o.workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload "${w}" (choose from ${Object.keys(WORKLOADS).join(", ")})`);
+  const rows: BenchRow[] = [];
+  const skipped: BenchReport["skipped"] = [];
+  for (const backend of o.backends) {
+    let label: string;
+    try {
+      const info = await initNodeBackend(backend);
+      if (info.name !== backend) throw new Error(`started ${info.name} instead`);
+      label = backendLabel(info);
+    } catch (e) {
+      skipped.push({ backend, reason: e instanceof Error ? e.message : String(e) });
+      continue;
+    }
+    for (const name of o.workloads) {
+      const workload = WORKLOADS[name](o.seed);
+      const bar = o.quiet ? null : progressBar(`${name} ${backend}`.padEnd(18), o.warmup + o.iters);
+      let done = 0;
+      const mem: { tensors: number[]; bytes: number[] } = { tensors: [], bytes: [] };
+      try {
+        const step = async () => {
+          await workload.step();
+          bar?.update(++done);
+          if (done === o.warmup || done === o.warmup + o.iters) {
+            mem.tensors.push(tf.memory().numTensors);
+            mem.bytes.push(tf.memory().numBytes);
+          }
+        };
+        const t = await timeSteps(step, { warmup: o.warmup, iters: o.iters });
+        rows.push({
+          workload: name,
+          backend: label,
+          median_ms: t.medianMs,
+          min_ms: t.minMs,
+          gflop: workload.flops / 1e9,
+          gflops_per_s: gflopsPerSecond(workload.flops, t.medianMs),
+          tensors: [mem.tensors[0], mem.tensors[mem.tensors.length - 1]],
+          bytes: [mem.bytes[0], mem.bytes[mem.bytes.length - 1]],
+        });
+      } finally {
+        bar?.stop();
+        workload.dispose();
+      }
+    }
+  }
+  let anchor: AnchorReport | null = null;
+  if (o.anchor) {
+    const script = anchorScript();
+    if (!existsSync(script)) skipped.push({ backend: "torch anchor", reason: `${script} not found (set MASKAU_SHARED)` });
+    else if (!(await torchAvailable())) skipped.push({ backend: "torch anchor", reason: "/usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread)" });
+    else {
+      if (!o.quiet) process.stderr.write("running the PyTorch anchor ...\n");
+      anchor = await runAnchor({ script, workloads: o.workloads, warmup: o.warmup, iters: o.iters, threads: o.threads });
+      for (const row of rows) {
+        const w = anchor.workloads[row.workload];
+        row.torch_ms = w.median_ms;
+        row.ratio = row.median_ms / w.median_ms;
+      }
+    }
+  }
+  return { rows, anchor, skipped, warmup: o.warmup, iters: o.iters };
+}
+
+export function formatBench(r: BenchReport): string {
+  const lines = [
+    `${"workload".padEnd(10)} ${"backend".padEnd(26)} ${"median ms".padStart(10)} ${"min ms".padStart(9)} ${"GFLOP/s".padStart(8)} ${"torch ms".padStart(9)} ${"ratio".padStart(7)}  memory (tensors, MB: after warm-up -> end)`,
+  ];
+  for (const row of r.rows) {
+    const mb = row.bytes.map((b) => (b / 2 ** 20).toFixed(1));
+    lines.push(
+      `${row.workload.padEnd(10)} ${row.backend.padEnd(26)} ${row.median_ms.toFixed(1).padStart(10)} ${row.min_ms.toFixed(1).padStart(9)} ` +
+        `${row.gflops_per_s.toFixed(1).padStart(8)} ${(row.torch_ms?.toFixed(1) ?? "-").padStart(9)} ${(row.ratio ? row.ratio.toFixed(2) + "x" : "-").padStart(7)}  ` +
+        `${row.tensors[0]} -> ${row.tensors[1]}, ${mb[0]} -> ${mb[1]}`,
+    );
+  }
+  if (r.anchor) lines.push(`anchor: torch ${r.anchor.torch}, ${r.anchor.threads} threads, ${r.anchor.blas}`);
+  for (const s of r.skipped) lines.push(`skipped ${s.backend}: ${s.reason}`);
+  lines.push(`${r.warmup} warm-up + ${r.iters} timed steps per workload; ratio = tfjs median / torch median (lower is better)`);
+  return lines.join("\n");
+}
+
+export function benchCommand(): Command {
+  return new Command("bench")
+    .description("time the shared benchmark workloads on each backend and compare with the PyTorch CPU anchor")
+    .option("--workloads <list>", "comma-separated workloads", list, ["mae_infer", "mae_train"])
+    .option("--backends <list>", "comma-separated backends (wasm, cpu, webgpu)", list, ["wasm", "cpu", "webgpu"])
+    .option("--warmup <n>", "untimed steps", int("--warmup"), 3)
+    .option("--iters <n>", "timed steps", int("--iters"), 10)
+    .option("--seed <n>", "seed of parameters, inputs and masking", int("--seed"), 0)
+    .option("--threads <n>", "threads for the torch anchor", int("--threads"), 2)
+    .option("--no-anchor", "do not run the PyTorch anchor")
+    .option("--json", "print one JSON object")
+    .action(async (opts: { workloads: string[]; backends: string[]; warmup: number; iters: number; seed: number; threads: number; anchor: boolean; json?: boolean }) => {
+      const backends = opts.backends.map((b) => {
+        if (!isBackendName(b) || b === "webgl") throw new Error(`--backends: "${b}" is not a Node backend (wasm, cpu, webgpu)`);
+        return b;
+      });
+      if (opts.iters < 1) throw new Error("--iters must be at least 1");
+      const report = await runBench({ ...opts, backends, quiet: opts.json });
+      process.stdout.write((opts.json ? JSON.stringify(report) : formatBench(report)) + "\n");
+    });
+}
