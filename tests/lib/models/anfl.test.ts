@@ -60,4 +60,21 @@ describe("ANFL head", () => {
       head.dispose();
     });
   }
+
+  it("K = N connects every node; every metric runs at other sizes", async () => {
+    await useBackend("cpu");
+    const features = tf.tensor(uniform(41, 3 * 2 * 10, -2, 2), [3, 2, 10]);
+    for (const metric of ["dots", "cosine", "l1"] as const) {
+      const head = createAnflHead({ inChannels: 5, backboneChannels: 10, numClasses: 7, neighborNum: 7, metric }, { seed: 4 });
+      const out = head.forward(features, { intermediates: true });
+      expect(Array.from(await out.mids["gnn.adj"].data()).every((v) => v === 1)).toBe(true);
+      const norm = await out.mids["gnn.norm_adj"].data();
+      for (const v of norm) expect(v).toBeCloseTo(1 / 7, 6);
+      expect(out.cl.shape).toEqual([3, 7]);
+      tf.dispose([out.cl, ...Object.values(out.mids)]);
+      head.dispose();
+    }
+    features.dispose();
+    expect(() => createAnflHead({ inChannels: 5, backboneChannels: 10, numClasses: 7, neighborNum: 8 }).forward(tf.zeros([1, 2, 10]))).toThrow(/neighborNum/);
+  });
 });

@@ -67,4 +67,25 @@ describe("MEFL head", () => {
       head.dispose();
     });
   }
+
+  it("other sizes (odd C, 8 AUs, one token) run and agree between cpu and wasm", async () => {
+    const config = { inChannels: 7, backboneChannels: 9, numClasses: 8 };
+    const values = uniform(31, 2 * 1 * 9, -2, 2);
+    const results: Float32Array[] = [];
+    for (const backend of ["cpu", "wasm"] as const) {
+      await useBackend(backend);
+      const head = createMeflHead(config, { seed: 3 });
+      const features = tf.tensor(values, [2, 1, 9]);
+      const out = head.forward(features, { training: true, intermediates: true });
+      expect(out.cl.shape).toEqual([2, 8]);
+      expect(out.clEdge.shape).toEqual([2, 64, 4]);
+      expect(out.mids["gem.fam"].shape).toEqual([2, 8, 1, 7]);
+      results.push(Float32Array.from([...(await out.cl.data()), ...(await out.clEdge.data())]));
+      tf.dispose([features, out.cl, out.clEdge, ...Object.values(out.mids)]);
+      head.commitBatchNorm();
+      expect((await head.params.get("head.gnn.bne2.num_batches_tracked").data())[0]).toBe(1);
+      head.dispose();
+    }
+    for (let i = 0; i < results[0].length; i++) expect(Math.abs(results[0][i] - results[1][i])).toBeLessThan(1e-4 * (1 + Math.abs(results[0][i])));
+  });
 });
