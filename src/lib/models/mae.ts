@@ -5,15 +5,13 @@
 //
 // Random masking is split in two: the permutation is computed on the host from the
 // noise (ids are data, not differentiable), and the token selections it implies are
-// one-hot matmuls, so the differentiable path has no gather (its gradient is missing
-// or slow on some backends) and runs the same on cpu, wasm and webgpu.
+// row gathers on the flattened tokens (see gatherTokens).
 import * as tf from "@tensorflow/tfjs-core";
 import { validateMaeConfig, type MaeConfig } from "../config.js";
 import { Rng } from "../data/prng.js";
-import { linearT } from "../tf/ops.js";
 import { ParamStore } from "./params.js";
 import { sinCosPosEmbed2d } from "./posembed.js";
-import { blockLayout, blocks, norm, patchEmbed, patchify, unpatchify, type Trace } from "./vit.js";
+import { blockLayout, blocks, linearByName, norm, patchEmbed, patchify, unpatchify, type Trace } from "./vit.js";
 
 // ---------------------------------------------------------------------------------
 // Layout and initialisation
@@ -172,22 +170,25 @@ export function maskingFromNoise(noise: ArrayLike<number>, batch: number, numPat
   return { batch, numPatches: L, lenKeep, idsShuffle, idsRestore, idsKeep, mask };
 }
 
-/** [N, rows, cols] with a 1 at (b, r, index[b*rows + r]): left-multiplying selects rows. */
-export function selectionMatrix(index: Int32Array, batch: number, rows: number, cols: number): tf.Tensor3D {
-  const data = new Float32Array(batch * rows * cols);
-  for (let b = 0; b < batch; b++) {
+/**
+ * out[b, r] = x[b, index[b*rows + r]] for x [N, L, D] -> [N, rows, D]: one row gather
+ * on the flattened [N*L, D] tokens (cost O(rows*D), gradient an UnsortedSegmentSum;
+ * both verified on cpu, wasm and webgpu by the fixture gradients of mask_token and
+ * patch_embed). A batched one-hot matmul gives the same values but costs O(rows*L*D),
+ * and wasm's batched matmul is slow.
+ */
+export function gatherTokens(x: tf.Tensor3D, index: Int32Array, rows: number): tf.Tensor3D {
+  const [n, L, d] = x.shape;
+  if (index.length !== n * rows) throw new Error(`gatherTokens: ${index.length} indices, expected ${n} x ${rows}`);
+  const flat = new Int32Array(n * rows);
+  for (let b = 0; b < n; b++) {
     for (let r = 0; r < rows; r++) {
       const j = index[b * rows + r];
-      if (!(j >= 0 && j < cols)) throw new Error(`token index ${j} outside [0, ${cols})`);
-      data[(b * rows + r) * cols + j] = 1;
+      if (!(j >= 0 && j < L)) throw new Error(`token index ${j} outside [0, ${L})`);
+      flat[b * rows + r] = b * L + j;
     }
   }
-  return tf.tensor3d(data, [batch, rows, cols]);
-}
-
-/** out[b, r] = x[b, index[b, r]] for x [N, L, D], as a batched one-hot matmul (differentiable everywhere). */
-export function gatherTokens(x: tf.Tensor3D, index: Int32Array, rows: number): tf.Tensor3D {
-  return tf.tidy(() => tf.matMul(selectionMatrix(index, x.shape[0], rows, x.shape[1]), x));
+  return tf.tidy(() => tf.reshape(tf.gather(tf.reshape(x, [n * L, d]), tf.tensor1d(flat, "int32"), 0), [n, rows, d]) as tf.Tensor3D);
 }
 
 /**
@@ -321,7 +322,7 @@ export class Mae {
       if (idsRestore.length !== n * L) throw new Error(`forwardDecoder: idsRestore has ${idsRestore.length} entries, expected ${n} x ${L}`);
       if (lenKeep > L) throw new Error(`forwardDecoder: ${lenKeep} visible tokens but only ${L} patches`);
       const Dd = c.decoderEmbedDim;
-      const x = linearT(latent, p.get("decoder_embed.weight") as tf.Tensor2D, p.get("decoder_embed.bias") as tf.Tensor1D) as tf.Tensor3D;
+      const x = linearByName(latent, p, "decoder_embed") as tf.Tensor3D;
       trace?.("mid.decoder_embed", x);
       const [cls, visible] = tf.split(x, [1, lenKeep], 1);
       const parts: tf.Tensor[] = [visible];
@@ -333,7 +334,7 @@ export class Mae {
       const h = blocks(input, p, "decoder_blocks", c.decoderDepth, c.decoderNumHeads, c.lnEps, trace);
       const normed = norm(h, p, "decoder_norm", c.lnEps);
       trace?.("mid.decoder_norm", normed);
-      const pred = linearT(normed, p.get("decoder_pred.weight") as tf.Tensor2D, p.get("decoder_pred.bias") as tf.Tensor1D);
+      const pred = linearByName(normed, p, "decoder_pred");
       return tf.slice(pred, [0, 1, 0], [n, L, this.sizes.patchDim]) as tf.Tensor3D;
     });
   }

@@ -7,8 +7,56 @@
 // runs 10-20x slower); attention runs all heads at once as batched matmuls over
 // [heads * B, N, hd] with explicit transposes of rank <= 4.
 import * as tf from "@tensorflow/tfjs-core";
-import { gelu, layerNorm, linear, linearT } from "../tf/ops.js";
+import { gelu, layerNorm } from "../tf/ops.js";
 import type { ParamStore } from "./params.js";
+
+/** Swaps the last two axes (explicitly, so the next matmul needs no transpose flag). */
+function swapLast(t: tf.Tensor): tf.Tensor {
+  const perm = t.shape.map((_, i) => i);
+  perm[t.rank - 1] = t.rank - 2;
+  perm[t.rank - 2] = t.rank - 1;
+  return tf.transpose(t, perm);
+}
+
+const plainMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved;
+      return [tf.matMul(dy as tf.Tensor3D, swapLast(sb) as tf.Tensor3D), tf.matMul(swapLast(sa) as tf.Tensor3D, dy as tf.Tensor3D)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * a @ b for rank-2 or same-batch rank-3 operands, whose gradient is also made of plain
+ * matmuls on explicitly transposed operands. tfjs's own BatchMatMul gradient uses the
+ * transposeA/B flags, which wasm runs 5-15x slower than a transpose plus a plain matmul.
+ */
+export function matMul<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T): T {
+  if (a.rank !== b.rank || (a.rank === 3 && a.shape[0] !== b.shape[0])) {
+    throw new Error(`matMul: operands [${a.shape}] and [${b.shape}] need the same rank and batch`);
+  }
+  return plainMatMul(a, b) as T;
+}
+
+/**
+ * torch.nn.Linear with the weight in torch layout [out, in]: x [..., in] -> [..., out].
+ * One 2-D plain matmul on an explicitly transposed weight.
+ */
+export function dense(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const [outDim, inDim] = weight.shape;
+    const y = matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, tf.transpose(weight) as tf.Tensor2D);
+    return tf.reshape(bias ? tf.add(y, bias) : y, [...x.shape.slice(0, -1), outDim]);
+  });
+}
+
+/** Linear layer by its official prefix (`<prefix>.weight` [out, in], `<prefix>.bias`). */
+export function linearByName(x: tf.Tensor, params: ParamStore, prefix: string): tf.Tensor {
+  return dense(x, params.get(`${prefix}.weight`), params.has(`${prefix}.bias`) ? params.get(`${prefix}.bias`) : undefined);
+}
 
 /** Optional observer of intermediate tensors (for parity checks); it must tf.keep what it stores. */
 export type Trace = (name: string, t: tf.Tensor) => void;
@@ -50,7 +98,9 @@ export function patchEmbed(imgs: tf.Tensor4D, weight: tf.Tensor, bias: tf.Tensor
   return tf.tidy(() => {
     const [e, c, p] = weight.shape;
     const w = tf.reshape(tf.transpose(tf.reshape(weight, [e, c, p * p]), [2, 1, 0]), [p * p * c, e]) as tf.Tensor2D;
-    return linear(patchify(imgs, p), w, bias as tf.Tensor1D) as tf.Tensor3D;
+    const patches = patchify(imgs, p);
+    const [n, l, d] = patches.shape;
+    return tf.reshape(tf.add(matMul(tf.reshape(patches, [n * l, d]) as tf.Tensor2D, w), bias), [n, l, e]) as tf.Tensor3D;
   });
 }
 
@@ -63,23 +113,22 @@ export function attention(x: tf.Tensor3D, params: ParamStore, prefix: string, nu
   return tf.tidy(() => {
     const [b, n, d] = x.shape;
     const hd = d / numHeads;
-    const qkv = linearT(x, params.get(`${prefix}.qkv.weight`) as tf.Tensor2D, params.get(`${prefix}.qkv.bias`) as tf.Tensor1D);
+    const qkv = linearByName(x, params, `${prefix}.qkv`);
     // [B, N, 3*heads, hd] -> [3*heads, B, N, hd]: q, k, v as [heads*B, N, hd] (head-major batch).
     const split = tf.transpose(tf.reshape(qkv, [b, n, 3 * numHeads, hd]), [2, 0, 1, 3]);
     const [q, k, v] = tf.split(split, 3, 0).map((t) => tf.reshape(t, [numHeads * b, n, hd]) as tf.Tensor3D);
-    const scores = tf.mul(tf.matMul(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D), hd ** -0.5);
+    const scores = tf.mul(matMul(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D), hd ** -0.5);
     const attn = tf.softmax(scores, -1) as tf.Tensor3D;
-    const ctx = tf.matMul(attn, v); // [heads*B, N, hd]
+    const ctx = matMul(attn, v); // [heads*B, N, hd]
     const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [numHeads, b, n, hd]), [1, 2, 0, 3]), [b, n, d]);
-    return linearT(merged, params.get(`${prefix}.proj.weight`) as tf.Tensor2D, params.get(`${prefix}.proj.bias`) as tf.Tensor1D) as tf.Tensor3D;
+    return linearByName(merged, params, `${prefix}.proj`) as tf.Tensor3D;
   });
 }
 
 /** timm Mlp: fc1 -> exact GELU -> fc2. */
 export function mlp(x: tf.Tensor, params: ParamStore, prefix: string): tf.Tensor {
   return tf.tidy(() => {
-    const h = gelu(linearT(x, params.get(`${prefix}.fc1.weight`) as tf.Tensor2D, params.get(`${prefix}.fc1.bias`) as tf.Tensor1D));
-    return linearT(h, params.get(`${prefix}.fc2.weight`) as tf.Tensor2D, params.get(`${prefix}.fc2.bias`) as tf.Tensor1D);
+    return linearByName(gelu(linearByName(x, params, `${prefix}.fc1`)), params, `${prefix}.fc2`);
   });
 }
 

@@ -48,8 +48,11 @@ describe.each(PARITY_BACKENDS)("official MAE fixtures on %s", (backend) => {
       expect(rows.length).toBe(expectedRows);
       const failing = rows.filter((r) => !r.ok).map(describeRow);
       expect(failing, `${backend} ${name}: failing tensors:\n${failing.join("\n")}`).toEqual([]);
-      const worst = rows.reduce((m, r) => Math.max(m, r.maxAbs), 0);
-      console.log(`[mae parity] ${backend} ${name}: ${rows.length} tensors ok, max abs error ${fmt(worst)}`);
+      const worst = (role: string) => rows.filter((r) => r.role === role).reduce((m, r) => Math.max(m, r.maxAbs), 0);
+      console.log(
+        `[mae parity] ${backend} ${name}: ${rows.length} tensors ok; max abs error outputs ${fmt(worst("output"))}, ` +
+          `intermediates ${fmt(worst("intermediate"))}, gradients ${fmt(worst("grad"))}`,
+      );
     });
   }
 });
@@ -182,6 +185,6 @@ describe.each(["cpu", "wasm"] as const)("MAE training on %s", (backend) => {
     expect(counts[9]).toBe(counts[1]);
     imgs.dispose();
     model.dispose();
-    optimizer.dispose?.();
+    optimizer.dispose();
   });
 });
