@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { benchCommand } from "./commands/bench.js";
 import { dataCommand } from "./commands/data.js";
 import { fixtureCommand } from "./commands/fixture.js";
+import { pretrainCommand } from "./commands/pretrain.js";
 import { infoCommand } from "./commands/info.js";
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   program.addCommand(infoCommand());
   program.addCommand(dataCommand());
   program.addCommand(fixtureCommand());
+  program.addCommand(pretrainCommand());
   program.addCommand(benchCommand());
   return program;
 }

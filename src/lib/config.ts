@@ -60,7 +60,7 @@ export const MAE_PRESETS: Record<MaePresetName, MaeConfig> = {
     decoderEmbedDim: 64,
     decoderDepth: 2,
     decoderNumHeads: 2,
-    normPixLoss: true,
+    normPixLoss: false, // pixel-space predictions, so composites need no per-patch statistics
   },
   /** ViT-S/16 encoder (384 wide, 12 blocks, 6 heads) with a 256-wide, 4-block decoder. */
   small: {
