@@ -140,6 +140,52 @@ describe("MAE building blocks", () => {
     again.dispose();
   });
 
+  it("odd sizes: the all-patches encoder equals masking at ratio 0, natural and shuffled (permutation equivariance)", async () => {
+    await useBackend("cpu");
+    // L = 25, 5 heads of width 4, MLP ratio 2.5, batch 3.
+    const config: MaeConfig = {
+      ...MAE_PRESETS.tiny,
+      imgSize: 20,
+      patchSize: 4,
+      embedDim: 20,
+      depth: 2,
+      numHeads: 5,
+      decoderEmbedDim: 12,
+      decoderDepth: 1,
+      decoderNumHeads: 3,
+      mlpRatio: 2.5,
+    };
+    const model = createMae(config, { seed: 4 });
+    const L = model.numPatches;
+    const imgs = tf.tensor4d(uniform(6, 3 * 20 * 20 * 3), [3, 20, 20, 3]);
+    const allLatent = model.forwardEncoderAll(imgs);
+    const all = await read(allLatent);
+    const natural = Float32Array.from({ length: 3 * L }, (_, i) => (i % L) / L);
+    const viaMasking = model.forwardEncoder(imgs, 0, natural);
+    expect([...viaMasking.mask.dataSync()].every((v) => v === 0)).toBe(true);
+    const nat = await read(viaMasking.latent);
+    expect(Math.max(...nat.map((v, i) => Math.abs(v - all[i])))).toBeLessThan(1e-5);
+    const noise = seededNoise(8, 3, L);
+    const shuffled = model.forwardEncoder(imgs, 0, noise);
+    const sh = await read(shuffled.latent);
+    const E = config.embedDim;
+    let maxAbs = 0;
+    for (let b = 0; b < 3; b++) {
+      for (let t = 0; t <= L; t++) {
+        const src = t === 0 ? 0 : 1 + shuffled.idsShuffle[b * L + t - 1];
+        for (let e = 0; e < E; e++) maxAbs = Math.max(maxAbs, Math.abs(sh[(b * (L + 1) + t) * E + e] - all[(b * (L + 1) + src) * E + e]));
+      }
+    }
+    expect(maxAbs).toBeLessThan(1e-5);
+    const out = model.forward(imgs, 0.6, noise);
+    expect(out.masking.lenKeep).toBe(10);
+    expect(out.latent.shape).toEqual([3, 11, E]);
+    expect(out.pred.shape).toEqual([3, L, 48]);
+    expect([...out.mask.dataSync()].reduce((a, v) => a + v, 0)).toBe(3 * 15);
+    tf.dispose([imgs, allLatent, viaMasking.latent, viaMasking.mask, shuffled.latent, shuffled.mask, out.latent, out.mask, out.pred, out.loss]);
+    model.dispose();
+  });
+
   it("unpatchify inverts patchify", async () => {
     await useBackend("cpu");
     const imgs = tf.tensor4d(uniform(5, 2 * 16 * 16 * 3), [2, 16, 16, 3]);
