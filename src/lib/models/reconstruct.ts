@@ -3,6 +3,7 @@
 // masked tokens), the decoder predicts every patch, and the composite keeps the
 // visible pixels of the input and takes the reconstruction elsewhere.
 import * as tf from "@tensorflow/tfjs-core";
+import { denormalizeImages, normalizeImages } from "../data/normalize.js";
 import { maskingFromNoise, type Mae } from "./mae.js";
 
 export interface Reconstruction {
@@ -77,4 +78,48 @@ export function reconstruct(mae: Mae, imgs: tf.Tensor4D, mask: ArrayLike<number>
     const patchError = tf.mean(tf.square(tf.sub(pred, mae.patchify(imgs))), -1) as tf.Tensor2D;
     return { reconstruction, composite, patchError };
   });
+}
+
+export interface ImageReconstruction {
+  /** uint8 RGB [B, H, W, 3] of the decoder's prediction. */
+  reconstruction: Uint8Array;
+  /** uint8 RGB [B, H, W, 3]: visible input pixels + reconstructed removed patches. */
+  composite: Uint8Array;
+  /** [B, L] per-patch mean squared error (normalised pixel units). */
+  patchError: Float32Array;
+  /** Mean error over the removed patches of each image. */
+  removedError: Float32Array;
+}
+
+/** reconstruct() on uint8 RGB images, returning plain arrays (for pages and the CLI). */
+export async function reconstructImages(mae: Mae, images: Uint8Array, mask: ArrayLike<number>): Promise<ImageReconstruction> {
+  const size = mae.config.imgSize;
+  const { data, shape } = normalizeImages(images, size);
+  const imgs = tf.tensor4d(data, shape);
+  const out = reconstruct(mae, imgs, mask);
+  try {
+    const [rec, comp, err] = await Promise.all([out.reconstruction.data(), out.composite.data(), out.patchError.data()]);
+    const L = mae.numPatches;
+    const B = shape[0];
+    const removedError = new Float32Array(B);
+    for (let b = 0; b < B; b++) {
+      let sum = 0;
+      let n = 0;
+      for (let l = 0; l < L; l++) {
+        if (mask[b * L + l] >= 0.5) {
+          sum += err[b * L + l];
+          n++;
+        }
+      }
+      removedError[b] = n ? sum / n : 0;
+    }
+    return {
+      reconstruction: denormalizeImages(rec as Float32Array),
+      composite: denormalizeImages(comp as Float32Array),
+      patchError: Float32Array.from(err),
+      removedError,
+    };
+  } finally {
+    tf.dispose([imgs, out.reconstruction, out.composite, out.patchError]);
+  }
 }
