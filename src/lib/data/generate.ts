@@ -94,6 +94,11 @@ export function datasetIdentities(cfg: FaceDatasetConfig): Identity[] {
   return out;
 }
 
+/** Test fold of each subject of a config (subject order), as the dataset assigns them. */
+export function datasetSubjectFolds(cfg: FaceDatasetConfig, subjects: readonly string[]): number[] {
+  return assignSubjectFolds(subjects, cfg.folds, mixSeed(cfg.seed, 0xf01d));
+}
+
 /** Smoothly drifting per-frame settings of one sequence. */
 function sequenceFrames(rng: Rng, frames: number, jitter: number, degrade: number): FrameParams[] {
   const baseLight = { x: rng.uniform(-0.55, 0.55), y: rng.uniform(-0.6, 0.05) };
@@ -194,7 +199,7 @@ export class FaceDatasetBuilder {
     const A = preset.aus.length;
     this.identities = datasetIdentities(cfg);
     const subjects = this.identities.map((id) => id.subject);
-    const subjectFold = assignSubjectFolds(subjects, cfg.folds, mixSeed(cfg.seed, 0xf01d));
+    const subjectFold = datasetSubjectFolds(cfg, subjects);
     const n = this.total;
     this.ds = {
       name: `synthetic-${cfg.preset}`,

@@ -7,7 +7,7 @@
 // without any AU being coded. Together with the background and the per-subject
 // expression style this lets identity leak into AU features, as in real data.
 import { type AUNumber } from "./aus.js";
-import { ExpressionStyle, sampleExpressionStyle } from "./expression.js";
+import { sampleExpressionStyle, type ExpressionStyle } from "./expression.js";
 import { Rng } from "./prng.js";
 
 export type RGB = [number, number, number];
