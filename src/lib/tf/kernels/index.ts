@@ -4,10 +4,12 @@
 // fail without the fixes.
 import * as tf from "@tensorflow/tfjs-core";
 import { avgPoolGradConfig } from "./avg-pool-grad.js";
+import { batchMatMulGradConfig } from "./batch-matmul-grad.js";
 import { registerCoreGradients } from "./core-gradients.js";
 import { resizeBilinearGradConfig } from "./resize-bilinear-grad.js";
 import { makeStridedSliceFix } from "./strided-slice.js";
 import { stridedSliceGradConfig } from "./strided-slice-grad.js";
+import { makeBatchMatMulWasm } from "./wasm-batch-matmul.js";
 import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
 import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
@@ -34,6 +36,10 @@ interface KernelReplacement extends KernelFix {
 const fixed = (f: unknown) => () => f as tf.KernelFunc;
 
 const KERNELS: KernelReplacement[] = [
+  {
+    name: tf.BatchMatMul, backend: "wasm", kind: "slow", make: makeBatchMatMulWasm,
+    reason: "batched products and transposeA/B ran in a scalar loop 10-50x slower than XNNPACK's single product",
+  },
   {
     name: tf.Conv2DBackpropFilter, backend: "wasm", kind: "missing", make: fixed(conv2DBackpropFilterWasm),
     reason: "conv2d had no filter gradient",
@@ -73,6 +79,10 @@ const KERNELS: KernelReplacement[] = [
 ];
 
 const GRADIENTS: (KernelFix & { config: tf.GradConfig })[] = [
+  {
+    name: tf.BatchMatMul, backend: "all", kind: "wrong", config: batchMatMulGradConfig,
+    reason: "with broadcast batch dimensions the gradient kept the broadcast shape and the engine threw",
+  },
   {
     name: tf.StridedSlice, backend: "all", kind: "missing", config: stridedSliceGradConfig,
     reason: "stridedSlice had no gradient",
