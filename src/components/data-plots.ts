@@ -58,29 +58,41 @@ export function CooccurrenceHeatmap(aus: number[], matrix: (number | null)[][], 
   aus.forEach((ai, i) =>
     aus.forEach((aj, j) => {
       const v = matrix[i]?.[j];
-      cells.push({ given: `AU${ai}`, then: `AU${aj}`, p: v === null || v === undefined || !Number.isFinite(v) ? null : v });
+      cells.push({ given: String(ai), then: String(aj), p: v === null || v === undefined || !Number.isFinite(v) ? null : v });
     }),
   );
-  const names = aus.map((au) => `AU${au}`);
-  const side = Math.min(width, 80 + names.length * 44);
+  const names = aus.map(String);
+  const side = Math.max(220, Math.min(width, 70 + names.length * 46));
+  const cell = (side - 70) / names.length;
   return Plot.plot({
     width: side,
-    height: side - 20,
-    marginLeft: 56,
-    marginTop: 36,
+    height: side - 10,
+    marginLeft: 46,
+    marginTop: 40,
+    marginRight: 8,
+    marginBottom: 8,
     padding: 0.04,
-    x: { domain: names, axis: "top", label: "then AU j occurs", tickRotate: 0 },
-    y: { domain: names, label: "given AU i", labelAnchor: "top" },
-    color: { type: "linear", domain: [0, 1], scheme: "blues", legend: true, label: "P(AU j | AU i)", tickFormat: "%" },
+    x: { domain: names, axis: "top", label: "then AU j →", labelAnchor: "left", labelOffset: 30 },
+    y: { domain: names, label: "given AU i ↓", labelAnchor: "top" },
+    color: { type: "linear", domain: [0, 1], scheme: "blues", legend: true, label: "P(AU j occurs | AU i occurs)", tickFormat: "%" },
     marks: [
-      Plot.cell(cells, { x: "then", y: "given", fill: "p", inset: 0.5, tip: true }),
-      Plot.text(cells, {
+      Plot.cell(cells, {
         x: "then",
         y: "given",
-        text: (d: { p: number | null }) => (d.p === null ? "–" : Math.round(d.p * 100).toString()),
-        fill: (d: { p: number | null }) => ((d.p ?? 0) > 0.55 ? "white" : "#333"),
-        fontSize: 10,
+        fill: "p",
+        inset: 0.5,
+        title: (d: { given: string; then: string; p: number | null }) =>
+          d.p === null ? `AU${d.given} never occurs` : `P(AU${d.then} | AU${d.given}) = ${(d.p * 100).toFixed(1)}%`,
       }),
+      cell >= 22
+        ? Plot.text(cells, {
+            x: "then",
+            y: "given",
+            text: (d: { p: number | null }) => (d.p === null ? "–" : Math.round(d.p * 100).toString()),
+            fill: (d: { p: number | null }) => ((d.p ?? 0) > 0.55 ? "white" : "#333"),
+            fontSize: cell >= 34 ? 10 : 8.5,
+          })
+        : null,
     ],
   });
 }
