@@ -3,9 +3,10 @@
 // works, and a screenshot of each page lands in test-output/screenshots/.
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { STAGE_PAGES } from "../../observablehq.config.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
+import { badge, openPage } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 const DIST = "dist";
@@ -13,39 +14,6 @@ const SHOTS = "test-output/screenshots";
 const PAGES = [{ name: "Index", path: "/" }, ...STAGE_PAGES];
 // In CI a missing browser is a failure; locally the suite is skipped (and says so).
 const run = chromiumAvailable() || process.env.CI === "true" ? describe : describe.skip;
-
-interface PageReport {
-  errors: string[];
-  offsite: string[];
-}
-
-async function openPage(browser: Browser, url: string): Promise<{ page: Page; report: PageReport }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const report: PageReport = { errors: [], offsite: [] };
-  const origin = new URL(url).origin;
-  await page.route("**/*", (route) => {
-    const target = route.request().url();
-    if (target.startsWith(origin) || target.startsWith("data:") || target.startsWith("blob:")) return route.continue();
-    report.offsite.push(target);
-    return route.abort();
-  });
-  page.on("console", (msg) => {
-    if (msg.type() === "error") report.errors.push(`console: ${msg.text()}`);
-  });
-  page.on("pageerror", (err) => report.errors.push(`page error: ${err.message}`));
-  page.on("requestfailed", (req) => report.errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) report.errors.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  await page.goto(url, { waitUntil: "load" });
-  return { page, report };
-}
-
-async function badge(page: Page): Promise<{ backend: string; adapter: string | null }> {
-  const el = page.locator(".maskau-backend-badge");
-  await el.waitFor({ timeout: 120_000 });
-  return { backend: (await el.getAttribute("data-backend")) ?? "", adapter: await el.getAttribute("data-adapter") };
-}
 
 run("built site in Chromium", () => {
   let browser: Browser;
