@@ -50,6 +50,7 @@ interface PretrainOpts {
   checkpointEvery: number;
   backend: BackendName;
   optimizerState: boolean;
+  stopAfter?: number;
 }
 
 export function pretrainCommand(): Command {
@@ -71,6 +72,7 @@ export function pretrainCommand(): Command {
     .option("--resume", "continue the run stored in --out")
     .option("--checkpoint-every <n>", "write the checkpoint every n steps", num("--checkpoint-every", { int: true }), 250)
     .option("--backend <name>", "wasm | cpu | webgpu", "wasm")
+    .option("--stop-after <n>", "stop (with a resumable checkpoint) once n steps are done, as an interrupted run would", num("--stop-after", { int: true, min: 1 }))
     .option("--no-optimizer-state", "write the final checkpoint with weights only (smaller; cannot be resumed)")
     .action(async (opts: PretrainOpts) => {
       const config = MAE_PRESETS[opts.preset];
@@ -121,7 +123,7 @@ export function pretrainCommand(): Command {
       bar = progressBar("pretrain", opts.steps, { fields: ["loss", "img/s"] });
       bar.update(trainer.step);
       try {
-        await trainer.run();
+        await trainer.run(opts.stopAfter ?? opts.steps);
       } finally {
         bar.stop();
       }
