@@ -5,6 +5,8 @@ import { benchCommand } from "./commands/bench.js";
 import { dataCommand } from "./commands/data.js";
 import { fixtureCommand } from "./commands/fixture.js";
 import { pretrainCommand } from "./commands/pretrain.js";
+import { trainCommand } from "./commands/train.js";
+import { evalCommand } from "./commands/eval.js";
 import { infoCommand } from "./commands/info.js";
 
 export function buildProgram(): Command {
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   program.addCommand(dataCommand());
   program.addCommand(fixtureCommand());
   program.addCommand(pretrainCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
   program.addCommand(benchCommand());
   return program;
 }

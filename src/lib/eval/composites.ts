@@ -1,0 +1,33 @@
+// MAE composites of occluded faces, for every frame of a set at once: the teacher's
+// input. The MAE is frozen, so a frame's composite depends only on the frame and its
+// mask (keyed by the frame index, see conditions.ts): it is computed once per fold
+// and reused by every epoch, by the evaluation of condition (c) and by the teacher.
+import type { AUDataset } from "../data/dataset.js";
+import type { Mae } from "../models/mae.js";
+import { reconstructImages } from "../models/reconstruct.js";
+import { FrameImages, gatherImages, planMasks, type OcclusionPlan } from "./conditions.js";
+
+export interface CompositeOptions {
+  /** Images per MAE call. Default 64. */
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Composites of `frames` under `plan` (the masks keyed by frame index). */
+export async function buildComposites(mae: Mae, ds: AUDataset, frames: Int32Array, plan: OcclusionPlan, options: CompositeOptions = {}): Promise<FrameImages> {
+  if (plan.kind === "none") throw new Error("composites need an occlusion (random:R or block:A)");
+  const size = mae.config.imgSize;
+  if (ds.size !== size) throw new Error(`the dataset has ${ds.size} px images but the MAE expects ${size} px`);
+  const grid = size / mae.config.patchSize;
+  const batch = options.batchSize ?? 64;
+  const ib = size * size * 3;
+  const out = new Uint8Array(frames.length * ib);
+  for (let start = 0; start < frames.length; start += batch) {
+    const idx = frames.subarray(start, Math.min(frames.length, start + batch));
+    const masks = planMasks(plan, idx, grid);
+    const rec = await reconstructImages(mae, gatherImages(ds, idx), masks);
+    out.set(rec.composite, start * ib);
+    options.onProgress?.(start + idx.length, frames.length);
+  }
+  return new FrameImages(Int32Array.from(frames), out, size);
+}

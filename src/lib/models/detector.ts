@@ -1,0 +1,282 @@
+// The AU detection module of the paper (ME-GraphAU's MEFARG): a backbone whose
+// feature map becomes tokens [B, T, C_b], then the ANFL head (stage 1) or the MEFL
+// head (stage 2), each with its global_linear. State-dict names follow ME-GraphAU:
+//   backbone.*        the backbone (torchvision ResNet names, or the MAE encoder's
+//                     names: patch_embed.*, cls_token, pos_embed, blocks.*, norm.*)
+//   global_linear.*   LinearBlock(C_b -> C)
+//   head.*            ANFL / MEFL
+// Backbones:
+//   resnet   a small torchvision-style ResNet (resnet.ts), trained with the head
+//   mae-vit  the MAE encoder on all patches; its patch tokens (cls dropped) feed the
+//            head; optionally frozen (then it is excluded from training and runs
+//            without gradient recording)
+// forward -> AU probabilities [B, N] (cosine similarities, no sigmoid), plus edge
+// logits [B, N*N, 4] for MEFL.
+import * as tf from "@tensorflow/tfjs-core";
+import { MAE_PRESETS, type MaeConfig } from "../config.js";
+import { createAnflHead, type AnflHead, type GraphMetric } from "./anfl.js";
+import { noGrad } from "./batchnorm.js";
+import { createMae, type Mae } from "./mae.js";
+import { createMeflHead, type MeflHead } from "./mefl.js";
+import { CheckpointMismatchError, type LoadReport, type ParamStore, type TensorData } from "./params.js";
+import { createResNet, RESNET_PRESETS, resnetOutputSize, type ResNet, type ResNetConfig } from "./resnet.js";
+
+export type BackboneSpec =
+  | { kind: "resnet"; resnet: ResNetConfig }
+  | { kind: "mae-vit"; mae: MaeConfig; /** Keep the encoder fixed (default true). */ frozen: boolean };
+
+export type HeadKind = "anfl" | "mefl";
+
+export interface DetectorConfig {
+  backbone: BackboneSpec;
+  /** Stage 1 (ANFL) or stage 2 (MEFL). */
+  head: HeadKind;
+  /** Square input side in pixels. */
+  imgSize: number;
+  /** N: number of AUs. */
+  numClasses: number;
+  /** C: node feature width (global_linear output). */
+  inChannels: number;
+  /** ANFL: neighbours per node (K = 4). */
+  neighborNum: number;
+  /** ANFL: node similarity (dots). */
+  metric: GraphMetric;
+}
+
+export type DetectorPresetName = "tiny" | "small" | "mae-tiny";
+
+/** Presets for 64 px faces with 12 AUs (numClasses and head are set per run). */
+export const DETECTOR_PRESETS: Record<DetectorPresetName, Omit<DetectorConfig, "head" | "numClasses">> = {
+  /** Tiny ResNet (16/32/64 channels, 4 x 4 tokens at 64 px) + 64-wide graph head: trains on a CPU in minutes. */
+  tiny: { backbone: { kind: "resnet", resnet: RESNET_PRESETS.tiny }, imgSize: 64, inChannels: 64, neighborNum: 4, metric: "dots" },
+  /** Four stages of two blocks (up to 192 channels) + 96-wide head. */
+  small: { backbone: { kind: "resnet", resnet: RESNET_PRESETS.small }, imgSize: 64, inChannels: 96, neighborNum: 4, metric: "dots" },
+  /** The tiny MAE's encoder (frozen, 8 x 8 patch tokens of width 96) + 64-wide head. */
+  "mae-tiny": { backbone: { kind: "mae-vit", mae: MAE_PRESETS.tiny, frozen: true }, imgSize: 64, inChannels: 64, neighborNum: 4, metric: "dots" },
+};
+
+export function detectorConfig(preset: DetectorPresetName, overrides: Partial<DetectorConfig> & Pick<DetectorConfig, "head" | "numClasses">): DetectorConfig {
+  const base = DETECTOR_PRESETS[preset];
+  if (!base) throw new Error(`unknown detector preset "${preset}": choose ${Object.keys(DETECTOR_PRESETS).join(", ")}`);
+  return { ...structuredClone(base), ...overrides };
+}
+
+export interface DetectorOutput {
+  /** AU probabilities [B, N]. */
+  prob: tf.Tensor2D;
+  /** MEFL only: edge logits [B, N*N, 4], edge e = i*N + j. */
+  edgeLogits?: tf.Tensor3D;
+}
+
+export interface DetectorForwardOptions {
+  /** BatchNorm train mode. Default false. */
+  training?: boolean;
+}
+
+/** A backbone as the detector sees it: tokens out, its own parameter store. */
+export interface Backbone {
+  readonly kind: BackboneSpec["kind"];
+  readonly params: ParamStore;
+  readonly outChannels: number;
+  readonly frozen: boolean;
+  /** Names (without "backbone.") that belong to the detector's state_dict. */
+  readonly stateNames: string[];
+  forwardFeatures(imgs: tf.Tensor4D, training: boolean): tf.Tensor3D;
+  commitBatchNorm(): void;
+  discardBatchNorm(): void;
+  dispose(): void;
+}
+
+function resnetBackbone(config: ResNetConfig, seed: number): Backbone {
+  const net: ResNet = createResNet(config, { seed });
+  return {
+    kind: "resnet",
+    params: net.params,
+    outChannels: net.outChannels,
+    frozen: false,
+    stateNames: net.params.names(),
+    forwardFeatures: (imgs, training) => net.forwardFeatures(imgs, { training }),
+    commitBatchNorm: () => net.commitBatchNorm(),
+    discardBatchNorm: () => net.discardBatchNorm(),
+    dispose: () => net.dispose(),
+  };
+}
+
+/** The MAE encoder's state_dict names (what the detector keeps of an MAE). */
+export function isMaeEncoderName(name: string): boolean {
+  return !(name.startsWith("decoder_") || name === "mask_token");
+}
+
+function maeBackbone(config: MaeConfig, frozen: boolean, seed: number, mae?: Mae): Backbone {
+  const model = mae ?? createMae(config, { seed });
+  const encode = (imgs: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const tokens = model.forwardEncoderAll(imgs);
+      const [b, t, e] = tokens.shape;
+      return tf.slice(tokens, [0, 1, 0], [b, t - 1, e]) as tf.Tensor3D;
+    });
+  return {
+    kind: "mae-vit",
+    params: model.params,
+    outChannels: config.embedDim,
+    frozen,
+    stateNames: model.params.names().filter(isMaeEncoderName),
+    forwardFeatures: (imgs) => (frozen ? (noGrad([imgs], (x) => encode(x as tf.Tensor4D)) as tf.Tensor3D) : encode(imgs)),
+    commitBatchNorm: () => {},
+    discardBatchNorm: () => {},
+    dispose: () => model.dispose(),
+  };
+}
+
+export interface Detector {
+  readonly config: DetectorConfig;
+  readonly backbone: Backbone;
+  readonly head: AnflHead | MeflHead;
+  /** NHWC normalised images [B, S, S, 3] -> probabilities (+ edge logits). Call inside tf.tidy or dispose the outputs. */
+  forward(imgs: tf.Tensor4D, options?: DetectorForwardOptions): DetectorOutput;
+  /** Trainable variables by state_dict name (a frozen backbone is left out). */
+  trainable(): Record<string, tf.Variable>;
+  countTrainable(): number;
+  /** Every state_dict entry (parameters and buffers) as plain data. */
+  stateDict(): Promise<Map<string, TensorData>>;
+  /** State-dict names in order. */
+  names(): string[];
+  /**
+   * Loads tensors by state_dict name. Strict (default): every name must be present with
+   * its shape and nothing else, or CheckpointMismatchError is thrown and nothing loads.
+   */
+  load(tensors: Map<string, TensorData>, options?: { strict?: boolean; source?: string }): LoadReport;
+  /** Applies the BatchNorm running-statistic updates of the train-mode forwards since the last call. */
+  commitBatchNorm(): void;
+  discardBatchNorm(): void;
+  dispose(): void;
+}
+
+export function validateDetectorConfig(c: DetectorConfig): void {
+  if (c.head !== "anfl" && c.head !== "mefl") throw new Error(`detector head must be "anfl" or "mefl", got ${JSON.stringify(c.head)}`);
+  for (const k of ["imgSize", "numClasses", "inChannels", "neighborNum"] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`detector config: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  if (c.backbone?.kind === "mae-vit") {
+    if (c.backbone.mae.imgSize !== c.imgSize) throw new Error(`detector config: the MAE encoder takes ${c.backbone.mae.imgSize} px images but imgSize is ${c.imgSize}`);
+  } else if (c.backbone?.kind === "resnet") {
+    if (resnetOutputSize(c.backbone.resnet, c.imgSize) < 1) throw new Error(`detector config: ${c.imgSize} px is too small for this ResNet`);
+  } else {
+    throw new Error(`detector config: unknown backbone ${JSON.stringify(c.backbone)}`);
+  }
+}
+
+/**
+ * Builds a detector with fresh weights (seeded). `mae` hands over an existing MAE as the
+ * mae-vit backbone (the detector then owns it and disposes it).
+ */
+export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed?: number; mae?: Mae } = {}): Detector {
+  validateDetectorConfig(config);
+  const cfg: DetectorConfig = structuredClone(config);
+  const backbone =
+    cfg.backbone.kind === "resnet" ? resnetBackbone(cfg.backbone.resnet, seed) : maeBackbone(cfg.backbone.mae, cfg.backbone.frozen, seed, mae);
+  const headConfig = { inChannels: cfg.inChannels, backboneChannels: backbone.outChannels, numClasses: cfg.numClasses };
+  const head: AnflHead | MeflHead =
+    cfg.head === "anfl"
+      ? createAnflHead({ ...headConfig, neighborNum: cfg.neighborNum, metric: cfg.metric }, { seed: seed + 1 })
+      : createMeflHead(headConfig, { seed: seed + 1 });
+
+  // Full state_dict name -> where it lives.
+  const entries = new Map<string, { store: ParamStore; local: string }>();
+  for (const name of backbone.stateNames) entries.set(`backbone.${name}`, { store: backbone.params, local: name });
+  for (const name of head.params.names()) entries.set(name, { store: head.params, local: name });
+
+  function forward(imgs: tf.Tensor4D, options: DetectorForwardOptions = {}): DetectorOutput {
+    const training = options.training ?? false;
+    const [, h, w, ch] = imgs.shape;
+    if (imgs.rank !== 4 || h !== cfg.imgSize || w !== cfg.imgSize || ch !== 3) {
+      throw new Error(`detector expects NHWC images [B, ${cfg.imgSize}, ${cfg.imgSize}, 3], got [${imgs.shape}]`);
+    }
+    return tf.tidy(() => {
+      const features = backbone.forwardFeatures(imgs, training && !backbone.frozen);
+      const out = head.forward(features, { training });
+      for (const t of Object.values(out.mids)) t.dispose();
+      const edgeLogits = (out as { clEdge?: tf.Tensor3D }).clEdge;
+      return edgeLogits ? { prob: out.cl, edgeLogits } : { prob: out.cl };
+    });
+  }
+
+  function trainable(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {};
+    if (!backbone.frozen) {
+      const vars = backbone.params.trainable();
+      for (const name of backbone.stateNames) if (vars[name]) out[`backbone.${name}`] = vars[name];
+    }
+    Object.assign(out, head.params.trainable());
+    return out;
+  }
+
+  function check(tensors: Map<string, { shape: number[] }>): LoadReport {
+    const report: LoadReport = { missing: [], unexpected: [], misShaped: [] };
+    for (const [name, { store, local }] of entries) {
+      const t = tensors.get(name);
+      const expected = store.get(local).shape;
+      if (!t) report.missing.push(name);
+      else if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) report.misShaped.push({ name, expected: [...expected], got: t.shape });
+    }
+    for (const name of tensors.keys()) if (!entries.has(name)) report.unexpected.push(name);
+    return report;
+  }
+
+  return {
+    config: cfg,
+    backbone,
+    head,
+    forward,
+    trainable,
+    countTrainable: () => Object.values(trainable()).reduce((n, v) => n + v.size, 0),
+    names: () => [...entries.keys()],
+    async stateDict() {
+      const out = new Map<string, TensorData>();
+      for (const [name, { store, local }] of entries) {
+        const v = store.get(local);
+        const data = (await v.data()) as Float32Array | Int32Array;
+        out.set(name, { shape: [...v.shape], data: data.slice() });
+      }
+      return out;
+    },
+    load(tensors, { strict = true, source = "checkpoint" } = {}) {
+      const report = check(tensors);
+      if (strict && (report.missing.length || report.unexpected.length || report.misShaped.length)) throw new CheckpointMismatchError(report, source);
+      const bad = new Set(report.misShaped.map((m) => m.name));
+      for (const [name, { store, local }] of entries) {
+        const t = tensors.get(name);
+        if (!t || bad.has(name)) continue;
+        const v = store.get(local);
+        tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, v.dtype)));
+      }
+      return report;
+    },
+    commitBatchNorm() {
+      backbone.commitBatchNorm();
+      head.commitBatchNorm();
+    },
+    discardBatchNorm() {
+      backbone.discardBatchNorm();
+      head.discardBatchNorm();
+    },
+    dispose() {
+      backbone.dispose();
+      head.dispose();
+    },
+  };
+}
+
+/** Model kind recorded in checkpoint metadata. */
+export function detectorModelKind(head: HeadKind): string {
+  return head === "anfl" ? "megraphau-anfl" : "megraphau-mefl";
+}
+
+/** The DetectorConfig stored in a checkpoint's metadata (config.detector). */
+export function detectorConfigFromMeta(meta: { model: string; config: Record<string, unknown> }, source = "checkpoint"): DetectorConfig {
+  if (meta.model !== "megraphau-anfl" && meta.model !== "megraphau-mefl") throw new Error(`${source} holds a "${meta.model}" model, not an AU detector`);
+  const cfg = meta.config.detector as DetectorConfig | undefined;
+  if (!cfg || typeof cfg !== "object") throw new Error(`${source}: the checkpoint's config lacks the detector config ("detector")`);
+  validateDetectorConfig(cfg);
+  return cfg;
+}
