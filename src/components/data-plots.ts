@@ -72,7 +72,7 @@ export function CooccurrenceHeatmap(aus: number[], matrix: (number | null)[][], 
     marginRight: 8,
     marginBottom: 8,
     padding: 0.04,
-    x: { domain: names, axis: "top", label: "then AU j →", labelAnchor: "left", labelOffset: 30 },
+    x: { domain: names, axis: "top", label: "then AU j →", labelAnchor: "right" },
     y: { domain: names, label: "given AU i ↓", labelAnchor: "top" },
     color: { type: "linear", domain: [0, 1], scheme: "blues", legend: true, label: "P(AU j occurs | AU i occurs)", tickFormat: "%" },
     marks: [
