@@ -30,6 +30,8 @@ export interface Optimizer {
   /** Applies one update with learning rate `lr`; does not dispose `grads`. */
   update(variables: Record<string, tf.Variable>, grads: tf.NamedTensorMap, lr: number): void;
   getState(): OptimizerState;
+  /** As getState, reading asynchronously; preferred by Trainer.state() (WebGPU reads synchronously only slowly, or not at all). */
+  readState?(): Promise<OptimizerState>;
   setState(state: OptimizerState): void;
   dispose(): void;
 }
@@ -187,7 +189,7 @@ export class Trainer {
       step: this.step,
       config: { ...this.config },
       variables,
-      optimizer: this.optimizer.getState(),
+      optimizer: this.optimizer.readState ? await this.optimizer.readState() : this.optimizer.getState(),
       history: this.history.slice(),
     };
   }
