@@ -1,0 +1,132 @@
+// The MAE pretraining page in a real Chromium (WebGPU): start a small run, watch the
+// step counter and the loss curve move, pause (the run is saved to IndexedDB),
+// reload, resume from the saved step and finish; no console error on the way.
+import { existsSync, mkdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { chromiumAvailable, launchChromium } from "./chromium.js";
+import { serveStatic, type StaticServer } from "./static-server.js";
+
+const DIST = "dist";
+const SHOTS = "test-output/screenshots";
+const run = chromiumAvailable() || process.env.CI === "true" ? describe : describe.skip;
+
+async function status(page: Page): Promise<{ status: string; step: number; saved: number | null; points: number }> {
+  return page.evaluate(() => {
+    const s = document.querySelector<HTMLElement>(".maskau-run-status");
+    const chart = document.querySelector<HTMLElement>(".maskau-loss-chart");
+    return {
+      status: s?.dataset.status ?? "",
+      step: Number(s?.dataset.step ?? -1),
+      saved: s?.dataset.savedStep === undefined ? null : Number(s.dataset.savedStep),
+      points: Number(chart?.dataset.points ?? -1),
+    };
+  });
+}
+
+async function waitFor(page: Page, what: string, ok: (s: Awaited<ReturnType<typeof status>>) => boolean, timeout = 180_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await status(page);
+    if (ok(s)) return s;
+    if (s.status === "error") throw new Error(`the run stopped while waiting for ${what}: ${await page.locator(".maskau-run-status p").textContent()}`);
+    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(s)}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+run("MAE pretraining page", () => {
+  let browser: Browser;
+  let server: StaticServer;
+
+  beforeAll(async () => {
+    if (!existsSync(`${DIST}/pages/mae-pretraining.html`)) throw new Error("dist/ is missing the page: run `npm run build` first");
+    mkdirSync(SHOTS, { recursive: true });
+    server = await serveStatic(DIST);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("starts, pauses, survives a reload and resumes from the saved step", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("console", (msg) => {
+      if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+    });
+    page.on("pageerror", (err) => errors.push(`page error: ${err.message}`));
+    page.on("requestfailed", (req) => errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+    page.on("response", (res) => {
+      if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
+    });
+    const steps = 12;
+    await page.goto(`${server.url}/pages/mae-pretraining?steps=${steps}&batch=4&frames=2`, { waitUntil: "load" });
+    const badge = page.locator(".maskau-backend-badge");
+    await badge.waitFor({ timeout: 120_000 });
+    expect(await badge.getAttribute("data-backend")).toBe("webgpu");
+
+    // Settings from the URL are in the form; the shipped model's reconstructions are shown before any training.
+    await page.locator(".maskau-recon-grid").waitFor({ timeout: 120_000 });
+    expect(await page.locator(".maskau-recon-grid .maskau-image-strip").count()).toBeGreaterThanOrEqual(3);
+    const start = page.locator(".maskau-run-controls button[name=start]");
+    await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect((await status(page)).status).toBe("idle");
+
+    // Start: the step counter and the loss curve move.
+    await start.click();
+    const early = await waitFor(page, "two steps", (s) => s.status === "training" && s.step >= 2);
+    expect(early.points).toBe(early.step);
+    await page.locator(".maskau-recon-grid .maskau-image-strip").nth(3).waitFor({ timeout: 60_000 });
+
+    // Pause: the run stops after the current step and is saved at that step.
+    await page.locator(".maskau-run-controls button[name=pause]").click();
+    const paused = await waitFor(page, "the pause", (s) => s.status === "paused");
+    expect(paused.step).toBeGreaterThanOrEqual(2);
+    expect(paused.step).toBeLessThan(steps);
+    expect(paused.saved).toBe(paused.step);
+    await page.waitForTimeout(500);
+    expect((await status(page)).step).toBe(paused.step);
+
+    // Reload: the page offers the saved run; resuming continues from its step.
+    await page.reload({ waitUntil: "load" });
+    const resume = page.locator(".maskau-run-controls button[name=resume]");
+    await expect.poll(async () => (await resume.isVisible()) && (await resume.isEnabled()), { timeout: 120_000 }).toBe(true);
+    expect(await resume.textContent()).toContain(`step ${paused.step}`);
+    const offered = await status(page);
+    expect(offered.status).toBe("idle");
+    expect(offered.saved).toBe(paused.step);
+    await resume.click();
+    const resumed = await waitFor(page, "a step after the resume", (s) => s.status === "training" && s.step > paused.step);
+    // The history came back with the weights: one loss point per step since step 1.
+    expect(resumed.points).toBe(resumed.step);
+    const done = await waitFor(page, "the end of the run", (s) => s.status === "completed");
+    expect(done.step).toBe(steps);
+    expect(done.points).toBe(steps);
+    expect(done.saved).toBe(steps);
+    expect(await page.locator(".maskau-run-status .maskau-run-step").textContent()).toBe(`${steps} / ${steps}`);
+
+    // The checkpoint downloads as safetensors.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.locator(".maskau-run-controls button[name=download]").click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`mae-tiny-step${steps}.safetensors`);
+    const path = await download.path();
+    const { readFileSync } = await import("node:fs");
+    const bytes = readFileSync(path);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString("utf8"));
+    const meta = JSON.parse(header.__metadata__.maskau);
+    expect(meta.model).toBe("mae");
+    expect(meta.step).toBe(steps);
+    expect(meta.trainer.history.length).toBe(steps);
+    expect(header["optimizer.patch_embed.proj.weight.exp_avg"]).toBeTruthy();
+
+    await page.screenshot({ path: `${SHOTS}/mae-pretraining-run.png`, fullPage: true });
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+});
