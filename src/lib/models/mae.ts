@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { validateMaeConfig, type MaeConfig } from "../config.js";
 import { Rng } from "../data/prng.js";
+import { keptCount, maskFromNoise } from "../masks/random.js";
 import { ParamStore } from "./params.js";
 import { sinCosPosEmbed2d } from "./posembed.js";
 import { blockLayout, blocks, linearByName, norm, patchEmbed, patchify, unpatchify, type Trace } from "./vit.js";
@@ -122,10 +123,10 @@ function initValues(entry: MaeLayoutEntry, c: MaeConfig, rng: Rng): Float32Array
 /** len_keep = int(L * (1 - r)) in float64, as the official code (not round, not float32). */
 export function lenKeepFor(numPatches: number, maskRatio: number): number {
   if (!(maskRatio >= 0 && maskRatio < 1)) throw new Error(`mask ratio must be in [0, 1), got ${maskRatio}`);
-  return Math.floor(numPatches * (1 - maskRatio));
+  return keptCount(numPatches, maskRatio);
 }
 
-/** The permutation random_masking derives from its noise, as host arrays. */
+/** The permutation random_masking derives from its noise, as host arrays (see masks/random.ts). */
 export interface Masking {
   batch: number;
   numPatches: number;
@@ -148,26 +149,10 @@ export function seededNoise(seed: number, batch: number, numPatches: number): Fl
 
 /** Host-side masking plan from noise [N * L] (row-major). Ties keep the lower index first. */
 export function maskingFromNoise(noise: ArrayLike<number>, batch: number, numPatches: number, maskRatio: number): Masking {
-  const L = numPatches;
-  if (noise.length !== batch * L) throw new Error(`masking noise has ${noise.length} values, expected ${batch} x ${L}`);
-  const lenKeep = lenKeepFor(L, maskRatio);
-  const idsShuffle = new Int32Array(batch * L);
-  const idsRestore = new Int32Array(batch * L);
-  const idsKeep = new Int32Array(batch * lenKeep);
-  const mask = new Float32Array(batch * L);
-  const order = Array.from({ length: L }, (_, i) => i);
-  for (let b = 0; b < batch; b++) {
-    const row = b * L;
-    order.sort((i, j) => noise[row + i] - noise[row + j] || i - j);
-    for (let r = 0; r < L; r++) {
-      idsShuffle[row + r] = order[r];
-      idsRestore[row + order[r]] = r;
-      mask[row + order[r]] = r < lenKeep ? 0 : 1;
-      if (r < lenKeep) idsKeep[b * lenKeep + r] = order[r];
-    }
-    order.sort((i, j) => i - j);
-  }
-  return { batch, numPatches: L, lenKeep, idsShuffle, idsRestore, idsKeep, mask };
+  if (noise.length !== batch * numPatches) throw new Error(`masking noise has ${noise.length} values, expected ${batch} x ${numPatches}`);
+  lenKeepFor(numPatches, maskRatio);
+  const m = maskFromNoise(noise, batch, maskRatio);
+  return { batch, numPatches, lenKeep: m.lenKeep, idsShuffle: m.idsShuffle, idsRestore: m.idsRestore, idsKeep: m.idsKeep, mask: m.mask };
 }
 
 /**
