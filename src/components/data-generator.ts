@@ -14,7 +14,7 @@ export interface GeneratorSettings {
   seed: number;
 }
 
-export const DEFAULT_SETTINGS: GeneratorSettings = { preset: "bp4d", subjects: 40, frames: 16, seed: 1 };
+export const DEFAULT_SETTINGS: GeneratorSettings = { preset: "bp4d", subjects: 40, frames: 8, seed: 1 };
 
 const LIMITS = { subjects: [3, 200], frames: [1, 480] } as const;
 

@@ -1,8 +1,15 @@
 // A dataset's labels as arquero tables, for the Data page's summaries and
 // downloads: one row per frame (subject, sequence, frame, fold, occurrence and
 // intensity per AU), per-AU base rates and per-fold counts.
-import aq from "arquero/dist/arquero.min.js";
+import arqueroDefault from "arquero/dist/arquero.min.js";
 import type { AUDataset } from "../lib/data/dataset.js";
+
+/**
+ * The arquero API. Bundled (Framework, tsx) the UMD file's default export is
+ * the API; evaluated as a plain ES module (Vite in tests) it has none and
+ * installs the API as the global `aq` instead.
+ */
+export const aq: typeof arqueroDefault = arqueroDefault ?? (globalThis as { aq?: typeof arqueroDefault }).aq!;
 
 type ColumnTable = ReturnType<typeof aq.table>;
 
