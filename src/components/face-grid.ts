@@ -62,7 +62,7 @@ export function FaceGrid(ds: FaceGridData, indices: readonly number[], options: 
     const cap = document.createElement("figcaption");
     const head = document.createElement("div");
     head.className = "maskau-face-id";
-    head.textContent = `${ds.subjects[ds.subject[i]]} · f${ds.fold[i] + 1} · #${ds.frame[i]}`;
+    head.textContent = `${ds.subjects[ds.subject[i]]} · fold ${ds.fold[i] + 1}`;
     head.title = `frame ${i}: subject ${ds.subjects[ds.subject[i]]}, sequence ${ds.sequence[i]}, frame ${ds.frame[i]}, test fold ${ds.fold[i] + 1}`;
     const chips = document.createElement("div");
     chips.className = "maskau-au-chips";
