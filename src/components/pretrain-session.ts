@@ -101,6 +101,7 @@ export class PretrainSession {
   private pauseRequested = false;
   private times: StepTime[] = [];
   private lastRefresh = 0;
+  private refreshCost = 0;
   private downloads: ((bytes: Uint8Array) => void)[] = [];
   private disposed = false;
   private readonly saveEvery: number;
@@ -341,7 +342,6 @@ export class PretrainSession {
       this.flushDownloads(await run.trainer.state());
       this.update({
         status: finished ? "completed" : "paused",
-        imagesPerSecond: null,
         etaSeconds: null,
         message: finished
           ? `Finished ${run.trainer.step} steps; the run is saved, download its checkpoint below.`
@@ -364,7 +364,9 @@ export class PretrainSession {
       etaSeconds: t.etaSeconds,
     });
     if (this.downloads.length) this.flushDownloads(await run.trainer.state());
-    if (performance.now() - this.lastRefresh > this.refreshMs && step < run.settings.steps && !this.pauseRequested) {
+    // At most every refreshMs, and at most ~10% of the time on a slow backend.
+    const since = performance.now() - this.lastRefresh;
+    if (since > this.refreshMs && since > 10 * this.refreshCost && step < run.settings.steps && !this.pauseRequested) {
       await this.refreshReconstructions();
     }
     await yieldToEventLoop();
@@ -396,12 +398,14 @@ export class PretrainSession {
   private async refreshReconstructions(): Promise<void> {
     const run = this.run;
     if (!run) return;
-    this.lastRefresh = performance.now();
+    const t0 = performance.now();
     const config = presetConfig(run.settings.preset);
     if (config.normPixLoss) return; // predictions are per-patch normalised: no pixel-space view
     const samples = this.samples(config.imgSize);
     const mask = heldOutMask(samples.count, run.mae.numPatches);
     const out = await reconstructImages(run.mae, samples.images, mask);
+    this.lastRefresh = performance.now();
+    this.refreshCost = this.lastRefresh - t0;
     this.update({
       reconstructions: {
         step: run.trainer.step,

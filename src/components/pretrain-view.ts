@@ -193,6 +193,7 @@ export interface GridRow {
 export function ReconstructionGrid(rows: GridRow[], { size, count, titles, scale = 2 }: { size: number; count: number; titles?: string[]; scale?: number }): HTMLElement {
   const root = document.createElement("div");
   root.className = "maskau-recon-grid";
+  root.style.setProperty("--recon-count", String(count));
   for (const row of rows) {
     const label = document.createElement("div");
     label.className = "maskau-recon-label";

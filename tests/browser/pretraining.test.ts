@@ -7,7 +7,8 @@ import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
-const DIST = "dist";
+// MASKAU_DIST serves another copy of the built site (e.g. while dist/ is being rebuilt).
+const DIST = process.env.MASKAU_DIST ?? "dist";
 const SHOTS = "test-output/screenshots";
 const run = chromiumAvailable() || process.env.CI === "true" ? describe : describe.skip;
 
@@ -51,7 +52,7 @@ run("MAE pretraining page", () => {
     await server?.close();
   });
 
-  it("starts, pauses, survives a reload and resumes from the saved step", async () => {
+  async function open(url: string): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on("console", (msg) => {
@@ -62,11 +63,17 @@ run("MAE pretraining page", () => {
     page.on("response", (res) => {
       if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
     });
-    const steps = 12;
-    await page.goto(`${server.url}/pages/mae-pretraining?steps=${steps}&batch=4&frames=2`, { waitUntil: "load" });
+    await page.goto(url, { waitUntil: "load" });
+    return { page, errors };
+  }
+
+  // The whole flow on wasm: SwiftShader's WebGPU (no GPU here) needs ~30 s per step.
+  it("starts, pauses, survives a reload and resumes from the saved step", async () => {
+    const steps = 60;
+    const { page, errors } = await open(`${server.url}/pages/mae-pretraining?backend=wasm&steps=${steps}&batch=4&frames=2`);
     const badge = page.locator(".maskau-backend-badge");
     await badge.waitFor({ timeout: 120_000 });
-    expect(await badge.getAttribute("data-backend")).toBe("webgpu");
+    expect(await badge.getAttribute("data-backend")).toBe("wasm");
 
     // Settings from the URL are in the form; the shipped model's reconstructions are shown before any training.
     await page.locator(".maskau-recon-grid").waitFor({ timeout: 120_000 });
@@ -129,4 +136,24 @@ run("MAE pretraining page", () => {
     await page.close();
     expect(errors).toEqual([]);
   });
+
+  it("trains on WebGPU by default: a step, a pause, a save", async () => {
+    const { page, errors } = await open(`${server.url}/pages/mae-pretraining?steps=3&batch=2&frames=1`);
+    const badge = page.locator(".maskau-backend-badge");
+    await badge.waitFor({ timeout: 120_000 });
+    expect(await badge.getAttribute("data-backend")).toBe("webgpu");
+    const start = page.locator(".maskau-run-controls button[name=start]");
+    await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+    await start.click();
+    await waitFor(page, "the first step", (s) => s.status === "training" && s.step >= 1, 240_000);
+    await page.locator(".maskau-run-controls button[name=pause]").click();
+    const paused = await waitFor(page, "the pause", (s) => s.status === "paused" || s.status === "completed", 240_000);
+    expect(paused.saved).toBe(paused.step);
+    expect(paused.points).toBe(paused.step);
+    const loss = Number(await page.locator(".maskau-run-stat b").nth(1).textContent());
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/mae-pretraining-webgpu.png`, fullPage: true });
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 600_000);
 });
