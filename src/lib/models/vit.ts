@@ -3,42 +3,23 @@
 // Parameters are looked up in a ParamStore by their official names, in torch layouts
 // (Linear [out, in], Conv2d [E, C, p, p]). Images are NHWC float32.
 //
-// Performance notes: every matmul is a plain one (no transposeA/B flags, which wasm
-// runs 10-20x slower); attention runs all heads at once as batched matmuls over
-// [heads * B, N, hd] with explicit transposes of rank <= 4.
+// Performance notes: attention runs all heads at once as batched matmuls over
+// [heads * B, N, hd] with explicit transposes of rank <= 4; on wasm, batched and
+// transposed products go to XNNPACK through the BatchMatMul kernel fix.
 import * as tf from "@tensorflow/tfjs-core";
 import { gelu, layerNorm } from "../tf/ops.js";
 import type { ParamStore } from "./params.js";
 
-/** Swaps the last two axes (explicitly, so the next matmul needs no transpose flag). */
-function swapLast(t: tf.Tensor): tf.Tensor {
-  const perm = t.shape.map((_, i) => i);
-  perm[t.rank - 1] = t.rank - 2;
-  perm[t.rank - 2] = t.rank - 1;
-  return tf.transpose(t, perm);
-}
-
-const plainMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved;
-      return [tf.matMul(dy as tf.Tensor3D, swapLast(sb) as tf.Tensor3D), tf.matMul(swapLast(sa) as tf.Tensor3D, dy as tf.Tensor3D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
-
 /**
- * a @ b for rank-2 or same-batch rank-3 operands, whose gradient is also made of plain
- * matmuls on explicitly transposed operands. tfjs's own BatchMatMul gradient uses the
- * transposeA/B flags, which wasm runs 5-15x slower than a transpose plus a plain matmul.
+ * a @ b for rank-2 or same-batch rank-3 operands. A plain tf.matMul: the wasm backend's
+ * BatchMatMul kernel (src/lib/tf/kernels/wasm-batch-matmul.ts) runs batched products and
+ * the transposed products of the gradient on XNNPACK, so no custom gradient is needed.
  */
 export function matMul<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T): T {
   if (a.rank !== b.rank || (a.rank === 3 && a.shape[0] !== b.shape[0])) {
     throw new Error(`matMul: operands [${a.shape}] and [${b.shape}] need the same rank and batch`);
   }
-  return plainMatMul(a, b) as T;
+  return tf.matMul(a, b) as T;
 }
 
 /**
