@@ -1,0 +1,193 @@
+// Training an AU detector the way the Teacher page does: ME-GraphAU stage 1 (tiny
+// preset, ANFL head) on clean faces of a small browser dataset, with the same task,
+// optimizer and Trainer as `maskau train detector`, and a held-out F1 measured every
+// few steps on a fixed subset of the test fold. Settings are kept in the URL. No DOM
+// here: the page's session (src/components/detector-session.ts) adds the event loop.
+import type { AUDataset } from "../data/dataset.js";
+import { foldSplit } from "../data/folds.js";
+import { faceDatasetConfig, type FaceDatasetConfig } from "../data/generate.js";
+import { parseOcclusionPlan, type ConditionSpec } from "../eval/conditions.js";
+import { evaluateDetector, type Evaluation } from "../eval/evaluate.js";
+import { createDetector, detectorConfig, type Detector } from "../models/detector.js";
+import { AdamW } from "./adamw.js";
+import { DetectorTrainTask } from "./detector-task.js";
+import { Trainer, type TrainerCallbacks, type TrainerConfig } from "./trainer.js";
+
+export interface DetectorRunSettings {
+  /** Optimisation steps. */
+  steps: number;
+  /** Images per step. */
+  batch: number;
+  /** Peak learning rate (warmup, then cosine decay to 1e-5). */
+  lr: number;
+  /** Seed of the initialisation, batches and flips. */
+  seed: number;
+  /** Frames per subject of the browser dataset (41 subjects, one sequence each). */
+  frames: number;
+  /** Evaluate the held-out F1 every this many steps. */
+  every: number;
+  /** Held-out frames evaluated (a fixed, evenly spaced subset of the test fold). */
+  evalFrames: number;
+}
+
+export const DEFAULT_DETECTOR_RUN: DetectorRunSettings = { steps: 80, batch: 16, lr: 1e-3, seed: 0, frames: 20, every: 10, evalFrames: 96 };
+
+export const DETECTOR_RUN_LIMITS: Record<keyof DetectorRunSettings, readonly [number, number]> = {
+  steps: [1, 20_000],
+  batch: [2, 128],
+  lr: [1e-6, 1e-1],
+  seed: [0, 2 ** 31 - 1],
+  frames: [1, 120],
+  every: [1, 1000],
+  evalFrames: [8, 2000],
+};
+
+/** URL query key of each setting. */
+export const DETECTOR_RUN_QUERY: Record<keyof DetectorRunSettings, string> = {
+  steps: "steps",
+  batch: "batch",
+  lr: "lr",
+  seed: "seed",
+  frames: "frames",
+  every: "every",
+  evalFrames: "eval",
+};
+
+const KEYS = Object.keys(DETECTOR_RUN_QUERY) as (keyof DetectorRunSettings)[];
+
+/** Same constants as the CLI: AdamW weight decay 5e-4, learning-rate floor, warmup share. */
+export const DETECTOR_WEIGHT_DECAY = 5e-4;
+export const DETECTOR_MIN_LR = 1e-5;
+export const DETECTOR_WARMUP_FRACTION = 0.1;
+/** The browser dataset: the BP4D-like generator, seed 1 (as `--data-seed 1`), 41 subjects. */
+export const BROWSER_DATA_SEED = 1;
+export const BROWSER_SUBJECTS = 41;
+/** Held-out fold (0-based): fold 1, as the shipped detectors and MAE. */
+export const HELD_OUT_FOLD = 0;
+/** Patch side of occlusion masks (the tiny MAE's 8 px patches at 64 px). */
+export const BROWSER_PATCH = 8;
+
+/** Checks and clamps settings (integers where they must be); throws on a non-number. */
+export function normalizeDetectorRun(s: Partial<DetectorRunSettings>): DetectorRunSettings {
+  const out = { ...DEFAULT_DETECTOR_RUN, ...s };
+  for (const key of KEYS) {
+    const v = Number(out[key]);
+    if (!Number.isFinite(v)) throw new Error(`${key} must be a number, got ${out[key]}`);
+    const [lo, hi] = DETECTOR_RUN_LIMITS[key];
+    out[key] = Math.min(hi, Math.max(lo, key === "lr" ? v : Math.round(v)));
+  }
+  return out;
+}
+
+/** Settings from a query string; anything missing or invalid takes the default. */
+export function readDetectorRun(search: string): DetectorRunSettings {
+  const q = new URLSearchParams(search);
+  const s: Partial<DetectorRunSettings> = {};
+  for (const key of KEYS) {
+    const raw = q.get(DETECTOR_RUN_QUERY[key]);
+    if (raw === null || raw.trim() === "") continue;
+    const v = Number(raw);
+    if (Number.isFinite(v)) s[key] = v;
+  }
+  return normalizeDetectorRun(s);
+}
+
+/** Query parameters of settings (defaults left out, so links stay short). */
+export function detectorRunQuery(s: DetectorRunSettings): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const key of KEYS) out[DETECTOR_RUN_QUERY[key]] = s[key] === DEFAULT_DETECTOR_RUN[key] ? null : String(s[key]);
+  return out;
+}
+
+/** The browser dataset config: 41 subjects x 1 sequence x `frames` frames, 64 px. */
+export function detectorRunDataConfig(s: Pick<DetectorRunSettings, "frames">): FaceDatasetConfig {
+  return faceDatasetConfig({ preset: "bp4d", seed: BROWSER_DATA_SEED, subjects: BROWSER_SUBJECTS, sequencesPerSubject: 1, framesPerSequence: s.frames, size: 64 });
+}
+
+/** `count` frames spread evenly over `frames` (all of them when there are fewer). */
+export function evenSubset(frames: Int32Array, count: number): Int32Array {
+  if (frames.length <= count) return Int32Array.from(frames);
+  return Int32Array.from({ length: count }, (_, i) => frames[Math.floor((i * frames.length) / count)]);
+}
+
+/** The clean condition (what a stage-1 run here reads). */
+export function cleanCondition(): ConditionSpec {
+  return { input: "clean", occlusion: parseOcclusionPlan("none"), patch: BROWSER_PATCH };
+}
+
+/** The `maskau train detector` command that does the same run on the full default dataset. */
+export function equivalentCommand(s: DetectorRunSettings): string {
+  return `maskau train detector --fold ${HELD_OUT_FOLD + 1} --occlusion none --input clean --stage 1 --preset tiny --steps ${s.steps} --batch ${s.batch} --lr ${s.lr} --warmup ${warmupSteps(s.steps)} --seed ${s.seed}`;
+}
+
+export function warmupSteps(steps: number): number {
+  return Math.floor(steps * DETECTOR_WARMUP_FRACTION);
+}
+
+export interface EvalPoint {
+  step: number;
+  meanF1: number;
+  f1: number[];
+}
+
+export interface DetectorRun {
+  settings: DetectorRunSettings;
+  detector: Detector;
+  task: DetectorTrainTask;
+  trainer: Trainer;
+  optimizer: AdamW;
+  dataset: AUDataset;
+  train: Int32Array;
+  /** The held-out frames evaluated every `every` steps. */
+  evalSet: Int32Array;
+  /** Per-AU F1 of the current weights on `evalSet` (clean faces). */
+  evaluate(): Promise<Evaluation>;
+  dispose(): void;
+}
+
+/**
+ * Builds the detector (tiny preset, stage 1), task, AdamW and Trainer of a run on
+ * `dataset` (detectorRunDataConfig). The caller's onStep must not commit BatchNorm
+ * statistics: the run does it before calling it.
+ */
+export function createDetectorRun(settings: Partial<DetectorRunSettings>, dataset: AUDataset, callbacks: TrainerCallbacks = {}): DetectorRun {
+  const s = normalizeDetectorRun(settings);
+  if (dataset.folds <= HELD_OUT_FOLD) throw new Error(`the dataset has ${dataset.folds} folds: cannot hold out fold ${HELD_OUT_FOLD + 1}`);
+  const { train, test } = foldSplit(dataset, HELD_OUT_FOLD);
+  const evalSet = evenSubset(test, s.evalFrames);
+  const condition = cleanCondition();
+  const detector = createDetector(detectorConfig("tiny", { head: "anfl", numClasses: dataset.aus.length }), { seed: s.seed });
+  const optimizer = new AdamW({ weightDecay: DETECTOR_WEIGHT_DECAY });
+  let task: DetectorTrainTask;
+  try {
+    task = new DetectorTrainTask(detector, dataset, train, { batchSize: s.batch, seed: s.seed, condition });
+  } catch (error) {
+    detector.dispose();
+    optimizer.dispose();
+    throw error;
+  }
+  const config: TrainerConfig = { steps: s.steps, lr: s.lr, minLr: Math.min(DETECTOR_MIN_LR, s.lr), warmupSteps: warmupSteps(s.steps) };
+  const trainer = new Trainer(task, config, optimizer, {
+    ...callbacks,
+    onStep: (report) => {
+      task.commitBatchNorm();
+      return callbacks.onStep?.(report);
+    },
+  });
+  return {
+    settings: s,
+    detector,
+    task,
+    trainer,
+    optimizer,
+    dataset,
+    train,
+    evalSet,
+    evaluate: () => evaluateDetector(detector, dataset, evalSet, { condition, batchSize: 32 }),
+    dispose() {
+      task.dispose();
+      optimizer.dispose();
+      detector.dispose();
+    },
+  };
+}
