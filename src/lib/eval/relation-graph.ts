@@ -52,7 +52,7 @@ export async function relationGraph(detector: Detector, images: Uint8Array, { ba
         const out = detector.head.forward(features, { training: false, intermediates: true });
         return tf.sum(out.mids["gnn.adj"], 0); // [N, N]
       }
-      const out = detector.head.forward(features, { training: false }) as { clEdge: tf.Tensor3D };
+      const out = detector.head.forward(features, { training: false }) as unknown as { clEdge: tf.Tensor3D };
       return tf.sum(tf.softmax(out.clEdge), 0); // [N*N, 4]
     });
     const values = await summed.data();
