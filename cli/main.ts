@@ -7,6 +7,7 @@ import { fixtureCommand } from "./commands/fixture.js";
 import { pretrainCommand } from "./commands/pretrain.js";
 import { trainCommand } from "./commands/train.js";
 import { evalCommand } from "./commands/eval.js";
+import { reproduceCommand } from "./commands/reproduce.js";
 import { infoCommand } from "./commands/info.js";
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(pretrainCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
+  program.addCommand(reproduceCommand());
   program.addCommand(benchCommand());
   return program;
 }

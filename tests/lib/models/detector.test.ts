@@ -138,7 +138,7 @@ describe("AU detector (backbone + ME-GraphAU head)", () => {
     const b = createDetector(tinyConfig("anfl"), { seed: 2 });
     const x = images(9, 2);
     // Move BatchNorm statistics so that buffers matter too.
-    tf.dispose(a.forward(x, { training: true }));
+    tf.dispose(a.forward(x, { training: true }).prob);
     a.commitBatchNorm();
     const state = await a.stateDict();
     b.load(state);

@@ -55,7 +55,7 @@ describe("ResNet backbone", () => {
   it("initialises convs kaiming-normal (fan out) and BatchNorm at 1 / 0 / 0 / 1", async () => {
     await useBackend("cpu");
     const net = createResNet(RESNET_PRESETS.small, { seed: 3 });
-    const w = await net.params.get("layer2.1.conv1.weight").data();
+    const w = Array.from(await net.params.get("layer2.1.conv1.weight").data());
     const mean = w.reduce((a, v) => a + v, 0) / w.length;
     const std = Math.sqrt(w.reduce((a, v) => a + (v - mean) ** 2, 0) / w.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / (48 * 9)), 2);
@@ -63,7 +63,7 @@ describe("ResNet backbone", () => {
     expect(Array.from(await net.params.get("layer2.1.bn1.weight").data()).every((v) => v === 1)).toBe(true);
     expect(Array.from(await net.params.get("layer2.1.bn1.running_var").data()).every((v) => v === 1)).toBe(true);
     const again = createResNet(RESNET_PRESETS.small, { seed: 3 });
-    expect(Array.from(await again.params.get("layer2.1.conv1.weight").data())).toEqual(Array.from(w));
+    expect(Array.from(await again.params.get("layer2.1.conv1.weight").data())).toEqual(w);
     net.dispose();
     again.dispose();
   });
