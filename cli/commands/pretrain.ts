@@ -105,7 +105,12 @@ export function pretrainCommand(): Command {
           const final = state.step >= opts.steps;
           const bytes =
             final && !opts.optimizerState
-              ? encodeCheckpoint(new Map([...(await mae.params.stateDict())]), { ...meta, step: state.step, metrics: { loss: state.history.at(-1)?.loss ?? NaN } })
+              ? encodeCheckpoint(new Map([...(await mae.params.stateDict())]), {
+                  ...meta,
+                  step: state.step,
+                  metrics: { loss: state.history.at(-1)?.loss ?? NaN },
+                  history: state.history.map(({ step, loss, lr }) => ({ step, loss, lr })),
+                })
               : encodeTrainState(state, meta, buffers);
           await writeFileAtomic(opts.out, bytes);
         },
@@ -114,6 +119,8 @@ export function pretrainCommand(): Command {
         if (!existsSync(opts.out)) throw new Error(`--resume: ${opts.out} does not exist`);
         const ckpt = await readCheckpointFile(opts.out);
         trainer.restore(checkpointToTrainState(ckpt, opts.out));
+        // A resumed run ends exactly as the uninterrupted one would: keep its command.
+        if (ckpt.meta?.createdBy) meta.createdBy = ckpt.meta.createdBy;
         process.stderr.write(`resuming ${opts.out} at step ${trainer.step}\n`);
       }
       process.stderr.write(

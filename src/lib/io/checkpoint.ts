@@ -54,6 +54,8 @@ export interface CheckpointMeta {
   /** ISO time of writing. */
   createdAt?: string;
   trainer?: CheckpointTrainerState;
+  /** The run's loss curve, kept in weights-only checkpoints (which have no trainer state). */
+  history?: { step: number; loss: number; lr: number }[];
 }
 
 /** The caller's part of the metadata; format, version and createdAt are filled in. */
