@@ -32,6 +32,25 @@ function toMatrix(flat: ArrayLike<number>, n: number, scale = 1): number[][] {
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => flat[i * n + j] * scale));
 }
 
+/**
+ * Adds the FGG's top-K choice of `b` similarity matrices [b, n, n] to `sum`: j is a
+ * neighbour of i when si[i][j] reaches the K-th largest value of row i (the K-th
+ * smallest for a distance), ties included, as the head does. Done on the CPU from the
+ * similarities, so every backend's comparison agrees.
+ */
+function addTopK(sum: Float64Array, si: ArrayLike<number>, b: number, n: number, k: number, largest: boolean): void {
+  const row = new Float64Array(n);
+  for (let s = 0; s < b; s++) {
+    for (let i = 0; i < n; i++) {
+      const off = (s * n + i) * n;
+      for (let j = 0; j < n; j++) row[j] = si[off + j];
+      const sorted = Array.from(row).sort((x, y) => (largest ? y - x : x - y));
+      const th = sorted[k - 1];
+      for (let j = 0; j < n; j++) if (largest ? row[j] >= th : row[j] <= th) sum[i * n + j] += 1;
+    }
+  }
+}
+
 /** The relation graph of `detector` averaged over uint8 faces [B, S, S, 3]. */
 export async function relationGraph(detector: Detector, images: Uint8Array, { batchSize = 32 }: { batchSize?: number } = {}): Promise<RelationGraph> {
   const size = detector.config.imgSize;
@@ -50,15 +69,15 @@ export async function relationGraph(detector: Detector, images: Uint8Array, { ba
       const features = detector.backbone.forwardFeatures(x, false);
       if (head === "anfl") {
         const out = detector.head.forward(features, { training: false, intermediates: true });
-        return tf.sum(out.mids["gnn.adj"], 0); // [N, N]
+        return tf.keep(out.mids["gnn.similarity"]); // [B, N, N]
       }
       const out = detector.head.forward(features, { training: false }) as unknown as { clEdge: tf.Tensor3D };
       return tf.sum(tf.softmax(out.clEdge), 0); // [N*N, 4]
     });
     const values = await summed.data();
     summed.dispose();
-    const target = head === "anfl" ? adjSum : edgeSum;
-    for (let k = 0; k < values.length; k++) target[k] += values[k];
+    if (head === "anfl") addTopK(adjSum, values, b, n, detector.config.neighborNum, detector.config.metric !== "l1");
+    else for (let k = 0; k < values.length; k++) edgeSum[k] += values[k];
   }
   if (head === "anfl") {
     return { head, faces: count, k: detector.config.neighborNum, adjacency: toMatrix(adjSum, n, 1 / count), edgeProbs: null, impliedConditional: null };

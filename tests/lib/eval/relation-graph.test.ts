@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateFaceDataset } from "../../../src/lib/data/generate.js";
+import { normalizeImages } from "../../../src/lib/data/normalize.js";
 import { relationGraph, strongestEdges } from "../../../src/lib/eval/relation-graph.js";
 import { encodeCheckpoint } from "../../../src/lib/io/checkpoint.js";
 import { createDetector, detectorConfig, detectorModelKind } from "../../../src/lib/models/detector.js";
@@ -30,6 +31,15 @@ describe("relationGraph", () => {
       expect(sum).toBeGreaterThanOrEqual(4 - 1e-5);
       for (const v of row) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
     }
+    // The head's own top-K choice, averaged.
+    const direct = tf.tidy(() => {
+      const x = tf.tensor4d(normalizeImages(faces.images, 64).data, [6, 64, 64, 3]);
+      const out = det.head.forward(det.backbone.forwardFeatures(x, false), { intermediates: true });
+      return tf.mean(out.mids["gnn.adj"], 0);
+    });
+    const expected = (await direct.array()) as number[][];
+    direct.dispose();
+    adj.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 6)));
     // One batch or several: the same average.
     const whole = await relationGraph(det, faces.images, { batchSize: 64 });
     expect(whole.adjacency).toEqual(adj);
