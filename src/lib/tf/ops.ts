@@ -18,26 +18,6 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
 }
 
-const plainMatMul2d = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved;
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb) as tf.Tensor2D), tf.matMul(tf.transpose(sa) as tf.Tensor2D, dy as tf.Tensor2D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
-
-/**
- * a @ b for 2-D operands whose gradient is also made of plain matmuls on explicitly
- * transposed operands: tfjs's own MatMul gradient uses the transposeA/B flags, which
- * wasm runs 5-15x slower (the ME-GraphAU heads' training step was dominated by it).
- */
-export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return plainMatMul2d(a, b) as tf.Tensor2D;
-}
-
 /**
  * y = x W + b over the last axis. W is stored [in, out] (the transpose of torch's
  * Linear weight). x: [..., in] -> [..., out]. Flattened to 2-D so that every
@@ -47,7 +27,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): t
   return tf.tidy(() => {
     const [inDim, outDim] = weight.shape;
     const lead = x.shape.slice(0, -1);
-    const y = matMul2d(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, weight);
+    const y = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, weight);
     const out = bias ? tf.add(y, bias) : y;
     return tf.reshape(out, [...lead, outDim]);
   });
