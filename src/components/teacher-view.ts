@@ -158,7 +158,7 @@ export function F1Table(group: Table2Group, aus: number[]): HTMLElement {
   };
   aus.forEach((a, i) => {
     const best = Math.max(...group.rows.map((r) => r.f1[i]));
-    body.append(el("tr", {}, el("th", { textContent: `AU${a}` }), ...group.rows.map((r) => cell(r.f1[i], r.f1[i] === best))));
+    body.append(el("tr", {}, el("th", { textContent: `AU${a}` }), ...group.rows.map((r) => cell(r.f1[i], best > 0 && r.f1[i] === best))));
   });
   const bestMean = Math.max(...group.rows.map((r) => r.meanF1));
   const mean = el("tr", { className: "maskau-mean" }, el("th", { textContent: "mean F1" }), ...group.rows.map((r) => cell(r.meanF1, r.meanF1 === bestMean)));
@@ -191,7 +191,7 @@ export function F1Bars(group: Table2Group, aus: number[], { width = 900, height 
       Plot.barY([{ column: "mean" }], { fx: "column", y1: 0, y2: 100, fill: "#f3f1e8" }),
       Plot.barY(data, { fx: "column", x: "condition", y: "f1", fill: "condition", fillOpacity: (d: { mean: boolean }) => (d.mean ? 1 : 0.8), title: (d: { column: string; condition: Condition; f1: number }) => `${d.column} ${d.condition} ${CONDITION_NAMES[d.condition]}\nF1 ${d.f1.toFixed(1)}%` }),
       Plot.text(data.filter((d) => d.mean), { fx: "column", x: "condition", y: "f1", text: (d: { f1: number }) => d.f1.toFixed(0), dy: -6, fontSize: 9, fontWeight: "bold" }),
-      Plot.tickY(paper, { fx: "column", x: "condition", y: "f1", stroke: "black", strokeWidth: 2, strokeDasharray: "3,2", title: (d: { condition: Condition; f1: number }) => `paper ${d.condition}: ${d.f1}` }),
+      Plot.tickY(paper, { fx: "column", x: "condition", y: "f1", stroke: "#222", strokeWidth: 2.5, title: (d: { condition: Condition; f1: number }) => `paper ${d.condition}: ${d.f1}` }),
       Plot.ruleY([0]),
     ],
   });
@@ -260,6 +260,7 @@ export function PredictionPlot(aus: number[], labels: ArrayLike<number>, series:
   const dots = series.flatMap((s) => aus.map((_, i) => ({ au: names[i], series: s.name, p: s.probs[i], hit: s.probs[i] >= 0.5 === labels[i] > 0 })));
   const active = aus.map((_, i) => ({ au: names[i], on: labels[i] > 0 }));
   const lo = Math.min(0, ...dots.map((d) => d.p));
+  const tip = (d: { au: string; series: string; p: number; hit: boolean }) => `${d.au} ${d.series}: ${d.p.toFixed(3)} (${d.hit ? "right" : "wrong"})`;
   return Plot.plot({
     width,
     height: 34 + aus.length * 24,
@@ -273,7 +274,8 @@ export function PredictionPlot(aus: number[], labels: ArrayLike<number>, series:
       Plot.barX(active.filter((a) => !a.on), { y: "au", x1: lo, x2: 0.5, fill: "#888", fillOpacity: 0.08 }),
       Plot.ruleX([0.5], { stroke: "#444", strokeDasharray: "4,3" }),
       Plot.text(active, { y: "au", x: 1, text: (a: { on: boolean }) => (a.on ? "on" : "off"), textAnchor: "start", dx: 4, fill: (a: { on: boolean }) => (a.on ? "#2a7a39" : "#888"), fontSize: 10 }),
-      Plot.dot(dots, { y: "au", x: "p", fill: "series", r: 5, stroke: "white", symbol: (d: { hit: boolean }) => (d.hit ? "circle" : "times"), title: (d: { au: string; series: string; p: number; hit: boolean }) => `${d.au} ${d.series}: ${d.p.toFixed(3)} (${d.hit ? "right" : "wrong"})` }),
+      Plot.dot(dots.filter((d) => d.hit), { y: "au", x: "p", fill: "series", r: 5, stroke: "white", title: tip }),
+      Plot.dot(dots.filter((d) => !d.hit), { y: "au", x: "p", stroke: "series", r: 5, strokeWidth: 2.5, symbol: "times", title: tip }),
     ],
   });
 }
