@@ -97,7 +97,8 @@ run("Teacher page", () => {
     // The run's graph can be shown instead of the shipped teacher's.
     await page.getByLabel("this page's run").check();
     await page.waitForFunction(() => document.querySelector(".maskau-learned-graph")?.previousElementSibling?.textContent?.includes("at step 6"), null, { timeout: 60_000 });
-    await page.locator(".maskau-learned-graph").scrollIntoViewIfNeeded();
+    // The shipped teacher may be a stage-2 head (edge-class matrix); the run's is stage 1 (none).
+    await page.waitForFunction(() => ![...document.querySelectorAll("label")].some((l) => l.textContent === "Edge class"), null, { timeout: 30_000 });
     await page.screenshot({ path: `${SHOTS}/teacher-trained.png`, fullPage: true });
     await page.close();
     expect(report.offsite).toEqual([]);
