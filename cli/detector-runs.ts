@@ -205,9 +205,11 @@ export async function trainDetector(args: TrainDetectorArgs, fd: FoldData, maeFi
         evaluation = await evaluateDetector(detector, ds, fd.test, { condition, composites: testComposites, onProgress: (d) => evBar?.update(d) });
         evBar?.stop();
         const metrics = { loss: state.history.at(-1)?.loss ?? NaN, ...f1Metrics(evaluation) };
+        // The loss curve (every 5th step and the last) stays with a weights-only file.
+        const history = state.history.filter((h, i) => h.step % 5 === 0 || i === state.history.length - 1).map((h) => ({ step: h.step, loss: h.loss, lr: h.lr }));
         const bytes = args.optimizerState
           ? encodeTrainState(state, { ...meta, step: state.step, metrics }, await buffersOf())
-          : encodeCheckpoint(await detector.stateDict(), { ...meta, step: state.step, metrics });
+          : encodeCheckpoint(await detector.stateDict(), { ...meta, step: state.step, metrics, history });
         await writeFileAtomic(args.out, bytes);
       },
     });

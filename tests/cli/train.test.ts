@@ -3,7 +3,7 @@
 // composites (a freshly initialised MAE is enough to exercise the path), resuming,
 // and eval printing per-AU F1 under several conditions.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -49,6 +49,7 @@ describe("maskau train detector / eval detector", () => {
     expect(m.dataset).toMatchObject({ kind: "megraphau", testFold: 1, trainFolds: [2, 3] });
     expect(m.createdBy).toContain("maskau train detector --data");
     expect(Object.keys(m.metrics!)).toEqual(expect.arrayContaining(["loss", "meanF1", "f1/AU1", "f1/AU24"]));
+    expect(m.history?.at(-1)?.step).toBe(3);
   });
 
   it("evaluates a checkpoint under clean, occluded and composite input, printing per-AU F1", async () => {
