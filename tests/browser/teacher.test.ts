@@ -95,7 +95,7 @@ run("Teacher page", () => {
     expect(new URL(page.url()).searchParams.get("steps")).toBe("6");
 
     // The run's graph can be shown instead of the shipped teacher's.
-    await page.getByLabel("this page's run").check();
+    await page.getByLabel("run trained above").check();
     await page.waitForFunction(() => document.querySelector(".maskau-learned-graph")?.previousElementSibling?.textContent?.includes("at step 6"), null, { timeout: 60_000 });
     // The shipped teacher may be a stage-2 head (edge-class matrix); the run's is stage 1 (none).
     await page.waitForFunction(() => ![...document.querySelectorAll("label")].some((l) => l.textContent === "Edge class"), null, { timeout: 30_000 });
