@@ -1,6 +1,6 @@
 // `maskau pretrain`: MAE pretraining on faces with the shared Trainer (AdamW, warmup +
 // cosine, checkpoints written atomically every N steps, exact resume).
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { MAE_PRESETS, type MaePresetName } from "../../src/lib/config.js";
@@ -16,14 +16,7 @@ import { MaePretrainTask } from "../../src/lib/train/mae-task.js";
 import { Trainer, type TrainerConfig } from "../../src/lib/train/trainer.js";
 import { loadDataArg } from "../dataset-arg.js";
 import { progressBar } from "../progress.js";
-
-function num(name: string, { int = false, min = 0 } = {}) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new InvalidArgumentError(`${name} must be ${int ? "an integer" : "a number"} >= ${min}`);
-    return n;
-  };
-}
+import { num } from "./train.js";
 
 /** Non-trainable model tensors (fixed position embeddings): saved with the weights. */
 export async function maeBuffers(mae: Mae): Promise<Map<string, TensorData>> {
