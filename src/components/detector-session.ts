@@ -3,6 +3,7 @@
 // to the event loop in between), measures the held-out F1 and the learned relation
 // graph every few steps, and pauses and resumes in memory. The page subscribes to
 // plain snapshots and draws them.
+import { yieldToEventLoop } from "./run-status.js";
 import { cachedFaceDataset, memoryDatasetCache, type DatasetCache } from "../lib/data/cache.js";
 import { indexedDbDatasetCache } from "../lib/data/cache-indexeddb.js";
 import type { AUDataset } from "../lib/data/dataset.js";
@@ -38,16 +39,6 @@ export interface DetectorSessionSnapshot {
 /** Faces the run's relation graph is averaged over (the first of the held-out subset). */
 const GRAPH_FACES = 32;
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 export class DetectorSession {
   private snapshot: DetectorSessionSnapshot = {

@@ -3,6 +3,7 @@
 // event loop in between, pauses and resumes, saves the run to IndexedDB every N
 // steps and on pause, refreshes reconstructions of the held-out samples, and hands
 // out checkpoint bytes. The page subscribes to plain snapshots and draws them.
+import { yieldToEventLoop } from "./run-status.js";
 import { cachedFaceDataset, memoryDatasetCache, type DatasetCache } from "../lib/data/cache.js";
 import { indexedDbDatasetCache } from "../lib/data/cache-indexeddb.js";
 import { reconstructImages } from "../lib/models/reconstruct.js";
@@ -78,17 +79,6 @@ export interface SessionOptions {
 
 const RUN_KEY = "mae-pretraining";
 
-/** Yields to the event loop. A message, not a timer: timers are throttled to 1/s in background tabs. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 export class PretrainSession {
   private snapshot: SessionSnapshot;

@@ -1,6 +1,7 @@
 // Views of the pretraining page: the loss chart (Observable Plot), the run's status
 // readout, the run controls and the grid of held-out reconstructions. Inputs are
 // plain data (loss points, a session snapshot, pixels); outputs are DOM.
+import { RUN_STATUS_TEXT } from "./run-status.js";
 import * as Plot from "@observablehq/plot";
 import { patchToPixel } from "../lib/masks/convert.js";
 import { applyMask } from "../lib/masks/fill.js";
@@ -74,16 +75,6 @@ export function LossChart(
   return figure;
 }
 
-const STATUS_TEXT: Record<SessionSnapshot["status"], string> = {
-  idle: "no run",
-  preparing: "preparing",
-  training: "training",
-  pausing: "pausing",
-  paused: "paused",
-  completed: "finished",
-  error: "stopped",
-};
-
 function stat(label: string, value: string, attr?: string): HTMLElement {
   const el = document.createElement("div");
   el.className = "maskau-run-stat";
@@ -106,7 +97,7 @@ export function RunStatus(s: SessionSnapshot): HTMLElement {
   if (s.savedStep !== null) root.dataset.savedStep = String(s.savedStep);
   const pill = document.createElement("span");
   pill.className = "maskau-run-pill";
-  pill.textContent = STATUS_TEXT[s.status];
+  pill.textContent = RUN_STATUS_TEXT[s.status];
   const bar = document.createElement("progress");
   bar.max = Math.max(1, s.totalSteps);
   bar.value = s.step;

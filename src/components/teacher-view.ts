@@ -1,6 +1,7 @@
 // Views of the Teacher page: training controls, status and the live loss / held-out
 // F1 curves; the per-AU F1 of the four Table-2 conditions (table and grouped bars);
 // relation matrices (Plot cells); per-AU predictions of one face. Plain data in, DOM out.
+import { RUN_STATUS_TEXT } from "./run-status.js";
 import * as Plot from "@observablehq/plot";
 import { CONDITION_NAMES, CONDITIONS, type Condition, type Table2Group } from "../lib/eval/table2.js";
 import type { DetectorSessionSnapshot } from "./detector-session.js";
@@ -42,16 +43,6 @@ export function TrainingControls(handlers: { start(): void; pause(): void; resum
   return root;
 }
 
-const STATUS_TEXT: Record<DetectorSessionSnapshot["status"], string> = {
-  idle: "no run",
-  preparing: "preparing",
-  training: "training",
-  pausing: "pausing",
-  paused: "paused",
-  completed: "finished",
-  error: "stopped",
-};
-
 function stat(label: string, value: string): HTMLElement {
   return el("div", { className: "maskau-run-stat" }, el("b", { textContent: value }), el("span", { textContent: label }));
 }
@@ -65,7 +56,7 @@ export function TrainingStatus(s: DetectorSessionSnapshot): HTMLElement {
   const f1 = s.evals.at(-1);
   const progress = el("progress", { max: Math.max(1, s.totalSteps), value: s.step });
   root.append(
-    el("div", { className: "maskau-run-head" }, el("span", { className: "maskau-run-pill", textContent: STATUS_TEXT[s.status] }), progress),
+    el("div", { className: "maskau-run-head" }, el("span", { className: "maskau-run-pill", textContent: RUN_STATUS_TEXT[s.status] }), progress),
     el(
       "div",
       { className: "maskau-run-stats" },
