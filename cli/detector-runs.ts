@@ -62,17 +62,17 @@ export function loadMaeFile(path: string): LoadedMaeFile {
  * Composites of `frames` under `plan`, from the disk cache when this MAE file, dataset,
  * occlusion and frame list were seen before.
  */
-export async function cachedComposites(m: LoadedMaeFile, fd: FoldData, frames: Int32Array, plan: OcclusionPlan, label: string): Promise<FrameImages> {
+export async function cachedComposites(m: LoadedMaeFile, fd: FoldData, frames: Int32Array, plan: OcclusionPlan, label: string, variant = 0): Promise<FrameImages> {
   const ds = fd.data.dataset;
   const framesHash = fnv1a64(new Uint8Array(frames.buffer, frames.byteOffset, frames.byteLength));
-  const key = `composites-${fnv1a64(m.hash, canonicalJson(fd.data.description), plan.text, framesHash)}`;
+  const key = `composites-${fnv1a64(m.hash, canonicalJson(fd.data.description), plan.text, framesHash, ...(variant > 0 ? [`variant ${variant}`] : []))}`;
   const cache = nodeDatasetCache(defaultCacheDir());
   const hit = await cache.get(key);
   const ib = ds.size * ds.size * 3;
   if (hit && hit.length === frames.length * ib) return new FrameImages(frames, hit, ds.size);
   const bar = progressBar(`composites ${label}`, frames.length);
   try {
-    const out = await buildComposites(m.mae, ds, frames, plan, { onProgress: (d) => bar.update(d) });
+    const out = await buildComposites(m.mae, ds, frames, plan, { variant, onProgress: (d) => bar.update(d) });
     await cache.put(key, out.images);
     return out;
   } finally {
@@ -110,6 +110,8 @@ export interface TrainDetectorArgs {
   init?: string;
   resume?: boolean;
   checkpointEvery: number;
+  /** Composite input: occlusion variants per training frame (1 = the evaluation's mask only). */
+  compositeVariants?: number;
   /** Keep the optimizer state in the final file (to continue training). */
   optimizerState?: boolean;
   /** Command line recorded as createdBy. */
@@ -137,10 +139,13 @@ export async function trainDetector(args: TrainDetectorArgs, fd: FoldData, maeFi
   const say = (s: string) => {
     if (!args.quiet) process.stderr.write(s);
   };
-  let trainComposites: FrameImages | undefined;
+  let trainComposites: FrameImages[] | undefined;
   let testComposites: FrameImages | undefined;
+  const variants = args.compositeVariants ?? 1;
+  if (!(Number.isInteger(variants) && variants >= 1)) throw new Error(`composite variants must be a positive integer, got ${variants}`);
   if (condition.input === "composite") {
-    trainComposites = await cachedComposites(maeFile!, fd, fd.train, condition.occlusion, "train");
+    trainComposites = [];
+    for (let v = 0; v < variants; v++) trainComposites.push(await cachedComposites(maeFile!, fd, fd.train, condition.occlusion, variants > 1 ? `train ${v + 1}/${variants}` : "train", v));
     testComposites = await cachedComposites(maeFile!, fd, fd.test, condition.occlusion, "test ");
   }
   const cfg = detectorConfig(args.preset, { head: args.stage === 1 ? "anfl" : "mefl", numClasses: ds.aus.length });
@@ -173,7 +178,17 @@ export async function trainDetector(args: TrainDetectorArgs, fd: FoldData, maeFi
         stage: args.stage,
         condition: { input: condition.input, occlusion: condition.occlusion.text, fill: condition.fill, patch: condition.patch },
         mae: maeFile ? { path: maeFile.path, hash: maeFile.hash } : null,
-        train: { steps: args.steps, batch: args.batch, lr: args.lr, minLr: args.minLr, warmup: args.warmup, weightDecay: args.weightDecay, lambda: args.stage === 2 ? args.lambda : null, init: args.init ?? null },
+        train: {
+          steps: args.steps,
+          batch: args.batch,
+          lr: args.lr,
+          minLr: args.minLr,
+          warmup: args.warmup,
+          weightDecay: args.weightDecay,
+          lambda: args.stage === 2 ? args.lambda : null,
+          init: args.init ?? null,
+          compositeVariants: condition.input === "composite" ? variants : null,
+        },
         auWeights: Array.from(task.auWeights),
         aus: ds.aus,
       } as Record<string, unknown>,

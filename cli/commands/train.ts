@@ -42,6 +42,7 @@ interface TrainOpts {
   input: InputKind;
   fill: Fill;
   mae?: string;
+  compositeVariants: number;
   stage: number;
   preset: DetectorPresetName;
   steps: number;
@@ -72,6 +73,7 @@ export function trainCommand(): Command {
     .option("--input <kind>", `what the detector reads: ${INPUT_KINDS.join(" | ")}`, inputArg, "clean")
     .option("--fill <kind>", `paint of removed patches for --input occluded (${FILL_KINDS.join(", ")})`, fillArg, "gray")
     .option("--mae <file>", "MAE checkpoint that makes the composites (--input composite)")
+    .option("--composite-variants <k>", "--input composite: occlusions per training face (each cached once; 1 = the test-time mask rule only)", num("--composite-variants", { int: true, min: 1 }), 1)
     .option("--stage <n>", "1 (ANFL, L_AU) or 2 (MEFL, L_AU + lambda L_E)", num("--stage", { int: true, min: 1 }), 1)
     .option("--preset <name>", `detector preset (${Object.keys(DETECTOR_PRESETS).join(", ")})`, presetArg, "tiny")
     .option("--steps <n>", "optimisation steps", num("--steps", { int: true, min: 1 }), 1500)
@@ -114,6 +116,7 @@ export function trainCommand(): Command {
           out: opts.out,
           resume: opts.resume,
           checkpointEvery: opts.checkpointEvery,
+          compositeVariants: opts.compositeVariants,
           optimizerState: opts.optimizerState === true,
           command,
         },

@@ -5,15 +5,17 @@
 import type { AUDataset } from "../data/dataset.js";
 import type { Mae } from "../models/mae.js";
 import { reconstructImages } from "../models/reconstruct.js";
-import { FrameImages, gatherImages, planMasks, type OcclusionPlan } from "./conditions.js";
+import { FrameImages, gatherImages, planMasks, variantKey, type OcclusionPlan } from "./conditions.js";
 
 export interface CompositeOptions {
   /** Images per MAE call. Default 64. */
   batchSize?: number;
+  /** Which occlusion of each frame (mask key variantKey(frame, variant)); default 0, the evaluation's. */
+  variant?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Composites of `frames` under `plan` (the masks keyed by frame index). */
+/** Composites of `frames` under `plan` (the masks keyed by frame index, or by variantKey for variant > 0). */
 export async function buildComposites(mae: Mae, ds: AUDataset, frames: Int32Array, plan: OcclusionPlan, options: CompositeOptions = {}): Promise<FrameImages> {
   if (plan.kind === "none") throw new Error("composites need an occlusion (random:R or block:A)");
   const size = mae.config.imgSize;
@@ -24,7 +26,8 @@ export async function buildComposites(mae: Mae, ds: AUDataset, frames: Int32Arra
   const out = new Uint8Array(frames.length * ib);
   for (let start = 0; start < frames.length; start += batch) {
     const idx = frames.subarray(start, Math.min(frames.length, start + batch));
-    const masks = planMasks(plan, idx, grid);
+    const variant = options.variant ?? 0;
+    const masks = planMasks(plan, variant === 0 ? idx : Array.from(idx, (f) => variantKey(f, variant)), grid);
     const rec = await reconstructImages(mae, gatherImages(ds, idx), masks);
     out.set(rec.composite, start * ib);
     options.onProgress?.(start + idx.length, frames.length);

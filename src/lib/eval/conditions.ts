@@ -72,6 +72,15 @@ export function planMasks(plan: OcclusionPlan, keys: ArrayLike<number>, grid: nu
   return out;
 }
 
+/**
+ * Mask key of variant `v` of a frame: variant 0 is the frame index itself (the mask every
+ * evaluation uses); further variants give a training frame other occlusions, so that a
+ * teacher trained on cached composites still sees each face occluded in several ways.
+ */
+export function variantKey(frame: number, variant: number): number {
+  return variant === 0 ? frame : mixSeed(frame, variant, 0x7a21) | 0;
+}
+
 /** Mask keys of training images: a function of (seed, step, slot in the batch). */
 export function stepMaskKeys(seed: number, step: number, batch: number): Int32Array {
   return Int32Array.from({ length: batch }, (_, j) => mixSeed(seed, step, j, 0x5e7) | 0);

@@ -37,8 +37,11 @@ export interface DetectorTaskOptions {
   seed: number;
   /** What the detector reads (clean, occluded, composite) and the occlusion. */
   condition: ConditionSpec;
-  /** Composites of (at least) the training frames; required for input "composite". */
-  composites?: FrameImages;
+  /**
+   * Composites of (at least) the training frames; required for input "composite". Several
+   * (one per occlusion variant of each frame): each image of a batch takes one at random.
+   */
+  composites?: FrameImages | FrameImages[];
   /** Stage-2 edge-loss weight lambda. Default 0.01 (the paper; ME-GraphAU uses 0.001). */
   lambda?: number;
   /** WAL probability margin m (default 0) and negative exponent gamma (default 1). */
@@ -61,6 +64,7 @@ export class DetectorTrainTask implements TrainTask {
   /** Per-AU WAL weights (from the training frames' occurrence rates). */
   readonly auWeights: Float32Array;
   private readonly weightTensor: tf.Tensor1D;
+  private readonly composites: FrameImages[];
 
   constructor(
     readonly detector: Detector,
@@ -76,10 +80,13 @@ export class DetectorTrainTask implements TrainTask {
       throw new Error(`the dataset labels ${dataset.aus.length} AUs but the detector has ${detector.config.numClasses} outputs`);
     }
     checkCondition(options.condition);
+    this.composites = options.composites === undefined ? [] : Array.isArray(options.composites) ? options.composites : [options.composites];
     if (options.condition.input === "composite") {
-      if (!options.composites) throw new Error("the composite input needs the training frames' composites (buildComposites)");
-      const missing = Array.from(frames).find((f) => !options.composites!.has(f));
-      if (missing !== undefined) throw new Error(`no composite for training frame ${missing}`);
+      if (this.composites.length === 0) throw new Error("the composite input needs the training frames' composites (buildComposites)");
+      for (const set of this.composites) {
+        const missing = Array.from(frames).find((f) => !set.has(f));
+        if (missing !== undefined) throw new Error(`no composite for training frame ${missing}`);
+      }
     }
     this.variables = detector.trainable();
     this.auWeights = auWeightsForFrames(dataset, frames);
@@ -95,7 +102,15 @@ export class DetectorTrainTask implements TrainTask {
     const { batchSize, seed, condition, flip = true } = this.options;
     const ds = this.dataset;
     const frames = batchIndicesAt(this.frames, batchSize, seed, step);
-    let images = gatherImages(condition.input === "composite" ? this.options.composites! : ds, frames);
+    let images: Uint8Array;
+    if (condition.input !== "composite") images = gatherImages(ds, frames);
+    else if (this.composites.length === 1) images = gatherImages(this.composites[0], frames);
+    else {
+      const pick = new Rng(mixSeed(seed, step, 0xc0de));
+      const ib = imageBytes(ds);
+      images = new Uint8Array(frames.length * ib);
+      for (let j = 0; j < frames.length; j++) images.set(this.composites[pick.int(this.composites.length)].get(frames[j]), j * ib);
+    }
     if (flip) {
       const rng = new Rng(mixSeed(seed, step, 0xf11b));
       const ib = imageBytes(ds);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCondition, conditionLabel, FrameImages, occludeImages, parseOcclusionPlan, planMasks, stepMaskKeys } from "../../../src/lib/eval/conditions.js";
+import { checkCondition, conditionLabel, FrameImages, occludeImages, parseOcclusionPlan, planMasks, stepMaskKeys, variantKey } from "../../../src/lib/eval/conditions.js";
 import { formatF1Table } from "../../../src/lib/eval/evaluate.js";
 
 const count = (m: ArrayLike<number>, from: number, to: number) => {
@@ -41,6 +41,9 @@ describe("Table 2 conditions", () => {
     expect(count(planMasks(parseOcclusionPlan("none"), [0, 1], 8), 0, 128)).toBe(0);
     expect(Array.from(stepMaskKeys(1, 2, 3))).toEqual(Array.from(stepMaskKeys(1, 2, 3)));
     expect(new Set(stepMaskKeys(1, 2, 3)).size).toBe(3);
+    // Variant 0 of a frame is the evaluation's mask; other variants differ.
+    expect(variantKey(17, 0)).toBe(17);
+    expect(Array.from(planMasks(random, [variantKey(1, 2)], 8))).not.toEqual(Array.from(m.slice(64, 128)));
   });
 
   it("occludes only the removed patches, with the fill", () => {

@@ -247,6 +247,16 @@ describe("detector training task and evaluation", () => {
     const task = new DetectorTrainTask(det, dataset, train, { batchSize: 2, seed: 0, condition, composites: all });
     expect(Array.from(task.inputs(0).images).every((v) => v === 7)).toBe(true);
     task.dispose();
+    // Several occlusion variants per frame: each image of a batch takes one of them.
+    const other = new FrameImages(train, new Uint8Array(train.length * 32 * 32 * 3).fill(9), 32);
+    const mixed = new DetectorTrainTask(det, dataset, train, { batchSize: 16, seed: 0, flip: false, condition, composites: [all, other] });
+    const seen = new Set<number>();
+    for (let step = 0; step < 3; step++) {
+      const img = mixed.inputs(step).images;
+      for (let j = 0; j < 16; j++) seen.add(img[j * 32 * 32 * 3]);
+    }
+    expect([...seen].sort()).toEqual([7, 9]);
+    mixed.dispose();
     det.dispose();
   });
 
