@@ -2,7 +2,9 @@
 //   (a) a detector trained and tested on clean faces
 //   (b) (a) tested on occluded faces (each occlusion, removed patches painted with --fill)
 //   (c) (a) tested on the MAE composites of those occluded faces
-//   (d) the teacher: a detector trained and tested on MAE composites (one per occlusion)
+//   (d) the teacher: a detector trained and tested on MAE composites (one per occlusion);
+//       by default it starts from (a)'s weights (our stand-in for the pretrained backbone
+//       ME-GraphAU starts from) and sees several cached occlusions of each training face
 // Each training run is the same as a `maskau train detector` command (printed, and
 // recorded in each checkpoint's createdBy); the table is printed as markdown and
 // written as JSON. Existing checkpoints in --out-dir are reused unless --retrain.
@@ -30,6 +32,10 @@ interface ReproduceOpts {
   lr: number;
   warmup: number;
   seed: number;
+  teacherInit: "clean" | "scratch";
+  teacherSteps: number;
+  teacherLr: number;
+  compositeVariants: number;
   outDir: string;
   retrain: boolean;
   json?: string;
@@ -71,6 +77,10 @@ export function reproduceCommand(): Command {
     .option("--lr <x>", "peak learning rate", num("--lr"), 1e-3)
     .option("--warmup <n>", "warmup steps", num("--warmup", { int: true }), 100)
     .option("--seed <n>", "seed of every training run", num("--seed", { int: true }), 0)
+    .option("--teacher-init <from>", "teachers start from the clean detector (a) (\"clean\", our stand-in for a pretrained backbone) or from scratch", "clean")
+    .option("--teacher-steps <n>", "steps of each teacher run", num("--teacher-steps", { int: true, min: 1 }), 750)
+    .option("--teacher-lr <x>", "peak learning rate of the teacher runs", num("--teacher-lr"), 3e-4)
+    .option("--composite-variants <k>", "occlusions per training face for the teachers (cached composites)", num("--composite-variants", { int: true, min: 1 }), 4)
     .option("--out-dir <dir>", "where the checkpoints go", "runs/table2")
     .option("--retrain", "train again even where a checkpoint exists", false)
     .option("--json <file>", "write the table as JSON (default <out-dir>/table2.json)")
@@ -83,11 +93,22 @@ export function reproduceCommand(): Command {
       mkdirSync(opts.outDir, { recursive: true });
       process.stderr.write(`Table 2 on ${describeFold(fd)}; MAE ${opts.mae}; ${backendLabel(info)}\n`);
       const dataArgs = `--data ${opts.data} --data-seed ${opts.dataSeed} --fold ${opts.fold}`;
-      const common = `--stage 1 --preset ${opts.preset} --steps ${opts.steps} --batch ${opts.batch} --lr ${opts.lr} --warmup ${opts.warmup} --seed ${opts.seed}`;
+      if (opts.teacherInit !== "clean" && opts.teacherInit !== "scratch") throw new Error('--teacher-init must be "clean" or "scratch"');
+      const cleanOut = join(opts.outDir, "a-clean.safetensors");
       const run = async (name: string, input: "clean" | "composite", occlusion: string): Promise<string> => {
         const out = join(opts.outDir, `${name}.safetensors`);
+        const teacher = input === "composite";
+        const init = teacher && opts.teacherInit === "clean" ? cleanOut : undefined;
+        const steps = teacher ? opts.teacherSteps : opts.steps;
+        const lr = teacher ? opts.teacherLr : opts.lr;
+        const warmup = teacher && init ? Math.min(opts.warmup, 50) : opts.warmup;
+        const variants = teacher ? opts.compositeVariants : 1;
         const command =
-          `maskau train detector ${dataArgs} --occlusion ${occlusion} --input ${input}` + (input === "composite" ? ` --mae ${opts.mae}` : "") + ` ${common} --out ${out}`;
+          `maskau train detector ${dataArgs} --occlusion ${occlusion} --input ${input}` +
+          (teacher ? ` --mae ${opts.mae} --composite-variants ${variants}` : "") +
+          ` --stage 1 --preset ${opts.preset} --steps ${steps} --batch ${opts.batch} --lr ${lr} --warmup ${warmup} --seed ${opts.seed}` +
+          (init ? ` --init ${init}` : "") +
+          ` --out ${out}`;
         if (existsSync(out) && !opts.retrain) {
           process.stderr.write(`reusing ${out}\n`);
           return out;
@@ -98,20 +119,22 @@ export function reproduceCommand(): Command {
             preset: opts.preset,
             stage: 1,
             condition: { input, occlusion, fill: opts.fill },
-            steps: opts.steps,
+            steps,
             batch: opts.batch,
-            lr: opts.lr,
+            lr,
             minLr: 1e-5,
-            warmup: opts.warmup,
+            warmup,
             weightDecay: 5e-4,
             lambda: 0.01,
             seed: opts.seed,
+            init,
             out,
             checkpointEvery: 250,
+            compositeVariants: variants,
             command,
           },
           fd,
-          input === "composite" ? mae : undefined,
+          teacher ? mae : undefined,
         );
         return out;
       };
