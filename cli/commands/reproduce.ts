@@ -12,6 +12,7 @@ import { Command } from "commander";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Evaluation } from "../../src/lib/eval/evaluate.js";
+import type { Table2Row } from "../../src/lib/eval/table2.js";
 import type { Fill } from "../../src/lib/masks/fill.js";
 import type { DetectorPresetName } from "../../src/lib/models/detector.js";
 import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
@@ -40,16 +41,6 @@ interface ReproduceOpts {
   retrain: boolean;
   json?: string;
   backend: BackendName;
-}
-
-export interface Table2Row {
-  condition: string;
-  label: string;
-  train: string;
-  test: string;
-  ckpt: string;
-  f1: number[];
-  meanF1: number;
 }
 
 /** Markdown table of per-AU F1 (%) rows. */

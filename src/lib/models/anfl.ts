@@ -229,6 +229,26 @@ export interface AnflHead extends GraphHead<HeadOutput, Required<AnflConfig>> {
 }
 
 /** Pending BatchNorm updates owned by a head, shared by both heads' implementations. */
+/** A head's public object: its forward, BatchNorm bookkeeping and disposal. */
+export function graphHead<Out extends HeadOutput, Cfg extends HeadConfig>(
+  config: Cfg,
+  params: ParamStore,
+  pending: PendingBatchNorm,
+  forward: GraphHead<Out, Cfg>["forward"],
+): GraphHead<Out, Cfg> {
+  return {
+    config,
+    params,
+    forward,
+    commitBatchNorm: () => pending.commit(),
+    discardBatchNorm: () => pending.discard(),
+    dispose: () => {
+      pending.discard();
+      params.dispose();
+    },
+  };
+}
+
 export class PendingBatchNorm {
   readonly updates = new BatchNormUpdates();
   constructor(private readonly store: ParamStore) {}
@@ -286,17 +306,7 @@ export function createAnflHead(config: AnflConfig, { seed = 0 }: { seed?: number
     });
   }
 
-  return {
-    config: cfg,
-    params: store,
-    forward,
-    commitBatchNorm: () => pending.commit(),
-    discardBatchNorm: () => pending.discard(),
-    dispose: () => {
-      pending.discard();
-      store.dispose();
-    },
-  };
+  return graphHead(cfg, store, pending, forward);
 }
 
 export function checkFeatures(features: tf.Tensor, config: HeadConfig): void {

@@ -20,6 +20,7 @@ import {
   checkFeatures,
   checkHeadConfig,
   classifier,
+  graphHead,
   Init,
   linearBlock,
   PendingBatchNorm,
@@ -161,15 +162,5 @@ export function createMeflHead(config: MeflConfig, { seed = 0 }: { seed?: number
     });
   }
 
-  return {
-    config: cfg,
-    params: store,
-    forward,
-    commitBatchNorm: () => pending.commit(),
-    discardBatchNorm: () => pending.discard(),
-    dispose: () => {
-      pending.discard();
-      store.dispose();
-    },
-  };
+  return graphHead(cfg, store, pending, forward);
 }
