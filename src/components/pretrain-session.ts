@@ -80,6 +80,19 @@ export interface SessionOptions {
 const RUN_KEY = "mae-pretraining";
 
 
+/** The snapshot fields of "no run": at start-up and after a run is discarded. */
+const NO_RUN = {
+  settings: null,
+  step: 0,
+  totalSteps: 0,
+  history: [],
+  imagesPerSecond: null,
+  etaSeconds: null,
+  savedStep: null,
+  offer: null,
+  reconstructions: null,
+} as const satisfies Partial<SessionSnapshot>;
+
 export class PretrainSession {
   private snapshot: SessionSnapshot;
   private listeners = new Set<(s: SessionSnapshot) => void>();
@@ -112,15 +125,7 @@ export class PretrainSession {
     this.snapshot = {
       status: "idle",
       message: "Looking for a saved run…",
-      settings: null,
-      step: 0,
-      totalSteps: 0,
-      history: [],
-      imagesPerSecond: null,
-      etaSeconds: null,
-      savedStep: null,
-      offer: null,
-      reconstructions: null,
+      ...NO_RUN,
       storage: this.storageName,
       error: null,
     };
@@ -217,15 +222,7 @@ export class PretrainSession {
     this.update({
       status: "idle",
       message: "Run discarded.",
-      settings: null,
-      step: 0,
-      totalSteps: 0,
-      history: [],
-      imagesPerSecond: null,
-      etaSeconds: null,
-      savedStep: null,
-      offer: null,
-      reconstructions: null,
+      ...NO_RUN,
       error: null,
     });
   }
