@@ -13,7 +13,10 @@ export default defineConfig({
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          env: { MASKAU_WEBGPU: "swiftshader" },
+          // One wasm thread per test process: vitest already runs test files in parallel, and
+          // spinning thread pools on oversubscribed cores slow everything down.
+          // tests/lib/tf/wasm-threads.test.ts checks the threaded build in a child process.
+          env: { MASKAU_WEBGPU: "swiftshader", MASKAU_WASM_THREADS: "1" },
         },
       },
       {

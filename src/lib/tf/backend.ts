@@ -21,6 +21,8 @@ export interface BackendInfo {
   name: BackendName;
   /** WebGPU adapter description ("google/swiftshader", "nvidia/hopper", ...), when known. */
   adapter?: string;
+  /** Threads of the wasm backend's XNNPACK pool, when known. */
+  threads?: number;
   /** Backends tried before this one, with the reason each failed. */
   fallbacks: { name: BackendName; error: string }[];
 }
@@ -135,6 +137,7 @@ export function currentBackend(): BackendInfo {
 }
 
 /** Human-readable label, e.g. "webgpu · google/swiftshader". */
-export function backendLabel(info: Pick<BackendInfo, "name" | "adapter">): string {
-  return info.adapter ? `${info.name} · ${info.adapter}` : info.name;
+export function backendLabel(info: Pick<BackendInfo, "name" | "adapter" | "threads">): string {
+  if (info.adapter) return `${info.name} · ${info.adapter}`;
+  return info.threads && info.threads > 1 ? `${info.name} · ${info.threads} threads` : info.name;
 }

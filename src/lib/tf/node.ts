@@ -6,6 +6,7 @@ import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { initBackend, NODE_PREFERENCE, type BackendInfo, type BackendName } from "./backend.js";
+import { registerThreadedWasm, runningWasmThreads, wasmThreads } from "./wasm-threads.js";
 
 const require = createRequire(import.meta.url);
 
@@ -87,7 +88,10 @@ async function loadTfjsCoreGradients(): Promise<void> {
   await load(url);
 }
 
-/** Initialises a backend in Node: wasm by default, cpu or webgpu (Dawn) on request. */
+/**
+ * Initialises a backend in Node: wasm by default (threaded, see ./wasm-threads.ts), cpu or
+ * webgpu (Dawn) on request.
+ */
 export async function initNodeBackend(
   preference: BackendName | readonly BackendName[] = NODE_PREFERENCE,
 ): Promise<BackendInfo> {
@@ -99,5 +103,7 @@ export async function initNodeBackend(
   const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
   if (cpu) cpu.firstUse = false;
   await loadTfjsCoreGradients();
-  return initBackend(order, { wasmPaths: wasmDir(), gpu });
+  if (order.includes("wasm")) registerThreadedWasm(wasmThreads());
+  const info = await initBackend(order, { wasmPaths: wasmDir(), gpu });
+  return info.name === "wasm" ? { ...info, threads: runningWasmThreads() } : info;
 }

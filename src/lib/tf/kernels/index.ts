@@ -10,6 +10,7 @@ import { resizeBilinearGradConfig } from "./resize-bilinear-grad.js";
 import { makeStridedSliceFix } from "./strided-slice.js";
 import { stridedSliceGradConfig } from "./strided-slice-grad.js";
 import { makeBatchMatMulWasm } from "./wasm-batch-matmul.js";
+import { makeCastWasm, makeIdentityWasm } from "./wasm-identity.js";
 import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
 import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
@@ -38,7 +39,16 @@ const fixed = (f: unknown) => () => f as tf.KernelFunc;
 const KERNELS: KernelReplacement[] = [
   {
     name: tf.BatchMatMul, backend: "wasm", kind: "slow", make: makeBatchMatMulWasm,
-    reason: "batched products and transposeA/B ran in a scalar loop 10-50x slower than XNNPACK's single product",
+    reason: "batched products and transposeA/B ran in a scalar loop 10-50x slower than XNNPACK's single product, "
+      + "and XNNPACK repacked the second operand on every call (see ../wasm/gemm.ts)",
+  },
+  {
+    name: tf.Identity, backend: "wasm", kind: "slow", make: makeIdentityWasm,
+    reason: "copied the data of every tensor the engine saved for a gradient",
+  },
+  {
+    name: tf.Cast, backend: "wasm", kind: "slow", make: makeCastWasm,
+    reason: "a cast to the same dtype copied the data",
   },
   {
     name: tf.Conv2DBackpropFilter, backend: "wasm", kind: "missing", make: fixed(conv2DBackpropFilterWasm),

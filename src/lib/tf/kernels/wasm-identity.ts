@@ -1,0 +1,31 @@
+// Identity and same-dtype Cast for wasm without a copy. tfjs's engine clones every tensor
+// it saves for a gradient (Identity), and wasm's Identity copied the data each time: about
+// 550 copies, 5% of an MAE training step. Kernels never write into their inputs, so the
+// output can share the input's data, reference-counted as the wasm Reshape kernel does.
+import type * as tf from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { KernelArgs } from "./kernel-access.js";
+
+function share(backend: BackendWasm, x: tf.TensorInfo): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+export function makeIdentityWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args as unknown as KernelArgs;
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (x.dtype === "string" || !original) return original ? original(args) : share(backend as BackendWasm, x);
+    return share(backend as BackendWasm, x);
+  };
+}
+
+export function makeCastWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
+  if (!original) throw new Error("Cast: the wasm backend's own kernel is needed");
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { x } = inputs as { x: tf.TensorInfo };
+    const { dtype } = attrs as unknown as tf.CastAttrs;
+    return x.dtype === dtype && dtype !== "string" ? share(backend as BackendWasm, x) : original(args);
+  };
+}

@@ -1,0 +1,99 @@
+// Worker threads for MaskAU's wasm matrix-product kernel (./wasm/gemm.ts) in Node. With
+// tfjs-backend-wasm's threaded build the heap is a shared memory, so each worker runs its
+// own instance of the kernel on the same memory and computes a share of a product's column
+// panels while the calling thread computes the first share. Hand-off is through a small
+// shared control block: the caller writes the arguments and bumps a sequence number, a
+// worker spins briefly (products come in bursts) and then sleeps on it with Atomics.wait.
+//
+// Node-only; set up by ./wasm-threads.ts.
+import { Worker } from "node:worker_threads";
+import { gemmBinary, type GemmExports, type GemmKernel, type GemmPool } from "./wasm/gemm.js";
+
+/** Int32 slots per worker in the control block: seq, done, kernel, p0, p1, then the arguments. */
+const SLOT = 16;
+const SEQ = 0;
+const DONE = 1;
+const KERNEL = 2;
+const P0 = 3;
+const P1 = 4;
+const ARGS = 5;
+const KERNELS: GemmKernel[] = ["gemm", "gemmPacked"];
+/** Polls before sleeping, in the worker (waiting for work) and the caller (waiting for workers). */
+const SPINS = 20_000;
+
+// Plain JavaScript run by each worker (eval: true). A negative sequence number stops it.
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { memory, binary, control, slot, spins } = workerData;
+const kernel = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { memory } }).exports;
+const c = new Int32Array(control);
+const base = slot * ${SLOT};
+let seen = 0;
+for (;;) {
+  let n = 0;
+  while (Atomics.load(c, base + ${SEQ}) === seen) {
+    if (++n > spins) Atomics.wait(c, base + ${SEQ}, seen);
+  }
+  seen = Atomics.load(c, base + ${SEQ});
+  if (seen < 0) break;
+  const a = base + ${ARGS};
+  const p0 = c[base + ${P0}], p1 = c[base + ${P1}];
+  if (c[base + ${KERNEL}] === 0) kernel.gemm(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], p0, p1);
+  else kernel.gemmPacked(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], p0, p1);
+  Atomics.store(c, base + ${DONE}, seen);
+  Atomics.notify(c, base + ${DONE});
+}
+`;
+
+/**
+ * A pool of `threads - 1` workers plus the calling thread, on a shared memory. Workers are
+ * unref'd: an idle pool never keeps Node from exiting.
+ */
+export function startGemmPool(kernel: GemmExports, memory: WebAssembly.Memory, threads: number): GemmPool & { stop(): void } {
+  if (!(memory.buffer instanceof SharedArrayBuffer)) throw new Error("the matMul thread pool needs the wasm backend's shared memory (threaded build)");
+  const workers = Math.max(0, threads - 1);
+  const control = new SharedArrayBuffer(Math.max(1, workers) * SLOT * 4);
+  const c = new Int32Array(control);
+  const binary = gemmBinary(true);
+  const pool: Worker[] = [];
+  for (let slot = 0; slot < workers; slot++) {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, binary, control, slot, spins: SPINS } });
+    worker.unref();
+    pool.push(worker);
+  }
+  let seq = 0;
+  return {
+    threads: workers + 1,
+    run(name, args, panels) {
+      const shares = Math.min(workers + 1, panels);
+      const per = Math.ceil(panels / shares);
+      seq = seq === 0x7fffffff ? 1 : seq + 1;
+      const kernelIndex = KERNELS.indexOf(name);
+      for (let w = 0; w < shares - 1; w++) {
+        const base = w * SLOT;
+        c[base + KERNEL] = kernelIndex;
+        c[base + P0] = (w + 1) * per;
+        c[base + P1] = Math.min(panels, (w + 2) * per);
+        for (let i = 0; i < args.length; i++) c[base + ARGS + i] = args[i];
+        Atomics.store(c, base + SEQ, seq);
+        Atomics.notify(c, base + SEQ);
+      }
+      const own = Math.min(per, panels);
+      if (name === "gemm") kernel.gemm(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], 0, own);
+      else kernel.gemmPacked(args[0], args[1], args[2], args[3], args[4], args[5], args[6], 0, own);
+      for (let w = 0; w < shares - 1; w++) {
+        const done = w * SLOT + DONE;
+        let n = 0;
+        while (Atomics.load(c, done) !== seq) {
+          if (++n > SPINS) Atomics.wait(c, done, Atomics.load(c, done), 1);
+        }
+      }
+    },
+    stop() {
+      for (let w = 0; w < workers; w++) {
+        Atomics.store(c, w * SLOT + SEQ, -1);
+        Atomics.notify(c, w * SLOT + SEQ);
+      }
+    },
+  };
+}
