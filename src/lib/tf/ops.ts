@@ -1,6 +1,7 @@
 // Neural-network building blocks that tfjs-core lacks, written once so that every
 // model uses the same definitions (and the parity suite checks exactly these).
 import * as tf from "@tensorflow/tfjs-core";
+import { FUSED_GELU, FUSED_GELU_GRAD, hasFused } from "./fused.js";
 
 /** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. x: [..., D]. */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-6): tf.Tensor {
@@ -13,10 +14,22 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   });
 }
 
-/** Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), as torch.nn.GELU() (not the tanh approximation). */
+/**
+ * Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), as torch.nn.GELU() (not the tanh approximation).
+ * Where the backend has the fused kernels (wasm), forward and gradient are one pass each.
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (hasFused(FUSED_GELU) && x.dtype === "float32") return fusedGelu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
 }
+
+const fusedGelu = tf.customGrad((x, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor]);
+  return {
+    value: tf.engine().runKernel(FUSED_GELU, { x: x as tf.Tensor }) as tf.Tensor,
+    gradFunc: (dy, [saved]) => tf.engine().runKernel(FUSED_GELU_GRAD, { x: saved, dy: dy as tf.Tensor }) as tf.Tensor,
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /**
  * y = x W + b over the last axis. W is stored [in, out] (the transpose of torch's

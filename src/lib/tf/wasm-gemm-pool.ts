@@ -7,7 +7,9 @@
 //
 // Node-only; set up by ./wasm-threads.ts.
 import { Worker } from "node:worker_threads";
-import { gemmBinary, type GemmExports, type GemmKernel, type GemmPool } from "./wasm/gemm.js";
+import * as gemmBinaries from "./wasm/gemm.wasm.js";
+import type { GemmExports, GemmKernel, GemmPool } from "./wasm/gemm.js";
+import { kernelBinary } from "./wasm/instance.js";
 
 /** Int32 slots per worker in the control block: seq, done, kernel, p0, p1, then the arguments. */
 const SLOT = 16;
@@ -54,7 +56,7 @@ export function startGemmPool(kernel: GemmExports, memory: WebAssembly.Memory, t
   const workers = Math.max(0, threads - 1);
   const control = new SharedArrayBuffer(Math.max(1, workers) * SLOT * 4);
   const c = new Int32Array(control);
-  const binary = gemmBinary(true);
+  const binary = kernelBinary(gemmBinaries, true);
   const pool: Worker[] = [];
   for (let slot = 0; slot < workers; slot++) {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, binary, control, slot, spins: SPINS } });

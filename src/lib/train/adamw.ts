@@ -8,6 +8,7 @@
 // checkpoints and comes back bit for bit. tfjs's own Adam is not used: it differs in
 // epsilon placement and has no decoupled weight decay.
 import * as tf from "@tensorflow/tfjs-core";
+import { FUSED_ADAMW, hasFused } from "../tf/fused.js";
 import type { Optimizer, OptimizerState } from "./trainer.js";
 
 export interface AdamWOptions {
@@ -89,12 +90,25 @@ export class AdamW implements Optimizer {
     const step = this.step + 1;
     const stepSize = lr / (1 - this.beta1 ** step);
     const bias2Sqrt = Math.sqrt(1 - this.beta2 ** step);
+    const fused = hasFused(FUSED_ADAMW) && names.every((n) => variables[n].dtype === "float32" && grads[n].dtype === "float32");
     for (const name of names) {
       const p = variables[name];
       const { expAvg, expAvgSq } = this.moments.get(name)!;
       const decay = this.decays(name) ? 1 - lr * this.weightDecay : 1;
       tf.tidy(() => {
         const g = grads[name];
+        if (fused) {
+          // One pass with the same float32 operations in the same order as below.
+          const attrs = {
+            oneMinusBeta1: 1 - this.beta1, beta2: this.beta2, oneMinusBeta2: 1 - this.beta2,
+            bias2Sqrt, eps: this.eps, decay, stepSize,
+          };
+          const [p2, m2, v2] = tf.engine().runKernel(FUSED_ADAMW, { p, g, m: expAvg, v: expAvgSq }, attrs as never) as tf.Tensor[];
+          p.assign(p2);
+          expAvg.assign(m2);
+          expAvgSq.assign(v2);
+          return;
+        }
         const m = tf.add(expAvg, tf.mul(tf.sub(g, expAvg), 1 - this.beta1));
         const v = tf.add(tf.mul(expAvgSq, this.beta2), tf.mul(tf.mul(g, g), 1 - this.beta2));
         const denom = tf.add(tf.div(tf.sqrt(v), bias2Sqrt), this.eps);

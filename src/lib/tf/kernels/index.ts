@@ -11,6 +11,8 @@ import { makeStridedSliceFix } from "./strided-slice.js";
 import { stridedSliceGradConfig } from "./strided-slice-grad.js";
 import { makeBatchMatMulWasm } from "./wasm-batch-matmul.js";
 import { makeCastWasm, makeIdentityWasm } from "./wasm-identity.js";
+import { adamwWasm, geluGradWasm, geluWasm, makeSumWasm } from "./wasm-fused.js";
+import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD } from "../fused.js";
 import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
 import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
@@ -24,8 +26,11 @@ export interface KernelFix {
   name: string;
   /** Backend it applies to, or "all" for a gradient. */
   backend: string;
-  /** "missing": the backend had none; "wrong": it gave wrong results; "slow": it was far too slow. */
-  kind: "missing" | "wrong" | "slow";
+  /**
+   * "missing": the backend had none; "wrong": it gave wrong results; "slow": it was far too
+   * slow; "fused": one of MaskAU's own kernels (../fused.ts) that replaces a chain of ops.
+   */
+  kind: "missing" | "wrong" | "slow" | "fused";
   reason: string;
 }
 
@@ -49,6 +54,22 @@ const KERNELS: KernelReplacement[] = [
   {
     name: tf.Cast, backend: "wasm", kind: "slow", make: makeCastWasm,
     reason: "a cast to the same dtype copied the data",
+  },
+  {
+    name: tf.Sum, backend: "wasm", kind: "slow", make: makeSumWasm,
+    reason: "a sum over leading axes (every bias gradient) transposed the whole tensor first",
+  },
+  {
+    name: FUSED_GELU, backend: "wasm", kind: "fused", make: fixed(geluWasm),
+    reason: "exact GELU in one SIMD pass instead of five kernels and a scalar erf",
+  },
+  {
+    name: FUSED_GELU_GRAD, backend: "wasm", kind: "fused", make: fixed(geluGradWasm),
+    reason: "GELU's gradient in one SIMD pass instead of about ten kernels and a scalar exp",
+  },
+  {
+    name: FUSED_ADAMW, backend: "wasm", kind: "fused", make: fixed(adamwWasm),
+    reason: "one AdamW update per parameter in one pass instead of 14 kernels",
   },
   {
     name: tf.Conv2DBackpropFilter, backend: "wasm", kind: "missing", make: fixed(conv2DBackpropFilterWasm),
@@ -120,7 +141,8 @@ export function registerKernelFixes(): Promise<void> {
     for (const fix of KERNELS) {
       const original = tf.getKernel(fix.name, fix.backend);
       if (original && fix.kind === "missing") continue; // a newer tfjs provides it: keep it
-      if (!original && fix.kind !== "missing") continue; // backend not loaded here: nothing to correct
+      if (!original && fix.kind !== "missing" && fix.kind !== "fused") continue; // backend not loaded here: nothing to correct
+      if (fix.kind === "fused" && !tf.findBackendFactory(fix.backend)) continue;
       if (original) tf.unregisterKernel(fix.name, fix.backend);
       tf.registerKernel({
         kernelName: fix.name,

@@ -5,7 +5,10 @@
 // every call, at 10-20 ns per element; this kernel packs it at under 1 ns per element.
 //
 // C[M, N] = A · B with A(i, k) at a + 4·(i·sam + k·sak) and B(k, n) at b + 4·(k·sbk + n·sbn).
-import * as plainAndShared from "./gemm.wasm.js";
+import * as binaries from "./gemm.wasm.js";
+import { heapMemory, instantiateOn, perHeap, type EmscriptenHeap } from "./instance.js";
+
+export type { EmscriptenHeap };
 
 export interface GemmExports {
   /** Packs B into 8-column panels at dst (ceil(N/8)·8·K floats). */
@@ -20,16 +23,6 @@ export interface GemmExports {
 
 /** The kernel entry points a pool runs (each takes the panel range [p0, p1) last). */
 export type GemmKernel = "gemm" | "gemmPacked";
-
-/** The parts of tfjs-backend-wasm's Emscripten module this file uses. */
-export interface EmscriptenHeap {
-  /** The threaded build's (shared) memory. */
-  wasmMemory?: WebAssembly.Memory;
-  /** The single-threaded build's exports, memory among them. */
-  asm?: { memory?: WebAssembly.Memory };
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
 
 /** One product: byte offsets into the heap and element strides. */
 export interface GemmCall {
@@ -123,39 +116,13 @@ export class WasmGemm {
 /** Whether a product reads A through a packed copy: when A's rows are adjacent (A transposed). */
 const packsA = (c: GemmCall) => c.sam === 1 && c.m > 1;
 
-const instances = new WeakMap<object, WasmGemm>();
-
-/** The memory tfjs-backend-wasm's module runs on. */
-export function heapMemory(heap: EmscriptenHeap): WebAssembly.Memory {
-  const memory = heap.wasmMemory ?? heap.asm?.memory;
-  if (!memory) throw new Error("matMul: cannot find the wasm backend's memory (tfjs-backend-wasm's module changed?)");
-  return memory;
-}
-
-/** Whether a memory is shared (the threaded build's). */
-export function isShared(memory: WebAssembly.Memory): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-}
-
-/** The kernel's binary for a memory: the shared-memory build for a shared memory. */
-export function gemmBinary(shared: boolean): Uint8Array<ArrayBuffer> {
-  const base64 = shared ? plainAndShared.shared : plainAndShared.plain;
-  return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-}
-
-/** Instantiates the kernel on a memory (also used by the worker threads). */
+/** Instantiates the kernel on a memory (the worker threads of ../wasm-gemm-pool.ts do too). */
 export function instantiateGemm(memory: WebAssembly.Memory): GemmExports {
-  const module = new WebAssembly.Module(gemmBinary(isShared(memory)));
-  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
+  return instantiateOn<GemmExports>(binaries, memory);
 }
 
 /** The kernel bound to a wasm backend's module (one per module). */
-export function gemmFor(heap: EmscriptenHeap): WasmGemm {
-  let g = instances.get(heap);
-  if (!g) {
-    const memory = heapMemory(heap);
-    g = new WasmGemm(instantiateGemm(memory), heap, memory);
-    instances.set(heap, g);
-  }
-  return g;
-}
+export const gemmFor = perHeap((heap) => {
+  const memory = heapMemory(heap);
+  return new WasmGemm(instantiateGemm(memory), heap, memory);
+});

@@ -1,0 +1,18 @@
+// Names of MaskAU's fused kernels. A backend that registers one (wasm does, see
+// ./kernels/wasm-fused.ts) runs it; on the others the same computation runs op by op.
+import * as tf from "@tensorflow/tfjs-core";
+
+/** y = GELU(x) (exact). Inputs {x}. */
+export const FUSED_GELU = "MaskauGelu";
+/** dx = dy · GELU'(x). Inputs {x, dy}. */
+export const FUSED_GELU_GRAD = "MaskauGeluGrad";
+/**
+ * One AdamW update. Inputs {p, g, m, v}; attrs {oneMinusBeta1, beta2, oneMinusBeta2,
+ * bias2Sqrt, eps, decay, stepSize}; outputs [p', m', v'].
+ */
+export const FUSED_ADAMW = "MaskauAdamW";
+
+/** Whether the running backend has a fused kernel. */
+export function hasFused(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}

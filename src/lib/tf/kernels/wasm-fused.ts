@@ -1,0 +1,83 @@
+// MaskAU's fused kernels on wasm (names in ../fused.ts, code in ../wasm/pointwise.wat) and
+// a Sum that reduces leading axes (bias and norm-weight gradients) in one pass.
+import * as tf from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { KernelArgs } from "./kernel-access.js";
+import { pointwiseFor } from "../wasm/pointwise.js";
+import type { EmscriptenHeap } from "../wasm/instance.js";
+
+interface WasmInternals {
+  wasm: EmscriptenHeap;
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
+}
+
+const internals = (backend: unknown) => backend as WasmInternals;
+const offset = (backend: unknown, t: tf.TensorInfo) => internals(backend).dataIdMap.get(t.dataId).memoryOffset;
+const kernels = (backend: unknown) => pointwiseFor(internals(backend).wasm);
+
+function float32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t.dtype !== "float32") throw new Error(`${kernel}: input ${name} must be float32, got ${t.dtype}`);
+  }
+}
+
+export function geluWasm({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  float32("gelu", { x });
+  const wasm = backend as BackendWasm;
+  const out = wasm.makeOutput(x.shape, "float32");
+  kernels(wasm).gelu(offset(wasm, x), 0, offset(wasm, out), tf.util.sizeFromShape(x.shape), 0);
+  return out;
+}
+
+export function geluGradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  float32("gelu gradient", { x, dy });
+  const wasm = backend as BackendWasm;
+  const out = wasm.makeOutput(x.shape, "float32");
+  kernels(wasm).gelu(offset(wasm, x), offset(wasm, dy), offset(wasm, out), tf.util.sizeFromShape(x.shape), 1);
+  return out;
+}
+
+export interface AdamWAttrs {
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  bias2Sqrt: number;
+  eps: number;
+  decay: number;
+  stepSize: number;
+}
+
+export function adamwWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { p, g, m, v } = inputs as { p: tf.TensorInfo; g: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo };
+  float32("AdamW", { p, g, m, v });
+  const a = attrs as unknown as AdamWAttrs;
+  const wasm = backend as BackendWasm;
+  const [pOut, mOut, vOut] = [wasm.makeOutput(p.shape, "float32"), wasm.makeOutput(p.shape, "float32"), wasm.makeOutput(p.shape, "float32")];
+  kernels(wasm).adamw(
+    offset(wasm, p), offset(wasm, g), offset(wasm, m), offset(wasm, v),
+    offset(wasm, pOut), offset(wasm, mOut), offset(wasm, vOut), tf.util.sizeFromShape(p.shape),
+    a.oneMinusBeta1, a.beta2, a.oneMinusBeta2, a.bias2Sqrt, a.eps, a.decay, a.stepSize,
+  );
+  return [pOut, mOut, vOut];
+}
+
+/** Sum for wasm: a float32 sum over leading axes runs as column sums; the rest as before. */
+export function makeSumWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
+  if (!original) throw new Error("Sum: the wasm backend's own kernel is needed");
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { x } = inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    if (x.dtype !== "float32" || !leading) return original(args);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+    const rest = x.shape.slice(axes.length);
+    const wasm = backend as BackendWasm;
+    const out = wasm.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, "float32");
+    kernels(wasm).columnSums(offset(wasm, x), rows, tf.util.sizeFromShape(rest), offset(wasm, out));
+    return out;
+  };
+}

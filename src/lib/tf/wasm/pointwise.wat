@@ -1,0 +1,137 @@
+;; Fused element-wise kernels for the wasm backend (see pointwise.ts): exact GELU and its
+;; gradient, one AdamW update, and column sums. Pointers are byte offsets into the wasm
+;; backend's heap; n counts float32 elements. The loops run 4 lanes at a time, the last
+;; step on a partly filled vector.
+(module
+  (import "env" "memory" (memory 1 65536 (;shared;)))
+
+  ;; Loads `lanes` (1-4) floats at p into a vector (the rest 0); stores the first `lanes` of v.
+  (func $load (param $p i32) (param $lanes i32) (result v128)
+    (local $v v128)
+    (if (i32.ge_u (local.get $lanes) (i32.const 4)) (then (return (v128.load (local.get $p)))))
+    (local.set $v (f32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (f32.load (local.get $p))))
+    (if (i32.gt_u (local.get $lanes) (i32.const 1)) (then (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load offset=4 (local.get $p))))))
+    (if (i32.gt_u (local.get $lanes) (i32.const 2)) (then (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load offset=8 (local.get $p))))))
+    (local.get $v))
+  (func $store (param $p i32) (param $v v128) (param $lanes i32)
+    (if (i32.ge_u (local.get $lanes) (i32.const 4)) (then (v128.store (local.get $p) (local.get $v)) (return)))
+    (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))
+    (if (i32.gt_u (local.get $lanes) (i32.const 1)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
+    (if (i32.gt_u (local.get $lanes) (i32.const 2)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v))))))
+
+  ;; GELU (grad = 0: out = x Phi(x)) or its gradient (grad = 1: out = dy (Phi(x) + x phi(x))).
+  ;; Phi(x) = (1 + erf(x / sqrt 2)) / 2 with erfc from Abramowitz & Stegun 7.1.26 (absolute
+  ;; error <= 1.5e-7): erfc(z) = poly(t) e^(-z^2), t = 1 / (1 + 0.3275911 z), z = |x| / sqrt 2;
+  ;; Phi = erfc/2 for x < 0 and 1 - erfc/2 otherwise, so the left tail keeps its precision.
+  ;; phi(x) = e^(-x^2/2) / sqrt(2 pi). The math is written out in the loop (no calls).
+  (func (export "gelu") (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $grad i32)
+    (local $i i32) (local $o i32) (local $lanes i32)
+    (local $v v128) (local $z v128) (local $e v128) (local $t v128) (local $p v128) (local $h v128) (local $phi v128)
+    (local $k v128) (local $r v128)
+    (local.set $i (i32.const 0))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $lanes (i32.sub (local.get $n) (local.get $i)))
+      (local.set $v (call $load (i32.add (local.get $x) (local.get $o)) (local.get $lanes)))
+      (local.set $z (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))
+      ;; e = e^(-z^2), clamped at e^-87: n = round(a log2 e), r = a - n ln2 (two parts),
+      ;; e^r by a degree-6 polynomial, 2^n from the exponent bits
+      (local.set $r (f32x4.max (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $k (f32x4.nearest (f32x4.mul (local.get $r) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+      (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (local.set $r (f32x4.add (local.get $r) (f32x4.mul (local.get $k) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
+      (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+      (local.set $e (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      ;; h = erfc(z) / 2
+      (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
+        (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $z) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
+      (local.set $p (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
+      (local.set $h (f32x4.mul (f32x4.mul (f32x4.mul (local.get $p) (local.get $t)) (local.get $e)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+      (local.set $phi (v128.bitselect (local.get $h) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $h))
+        (f32x4.lt (local.get $v) (v128.const f32x4 0 0 0 0))))
+      (if (local.get $grad)
+        (then
+          (local.set $v (f32x4.mul (call $load (i32.add (local.get $dy) (local.get $o)) (local.get $lanes))
+            (f32x4.add (local.get $phi)
+              (f32x4.mul (f32x4.mul (local.get $v) (local.get $e)) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228))))))
+        (else (local.set $v (f32x4.mul (local.get $v) (local.get $phi)))))
+      (call $store (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $lanes))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l))))
+
+  ;; One AdamW update, the same float32 operations in the same order as the op-by-op path
+  ;; of src/lib/train/adamw.ts (so both give the same bits):
+  ;;   m' = m + (g - m) c1;  v' = v b2 + g g c2;  p' = p decay - m' / (sqrt(v') / s2 + eps) step
+  (func (export "adamw") (param $p i32) (param $g i32) (param $m i32) (param $v i32)
+        (param $pOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+        (param $c1f f32) (param $b2f f32) (param $c2f f32) (param $s2f f32) (param $epsf f32) (param $decayf f32) (param $stepf f32)
+    (local $i i32) (local $o i32) (local $lanes i32)
+    (local $c1 v128) (local $b2 v128) (local $c2 v128) (local $s2 v128) (local $eps v128) (local $decay v128) (local $step v128)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local.set $c1 (f32x4.splat (local.get $c1f))) (local.set $b2 (f32x4.splat (local.get $b2f)))
+    (local.set $c2 (f32x4.splat (local.get $c2f))) (local.set $s2 (f32x4.splat (local.get $s2f)))
+    (local.set $eps (f32x4.splat (local.get $epsf))) (local.set $decay (f32x4.splat (local.get $decayf)))
+    (local.set $step (f32x4.splat (local.get $stepf)))
+    (local.set $i (i32.const 0))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $lanes (i32.sub (local.get $n) (local.get $i)))
+      (local.set $gv (call $load (i32.add (local.get $g) (local.get $o)) (local.get $lanes)))
+      (local.set $mv (call $load (i32.add (local.get $m) (local.get $o)) (local.get $lanes)))
+      (local.set $mv (f32x4.add (local.get $mv) (f32x4.mul (f32x4.sub (local.get $gv) (local.get $mv)) (local.get $c1))))
+      (local.set $vv (f32x4.add (f32x4.mul (call $load (i32.add (local.get $v) (local.get $o)) (local.get $lanes)) (local.get $b2))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $c2))))
+      (call $store (i32.add (local.get $pOut) (local.get $o))
+        (f32x4.sub (f32x4.mul (call $load (i32.add (local.get $p) (local.get $o)) (local.get $lanes)) (local.get $decay))
+          (f32x4.mul (f32x4.div (local.get $mv) (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $s2)) (local.get $eps))) (local.get $step)))
+        (local.get $lanes))
+      (call $store (i32.add (local.get $mOut) (local.get $o)) (local.get $mv) (local.get $lanes))
+      (call $store (i32.add (local.get $vOut) (local.get $o)) (local.get $vv) (local.get $lanes))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l))))
+
+  ;; out[j] = sum over i of x[i * cols + j] (a sum over the leading axes), rows in order.
+  (func (export "columnSums") (param $x i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $row i32) (local $vec i32)
+    (local.set $vec (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $j (i32.const 0))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_u (local.get $j) (local.get $cols)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $zl)))
+    (local.set $i (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 2))))
+      (local.set $j (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_u (local.get $j) (local.get $vec)))
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+          (f32x4.add (v128.load (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+                     (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $j) (local.get $cols)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.add (f32.load (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+                   (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $sl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rl))))
+)
