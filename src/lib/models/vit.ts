@@ -5,7 +5,8 @@
 //
 // Performance notes: attention runs all heads at once as batched matmuls over
 // [heads * B, N, hd] with explicit transposes of rank <= 4; on wasm, batched and
-// transposed products go to XNNPACK through the BatchMatMul kernel fix.
+// transposed products run on MaskAU's own kernel (src/lib/tf/wasm/gemm.ts), which reads
+// a transposed operand in place.
 import * as tf from "@tensorflow/tfjs-core";
 import { gelu, layerNorm } from "../tf/ops.js";
 import type { ParamStore } from "./params.js";
@@ -13,7 +14,7 @@ import type { ParamStore } from "./params.js";
 /**
  * a @ b for rank-2 or same-batch rank-3 operands. A plain tf.matMul: the wasm backend's
  * BatchMatMul kernel (src/lib/tf/kernels/wasm-batch-matmul.ts) runs batched products and
- * the transposed products of the gradient on XNNPACK, so no custom gradient is needed.
+ * the transposed products of the gradient in place, so no custom gradient is needed.
  */
 export function matMul<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T): T {
   if (a.rank !== b.rank || (a.rank === 3 && a.shape[0] !== b.shape[0])) {
@@ -24,12 +25,12 @@ export function matMul<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T): T {
 
 /**
  * torch.nn.Linear with the weight in torch layout [out, in]: x [..., in] -> [..., out].
- * One 2-D plain matmul on an explicitly transposed weight.
+ * One 2-D matmul against the transposed weight (every backend reads it in place).
  */
 export function dense(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [outDim, inDim] = weight.shape;
-    const y = matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, tf.transpose(weight) as tf.Tensor2D);
+    const y = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, weight as tf.Tensor2D, false, true);
     return tf.reshape(bias ? tf.add(y, bias) : y, [...x.shape.slice(0, -1), outDim]);
   });
 }
@@ -98,7 +99,7 @@ export function attention(x: tf.Tensor3D, params: ParamStore, prefix: string, nu
     // [B, N, 3*heads, hd] -> [3*heads, B, N, hd]: q, k, v as [heads*B, N, hd] (head-major batch).
     const split = tf.transpose(tf.reshape(qkv, [b, n, 3 * numHeads, hd]), [2, 0, 1, 3]);
     const [q, k, v] = tf.split(split, 3, 0).map((t) => tf.reshape(t, [numHeads * b, n, hd]) as tf.Tensor3D);
-    const scores = tf.mul(matMul(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D), hd ** -0.5);
+    const scores = tf.mul(tf.matMul(q, k, false, true), hd ** -0.5);
     const attn = tf.softmax(scores, -1) as tf.Tensor3D;
     const ctx = matMul(attn, v); // [heads*B, N, hd]
     const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [numHeads, b, n, hd]), [1, 2, 0, 3]), [b, n, d]);

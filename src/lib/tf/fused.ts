@@ -12,6 +12,9 @@ export const FUSED_GELU_GRAD = "MaskauGeluGrad";
  */
 export const FUSED_ADAMW = "MaskauAdamW";
 
+/** The fused kernels work 4 elements at a time: smaller tensors take the op-by-op path. */
+export const FUSED_MIN_SIZE = 4;
+
 /** Whether the running backend has a fused kernel. */
 export function hasFused(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;

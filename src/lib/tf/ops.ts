@@ -1,7 +1,7 @@
 // Neural-network building blocks that tfjs-core lacks, written once so that every
 // model uses the same definitions (and the parity suite checks exactly these).
 import * as tf from "@tensorflow/tfjs-core";
-import { FUSED_GELU, FUSED_GELU_GRAD, hasFused } from "./fused.js";
+import { FUSED_GELU, FUSED_GELU_GRAD, FUSED_MIN_SIZE, hasFused } from "./fused.js";
 
 /** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. x: [..., D]. */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-6): tf.Tensor {
@@ -19,7 +19,7 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
  * Where the backend has the fused kernels (wasm), forward and gradient are one pass each.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (hasFused(FUSED_GELU) && x.dtype === "float32") return fusedGelu(x);
+  if (hasFused(FUSED_GELU) && x.dtype === "float32" && x.size >= FUSED_MIN_SIZE) return fusedGelu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
 }
 
@@ -48,9 +48,12 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): t
 
 /**
  * torch.nn.Linear: y = x W^T + b with W stored as torch stores it, [out, in], so
- * that weights keep their official layout. The transpose is explicit: wasm's matmul
- * with transposeB is 10-20x slower than a transpose followed by a plain matmul.
+ * that weights keep their official layout. The matmul reads W transposed in place.
  */
 export function linearT(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor {
-  return tf.tidy(() => linear(x, tf.transpose(weight) as tf.Tensor2D, bias));
+  return tf.tidy(() => {
+    const [outDim, inDim] = weight.shape;
+    const y = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, weight, false, true);
+    return tf.reshape(bias ? tf.add(y, bias) : y, [...x.shape.slice(0, -1), outDim]);
+  });
 }

@@ -1,6 +1,6 @@
-// The threaded SIMD build of tfjs-backend-wasm in Node. XNNPACK (matrix products,
-// convolutions and a few element-wise ops) then runs on a pool of worker threads, which
-// roughly halves a training step on two cores. tfjs turns threads off in Node: it serves the
+// The threaded SIMD build of tfjs-backend-wasm in Node. XNNPACK (convolutions and a few
+// element-wise ops) then runs on a pool of worker threads, and MaskAU's own matrix-product
+// kernel gets a pool of its own on the same shared memory (./wasm-gemm-pool.ts). tfjs turns threads off in Node: it serves the
 // worker script from a Blob URL, which Node's worker_threads cannot load, although the
 // Emscripten glue itself supports Node's workers. Here the worker script is written to a
 // file and the module is instantiated with what tfjs's own initialisation sets up.

@@ -8,7 +8,7 @@
 // checkpoints and comes back bit for bit. tfjs's own Adam is not used: it differs in
 // epsilon placement and has no decoupled weight decay.
 import * as tf from "@tensorflow/tfjs-core";
-import { FUSED_ADAMW, hasFused } from "../tf/fused.js";
+import { FUSED_ADAMW, FUSED_MIN_SIZE, hasFused } from "../tf/fused.js";
 import type { Optimizer, OptimizerState } from "./trainer.js";
 
 export interface AdamWOptions {
@@ -90,14 +90,14 @@ export class AdamW implements Optimizer {
     const step = this.step + 1;
     const stepSize = lr / (1 - this.beta1 ** step);
     const bias2Sqrt = Math.sqrt(1 - this.beta2 ** step);
-    const fused = hasFused(FUSED_ADAMW) && names.every((n) => variables[n].dtype === "float32" && grads[n].dtype === "float32");
+    const fusedKernel = hasFused(FUSED_ADAMW);
     for (const name of names) {
       const p = variables[name];
       const { expAvg, expAvgSq } = this.moments.get(name)!;
       const decay = this.decays(name) ? 1 - lr * this.weightDecay : 1;
       tf.tidy(() => {
         const g = grads[name];
-        if (fused) {
+        if (fusedKernel && p.dtype === "float32" && g.dtype === "float32" && p.size >= FUSED_MIN_SIZE) {
           // One pass with the same float32 operations in the same order as below.
           const attrs = {
             oneMinusBeta1: 1 - this.beta1, beta2: this.beta2, oneMinusBeta2: 1 - this.beta2,

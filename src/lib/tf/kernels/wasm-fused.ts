@@ -5,6 +5,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelArgs } from "./kernel-access.js";
 import { pointwiseFor } from "../wasm/pointwise.js";
 import type { EmscriptenHeap } from "../wasm/instance.js";
+import { FUSED_MIN_SIZE } from "../fused.js";
 
 interface WasmInternals {
   wasm: EmscriptenHeap;
@@ -15,15 +16,17 @@ const internals = (backend: unknown) => backend as WasmInternals;
 const offset = (backend: unknown, t: tf.TensorInfo) => internals(backend).dataIdMap.get(t.dataId).memoryOffset;
 const kernels = (backend: unknown) => pointwiseFor(internals(backend).wasm);
 
-function float32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
+/** The fused kernels take float32 inputs of at least FUSED_MIN_SIZE elements. */
+function check(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
   for (const [name, t] of Object.entries(inputs)) {
     if (t.dtype !== "float32") throw new Error(`${kernel}: input ${name} must be float32, got ${t.dtype}`);
+    if (tf.util.sizeFromShape(t.shape) < FUSED_MIN_SIZE) throw new Error(`${kernel}: input ${name} needs at least ${FUSED_MIN_SIZE} elements`);
   }
 }
 
 export function geluWasm({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
-  float32("gelu", { x });
+  check("gelu", { x });
   const wasm = backend as BackendWasm;
   const out = wasm.makeOutput(x.shape, "float32");
   kernels(wasm).gelu(offset(wasm, x), 0, offset(wasm, out), tf.util.sizeFromShape(x.shape), 0);
@@ -32,7 +35,7 @@ export function geluWasm({ inputs, backend }: KernelArgs): tf.TensorInfo {
 
 export function geluGradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  float32("gelu gradient", { x, dy });
+  check("gelu gradient", { x, dy });
   const wasm = backend as BackendWasm;
   const out = wasm.makeOutput(x.shape, "float32");
   kernels(wasm).gelu(offset(wasm, x), offset(wasm, dy), offset(wasm, out), tf.util.sizeFromShape(x.shape), 1);
@@ -51,7 +54,7 @@ export interface AdamWAttrs {
 
 export function adamwWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { p, g, m, v } = inputs as { p: tf.TensorInfo; g: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo };
-  float32("AdamW", { p, g, m, v });
+  check("AdamW", { p, g, m, v });
   const a = attrs as unknown as AdamWAttrs;
   const wasm = backend as BackendWasm;
   const [pOut, mOut, vOut] = [wasm.makeOutput(p.shape, "float32"), wasm.makeOutput(p.shape, "float32"), wasm.makeOutput(p.shape, "float32")];

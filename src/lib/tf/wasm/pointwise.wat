@@ -1,23 +1,9 @@
 ;; Fused element-wise kernels for the wasm backend (see pointwise.ts): exact GELU and its
 ;; gradient, one AdamW update, and column sums. Pointers are byte offsets into the wasm
-;; backend's heap; n counts float32 elements. The loops run 4 lanes at a time, the last
-;; step on a partly filled vector.
+;; backend's heap; n counts float32 elements, at least 4 for gelu and adamw (their loops
+;; run 4 lanes at a time and end on the last 4 elements).
 (module
   (import "env" "memory" (memory 1 65536 (;shared;)))
-
-  ;; Loads `lanes` (1-4) floats at p into a vector (the rest 0); stores the first `lanes` of v.
-  (func $load (param $p i32) (param $lanes i32) (result v128)
-    (local $v v128)
-    (if (i32.ge_u (local.get $lanes) (i32.const 4)) (then (return (v128.load (local.get $p)))))
-    (local.set $v (f32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (f32.load (local.get $p))))
-    (if (i32.gt_u (local.get $lanes) (i32.const 1)) (then (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load offset=4 (local.get $p))))))
-    (if (i32.gt_u (local.get $lanes) (i32.const 2)) (then (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load offset=8 (local.get $p))))))
-    (local.get $v))
-  (func $store (param $p i32) (param $v v128) (param $lanes i32)
-    (if (i32.ge_u (local.get $lanes) (i32.const 4)) (then (v128.store (local.get $p) (local.get $v)) (return)))
-    (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))
-    (if (i32.gt_u (local.get $lanes) (i32.const 1)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
-    (if (i32.gt_u (local.get $lanes) (i32.const 2)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v))))))
 
   ;; GELU (grad = 0: out = x Phi(x)) or its gradient (grad = 1: out = dy (Phi(x) + x phi(x))).
   ;; Phi(x) = (1 + erf(x / sqrt 2)) / 2 with erfc from Abramowitz & Stegun 7.1.26 (absolute
@@ -25,20 +11,24 @@
   ;; Phi = erfc/2 for x < 0 and 1 - erfc/2 otherwise, so the left tail keeps its precision.
   ;; phi(x) = e^(-x^2/2) / sqrt(2 pi). The math is written out in the loop (no calls).
   (func (export "gelu") (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $grad i32)
-    (local $i i32) (local $o i32) (local $lanes i32)
+    (local $i i32) (local $o i32)
     (local $v v128) (local $z v128) (local $e v128) (local $t v128) (local $p v128) (local $h v128) (local $phi v128)
     (local $k v128) (local $r v128)
     (local.set $i (i32.const 0))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
-      (local.set $lanes (i32.sub (local.get $n) (local.get $i)))
-      (local.set $v (call $load (i32.add (local.get $x) (local.get $o)) (local.get $lanes)))
+      ;; the last step overlaps the previous one when n is not a multiple of 4 (same results)
+      (local.set $o (i32.shl (select (local.get $i) (i32.sub (local.get $n) (i32.const 4))
+        (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $n))) (i32.const 2)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
       (local.set $z (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))
-      ;; e = e^(-z^2), clamped at e^-87: n = round(a log2 e), r = a - n ln2 (two parts),
-      ;; e^r by a degree-6 polynomial, 2^n from the exponent bits
+      ;; e = e^(-z^2), clamped at e^-87: k = round(a log2 e) by adding 1.5 * 2^23 (whose
+      ;; low mantissa bits then hold k), r = a - k ln2 (two parts), e^r by a degree-6
+      ;; polynomial, and 2^k from the same bits shifted into the exponent field
       (local.set $r (f32x4.max (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $k (f32x4.nearest (f32x4.mul (local.get $r) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+      (local.set $t (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+        (v128.const f32x4 12582912 12582912 12582912 12582912)))
+      (local.set $k (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
       (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
       (local.set $r (f32x4.add (local.get $r) (f32x4.mul (local.get $k) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
       (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
@@ -49,7 +39,7 @@
       (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
       (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r)) (v128.const f32x4 1 1 1 1)))
       (local.set $e (f32x4.mul (local.get $p)
-        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+        (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
       ;; h = erfc(z) / 2
       (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
         (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $z) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
@@ -63,11 +53,11 @@
         (f32x4.lt (local.get $v) (v128.const f32x4 0 0 0 0))))
       (if (local.get $grad)
         (then
-          (local.set $v (f32x4.mul (call $load (i32.add (local.get $dy) (local.get $o)) (local.get $lanes))
+          (local.set $v (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o)))
             (f32x4.add (local.get $phi)
               (f32x4.mul (f32x4.mul (local.get $v) (local.get $e)) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228))))))
         (else (local.set $v (f32x4.mul (local.get $v) (local.get $phi)))))
-      (call $store (i32.add (local.get $out) (local.get $o)) (local.get $v) (local.get $lanes))
+      (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $l))))
 
@@ -77,7 +67,7 @@
   (func (export "adamw") (param $p i32) (param $g i32) (param $m i32) (param $v i32)
         (param $pOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
         (param $c1f f32) (param $b2f f32) (param $c2f f32) (param $s2f f32) (param $epsf f32) (param $decayf f32) (param $stepf f32)
-    (local $i i32) (local $o i32) (local $lanes i32)
+    (local $i i32) (local $o i32)
     (local $c1 v128) (local $b2 v128) (local $c2 v128) (local $s2 v128) (local $eps v128) (local $decay v128) (local $step v128)
     (local $gv v128) (local $mv v128) (local $vv v128)
     (local.set $c1 (f32x4.splat (local.get $c1f))) (local.set $b2 (f32x4.splat (local.get $b2f)))
@@ -87,19 +77,19 @@
     (local.set $i (i32.const 0))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
-      (local.set $lanes (i32.sub (local.get $n) (local.get $i)))
-      (local.set $gv (call $load (i32.add (local.get $g) (local.get $o)) (local.get $lanes)))
-      (local.set $mv (call $load (i32.add (local.get $m) (local.get $o)) (local.get $lanes)))
+      ;; the last step overlaps the previous one when n is not a multiple of 4 (same results)
+      (local.set $o (i32.shl (select (local.get $i) (i32.sub (local.get $n) (i32.const 4))
+        (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $n))) (i32.const 2)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $mv (v128.load (i32.add (local.get $m) (local.get $o))))
       (local.set $mv (f32x4.add (local.get $mv) (f32x4.mul (f32x4.sub (local.get $gv) (local.get $mv)) (local.get $c1))))
-      (local.set $vv (f32x4.add (f32x4.mul (call $load (i32.add (local.get $v) (local.get $o)) (local.get $lanes)) (local.get $b2))
+      (local.set $vv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (local.get $b2))
         (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $c2))))
-      (call $store (i32.add (local.get $pOut) (local.get $o))
-        (f32x4.sub (f32x4.mul (call $load (i32.add (local.get $p) (local.get $o)) (local.get $lanes)) (local.get $decay))
-          (f32x4.mul (f32x4.div (local.get $mv) (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $s2)) (local.get $eps))) (local.get $step)))
-        (local.get $lanes))
-      (call $store (i32.add (local.get $mOut) (local.get $o)) (local.get $mv) (local.get $lanes))
-      (call $store (i32.add (local.get $vOut) (local.get $o)) (local.get $vv) (local.get $lanes))
+      (v128.store (i32.add (local.get $pOut) (local.get $o))
+        (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $o))) (local.get $decay))
+          (f32x4.mul (f32x4.div (local.get $mv) (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $s2)) (local.get $eps))) (local.get $step))))
+      (v128.store (i32.add (local.get $mOut) (local.get $o)) (local.get $mv))
+      (v128.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vv))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $l))))
 
