@@ -1,5 +1,5 @@
-// BatchMatMul fixes: the wasm kernel (batched products, transpose flags and broadcasting
-// through XNNPACK, ../../../src/lib/tf/kernels/wasm-batch-matmul.ts) and the gradient that
+// BatchMatMul fixes: the wasm kernel (batched products, transpose flags and broadcasting on
+// MaskAU's own SIMD kernel, ../../../src/lib/tf/kernels/wasm-batch-matmul.ts) and the gradient that
 // sums over broadcast batch dimensions (batch-matmul-grad.ts). Values are checked against
 // float64 references written from the definition, on wasm and cpu.
 import * as tf from "@tensorflow/tfjs-core";
@@ -100,6 +100,11 @@ const CASES: Case[] = [
   { batchA: [2, 1], batchB: [1, 3], m: 3, k: 4, n: 2, wasmOnly: true }, // both broadcast
   { batchA: [2, 1], batchB: [3], m: 3, k: 4, n: 2, transposeA: true, wasmOnly: true },
   { batchA: [4], batchB: [4], m: 1, k: 9, n: 1 },
+  // sizes off the kernel's 4-row blocks and 8-column panels, longer inner dimensions
+  { batchA: [], batchB: [], m: 13, k: 37, n: 19 },
+  { batchA: [], batchB: [], m: 13, k: 37, n: 19, transposeA: true, transposeB: true },
+  { batchA: [3], batchB: [3], m: 9, k: 70, n: 11, transposeA: true },
+  { batchA: [2], batchB: [], m: 6, k: 33, n: 9, transposeB: true },
 ];
 
 function label(c: Case): string {

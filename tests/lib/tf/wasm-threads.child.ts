@@ -1,0 +1,33 @@
+// Run by wasm-threads.test.ts in a child process with MASKAU_WASM_THREADS set: starts the
+// wasm backend, runs matrix products large enough for the thread pool plus their
+// gradients, and prints the thread count and a hash of every result's bits as JSON.
+import * as tf from "@tensorflow/tfjs-core";
+import { initNodeBackend } from "../../../src/lib/tf/node.js";
+import { uniform } from "./seeded.js";
+
+const info = await initNodeBackend("wasm");
+const results: Record<string, string> = {};
+/** Element count and FNV-1a hash of the float32 bits. */
+const bits = (t: tf.Tensor) => {
+  const words = new Uint32Array(Float32Array.from(t.dataSync()).buffer);
+  let h = 0x811c9dc5;
+  for (const w of words) h = Math.imul(h ^ w, 0x01000193) >>> 0;
+  return `${words.length}:${h.toString(16)}`;
+};
+for (const [i, [m, k, n, ta, tb]] of ([
+  [300, 200, 100, false, false],
+  [301, 199, 97, true, false],
+  [129, 257, 63, false, true],
+  [64, 512, 200, true, true],
+] as const).entries()) {
+  const [y, da, db] = tf.tidy(() => {
+    const a = tf.tensor2d(uniform(10 + i, m * k), ta ? [k, m] : [m, k]);
+    const b = tf.tensor2d(uniform(20 + i, k * n), tb ? [n, k] : [k, n]);
+    const w = tf.tensor2d(uniform(30 + i, m * n), [m, n]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, z, ta, tb), w)))([a, b]);
+    return [tf.matMul(a, b, ta, tb), ga, gb];
+  });
+  Object.assign(results, { [`y${i}`]: bits(y), [`da${i}`]: bits(da), [`db${i}`]: bits(db) });
+  tf.dispose([y, da, db]);
+}
+process.stdout.write(JSON.stringify({ threads: info.threads, label: info.name, results }) + "\n");
