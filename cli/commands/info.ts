@@ -22,7 +22,12 @@ const PACKAGES = [
 function version(name: string): string {
   let dir: string;
   try {
-    dir = dirname(require.resolve(name));
+    dir = dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    // a package whose exports hide package.json: start from its entry point
+  }
+  try {
+    dir ??= dirname(require.resolve(name));
   } catch {
     return "not installed";
   }

@@ -12,6 +12,14 @@ export const FUSED_GELU_GRAD = "MaskauGeluGrad";
  */
 export const FUSED_ADAMW = "MaskauAdamW";
 
+/**
+ * LayerNorm over the last axis. Inputs {x, gamma, beta}; attrs {eps}; outputs [y, mean,
+ * rstd] (mean and 1/sqrt(var + eps) per row, for the gradient).
+ */
+export const FUSED_LAYER_NORM = "MaskauLayerNorm";
+/** Its gradient. Inputs {x, gamma, mean, rstd, dy}; outputs [dx, dgamma, dbeta]. */
+export const FUSED_LAYER_NORM_GRAD = "MaskauLayerNormGrad";
+
 /** The fused kernels work 4 elements at a time: smaller tensors take the op-by-op path. */
 export const FUSED_MIN_SIZE = 4;
 

@@ -1,10 +1,43 @@
 // Neural-network building blocks that tfjs-core lacks, written once so that every
 // model uses the same definitions (and the parity suite checks exactly these).
 import * as tf from "@tensorflow/tfjs-core";
-import { FUSED_GELU, FUSED_GELU_GRAD, FUSED_MIN_SIZE, hasFused } from "./fused.js";
+import {
+  FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, FUSED_MIN_SIZE, hasFused,
+} from "./fused.js";
 
-/** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. x: [..., D]. */
+type LayerNormFn = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+const fusedLayerNorms = new Map<number, LayerNormFn>();
+
+/** The fused LayerNorm with its gradient, for one eps. */
+function fusedLayerNorm(eps: number): LayerNormFn {
+  let f = fusedLayerNorms.get(eps);
+  if (!f) {
+    f = tf.customGrad((x, gamma, beta, save) => {
+      const [y, mean, rstd] = tf.engine().runKernel(
+        FUSED_LAYER_NORM, { x: x as tf.Tensor, gamma: gamma as tf.Tensor, beta: beta as tf.Tensor }, { eps } as never,
+      ) as tf.Tensor[];
+      (save as tf.GradSaveFunc)([x as tf.Tensor, gamma as tf.Tensor, mean, rstd]);
+      return {
+        value: y,
+        gradFunc: (dy, [xs, g, m, r]) =>
+          tf.engine().runKernel(FUSED_LAYER_NORM_GRAD, { x: xs, gamma: g, mean: m, rstd: r, dy: dy as tf.Tensor }) as tf.Tensor[],
+      };
+    }) as unknown as LayerNormFn;
+    fusedLayerNorms.set(eps, f);
+  }
+  return f;
+}
+
+/**
+ * LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. x: [..., D].
+ * Where the backend has the fused kernels (wasm) and D is a multiple of 4, forward and
+ * gradient are one pass each.
+ */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-6): tf.Tensor {
+  const d = x.shape[x.rank - 1];
+  if (hasFused(FUSED_LAYER_NORM) && x.dtype === "float32" && x.rank >= 1 && d % 4 === 0 && d >= 4 && gamma.size === d && beta.size === d) {
+    return fusedLayerNorm(eps)(x, gamma, beta);
+  }
   return tf.tidy(() => {
     const axis = x.rank - 1;
     const mean = tf.mean(x, axis, true);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generatedModule, WASM_DIR } from "../../../scripts/build-wasm.mjs";
 import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, hasFused } from "../../../src/lib/tf/fused.js";
-import { gelu } from "../../../src/lib/tf/ops.js";
+import { gelu, layerNorm } from "../../../src/lib/tf/ops.js";
 import { AdamW } from "../../../src/lib/train/adamw.js";
 import { read, useBackend } from "./backends.js";
 import * as ref from "./reference.js";
@@ -57,6 +57,27 @@ describe("fused GELU on wasm", () => {
       expect(worstDx).toBeLessThan(2e-6);
     });
   }
+});
+
+describe("fused LayerNorm on wasm", () => {
+  it("matches the op-by-op LayerNorm on cpu, forward and gradients, and leaks nothing", async () => {
+    const [cpu, wasm] = await onBoth(() => {
+      const x = tf.tensor(uniform(40, 6 * 5 * 12, -3, 3), [6, 5, 12]);
+      const gamma = tf.tensor1d(uniform(41, 12, 0.5, 1.5));
+      const beta = tf.tensor1d(uniform(42, 12));
+      const w = tf.tensor(uniform(43, 6 * 5 * 12), [6, 5, 12]);
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), w));
+      return [layerNorm(x, gamma, beta, 1e-5), ...tf.grads(f)([x, gamma, beta])];
+    });
+    expect(wasm.length).toBe(4);
+    for (let i = 0; i < cpu.length; i++) {
+      expect(wasm[i].length).toBe(cpu[i].length);
+      for (let j = 0; j < cpu[i].length; j++) {
+        if (Number.isNaN(cpu[i][j])) expect(wasm[i][j]).toBeNaN();
+        else expect(Math.abs(wasm[i][j] - cpu[i][j])).toBeLessThan(1e-5);
+      }
+    }
+  });
 });
 
 describe("fused AdamW on wasm", () => {
@@ -138,6 +159,19 @@ describe("wasm data movement and reductions", () => {
       ];
     });
     expect(wasm).toEqual(cpu);
+  });
+
+  it("splits and gathers correctly when the heap grows during the kernel", async () => {
+    await useBackend("wasm");
+    const width = 1 << 22; // 16 MB per row: every output allocation grows the heap
+    const x = tf.tidy(() => tf.reshape(tf.range(0, 3 * width, 1, "float32"), [1, 3, width]));
+    const parts = tf.split(x, 3, 1);
+    const rows = tf.gather(tf.reshape(x, [3, width]), tf.tensor1d([2, 0, 1, 2], "int32"));
+    const firsts = tf.tidy(() => parts.map((t) => tf.slice(tf.reshape(t, [-1]), 0, 1).dataSync()[0]));
+    const lasts = tf.tidy(() => Array.from(tf.slice(rows, [0, width - 1], [4, 1]).dataSync()));
+    expect(firsts).toEqual([0, width, 2 * width]);
+    expect(lasts).toEqual([3, 1, 2, 3].map((r) => r * width - 1));
+    tf.dispose([x, ...parts, rows]);
   });
 
   it("names a row index outside the table", async () => {

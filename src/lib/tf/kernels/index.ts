@@ -12,8 +12,8 @@ import { stridedSliceGradConfig } from "./strided-slice-grad.js";
 import { makeBatchMatMulWasm } from "./wasm-batch-matmul.js";
 import { makeCastWasm, makeIdentityWasm } from "./wasm-identity.js";
 import { makeGatherWasm, makeSplitWasm } from "./wasm-copy.js";
-import { adamwWasm, geluGradWasm, geluWasm, makeSumWasm } from "./wasm-fused.js";
-import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD } from "../fused.js";
+import { adamwWasm, geluGradWasm, geluWasm, layerNormGradWasm, layerNormWasm, makeSumWasm } from "./wasm-fused.js";
+import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD } from "../fused.js";
 import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
 import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
@@ -75,6 +75,14 @@ const KERNELS: KernelReplacement[] = [
   {
     name: FUSED_GELU_GRAD, backend: "wasm", kind: "fused", make: fixed(geluGradWasm),
     reason: "GELU's gradient in one SIMD pass instead of about ten kernels and a scalar exp",
+  },
+  {
+    name: FUSED_LAYER_NORM, backend: "wasm", kind: "fused", make: fixed(layerNormWasm),
+    reason: "LayerNorm in one pass over the rows instead of nine kernels",
+  },
+  {
+    name: FUSED_LAYER_NORM_GRAD, backend: "wasm", kind: "fused", make: fixed(layerNormGradWasm),
+    reason: "LayerNorm's gradient in one pass over the rows instead of about twenty kernels",
   },
   {
     name: FUSED_ADAMW, backend: "wasm", kind: "fused", make: fixed(adamwWasm),

@@ -20,6 +20,7 @@ export function makeGatherWasm(original: tf.KernelFunc | undefined): tf.KernelFu
     const rows = x.shape[0];
     const width = tf.util.sizeFromShape(x.shape.slice(1));
     const out = wasm.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+    // Views are taken after the allocation: growing the heap detaches earlier ones.
     const src = wasm.typedArrayFromHeap(x) as Heap;
     const dst = wasm.typedArrayFromHeap(out) as Heap;
     const idx = wasm.typedArrayFromHeap(indices) as Int32Array;
@@ -47,12 +48,13 @@ export function makeSplitWasm(original: tf.KernelFunc | undefined): tf.KernelFun
     const wasm = backend as BackendWasm;
     const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
     const inner = tf.util.sizeFromShape(x.shape.slice(ax + 1));
-    const src = wasm.typedArrayFromHeap(x) as Heap;
     let start = 0;
     return sizes.map((size) => {
       const shape = x.shape.slice();
       shape[ax] = size;
       const out = wasm.makeOutput(shape, x.dtype);
+      // Views are taken after the allocation: growing the heap detaches earlier ones.
+      const src = wasm.typedArrayFromHeap(x) as Heap;
       (wasm.typedArrayFromHeap(out) as Heap).set(src.subarray(start * inner, (start + size) * inner));
       start += size;
       return out;

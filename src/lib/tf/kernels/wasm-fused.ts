@@ -66,6 +66,37 @@ export function adamwWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo
   return [pOut, mOut, vOut];
 }
 
+export function layerNormWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  check("layerNorm", { x, gamma, beta });
+  const { eps } = attrs as unknown as { eps: number };
+  const d = x.shape[x.shape.length - 1];
+  if (d % 4 !== 0 || gamma.shape.join() !== `${d}` || beta.shape.join() !== `${d}`) {
+    throw new Error(`layerNorm: needs a last axis that is a multiple of 4 and gamma, beta of shape [${d}]`);
+  }
+  const rows = tf.util.sizeFromShape(x.shape) / d;
+  const wasm = backend as BackendWasm;
+  const [y, mean, rstd] = [wasm.makeOutput(x.shape, "float32"), wasm.makeOutput([rows], "float32"), wasm.makeOutput([rows], "float32")];
+  kernels(wasm).layerNorm(
+    offset(wasm, x), offset(wasm, gamma), offset(wasm, beta), offset(wasm, y), offset(wasm, mean), offset(wasm, rstd), rows, d, eps,
+  );
+  return [y, mean, rstd];
+}
+
+export function layerNormGradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const { x, gamma, mean, rstd, dy } = inputs as Record<"x" | "gamma" | "mean" | "rstd" | "dy", tf.TensorInfo>;
+  check("layerNorm gradient", { x, gamma, dy });
+  const d = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / d;
+  const wasm = backend as BackendWasm;
+  const [dx, dgamma, dbeta] = [wasm.makeOutput(x.shape, "float32"), wasm.makeOutput([d], "float32"), wasm.makeOutput([d], "float32")];
+  kernels(wasm).layerNormGrad(
+    offset(wasm, x), offset(wasm, gamma), offset(wasm, mean), offset(wasm, rstd), offset(wasm, dy),
+    offset(wasm, dx), offset(wasm, dgamma), offset(wasm, dbeta), rows, d,
+  );
+  return [dx, dgamma, dbeta];
+}
+
 /** Sum for wasm: a float32 sum over leading axes runs as column sums; the rest as before. */
 export function makeSumWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
   if (!original) throw new Error("Sum: the wasm backend's own kernel is needed");

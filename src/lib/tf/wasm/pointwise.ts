@@ -1,8 +1,9 @@
 // MaskAU's fused element-wise kernels for the wasm backend (./pointwise.wat), bound to the
 // backend's heap: exact GELU forward and gradient (one pass each instead of 5 and ~10
 // tfjs kernels, erf and exp evaluated with SIMD polynomials), one AdamW update per
-// parameter (instead of 14 kernels), and sums over leading axes (bias gradients), which
-// tfjs's Sum computes by transposing first.
+// parameter (instead of 14 kernels), sums over leading axes (bias gradients), which
+// tfjs's Sum computes by transposing first, and LayerNorm forward and gradient (one pass
+// over the rows each instead of about 9 and 20 kernels).
 import * as binaries from "./pointwise.wasm.js";
 import { heapMemory, instantiateOn, perHeap } from "./instance.js";
 
@@ -14,6 +15,10 @@ export interface PointwiseExports {
     oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, bias2Sqrt: number, eps: number, decay: number, stepSize: number,
   ): void;
   columnSums(x: number, rows: number, cols: number, out: number): void;
+  layerNorm(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  layerNormGrad(
+    x: number, gamma: number, mean: number, rstd: number, dy: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number,
+  ): void;
 }
 
 export const pointwiseFor = perHeap((heap) => instantiateOn<PointwiseExports>(binaries, heapMemory(heap)));

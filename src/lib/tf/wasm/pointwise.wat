@@ -1,5 +1,5 @@
-;; Fused element-wise kernels for the wasm backend (see pointwise.ts): exact GELU and its
-;; gradient, one AdamW update, and column sums. Pointers are byte offsets into the wasm
+;; Fused kernels for the wasm backend (see pointwise.ts): exact GELU and its gradient, one
+;; AdamW update, column sums, and LayerNorm with its gradient. Pointers are byte offsets into the wasm
 ;; backend's heap; n counts float32 elements, at least 4 for gelu and adamw (their loops
 ;; run 4 lanes at a time and end on the last 4 elements).
 (module
@@ -123,5 +123,109 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $sl)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rl))))
+;; Sum of the 4 lanes.
+  (func $hsum (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+             (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; LayerNorm over rows of d floats (d a multiple of 4): y = (x - mean) rstd gamma + beta with
+  ;; rstd = 1 / sqrt(biased variance + eps); mean and rstd are written per row for the gradient.
+  (func (export "layerNorm") (param $x i32) (param $gamma i32) (param $beta i32) (param $y i32)
+        (param $mean i32) (param $rstd i32) (param $rows i32) (param $d i32) (param $eps f32)
+    (local $r i32) (local $j i32) (local $row i32) (local $out i32) (local $bytes i32)
+    (local $acc v128) (local $mu v128) (local $rs v128) (local $c v128) (local $m f32) (local $s f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+      (local.set $out (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $bytes))))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $row) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l1)))
+      (local.set $m (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $d))))
+      (local.set $mu (f32x4.splat (local.get $m)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $c (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mu)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $c) (local.get $c))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l2)))
+      (local.set $s (f32.div (f32.const 1) (f32.sqrt (f32.add
+        (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $d))) (local.get $eps)))))
+      (local.set $rs (f32x4.splat (local.get $s)))
+      (f32.store (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))) (local.get $m))
+      (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))) (local.get $s))
+      (local.set $j (i32.const 0))
+      (block $d3 (loop $l3
+        (br_if $d3 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (f32x4.add
+            (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mu)) (local.get $rs))
+              (v128.load (i32.add (local.get $gamma) (local.get $j))))
+            (v128.load (i32.add (local.get $beta) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l3)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl))))
+
+  ;; Its gradient: with xh = (x - mean) rstd and g = dy gamma,
+  ;; dx = rstd (g - mean(g) - xh mean(g xh)) per row; dgamma = sum over rows of dy xh; dbeta = sum of dy.
+  (func (export "layerNormGrad") (param $x i32) (param $gamma i32) (param $mean i32) (param $rstd i32) (param $dy i32)
+        (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $rows i32) (param $d i32)
+    (local $r i32) (local $j i32) (local $off i32) (local $bytes i32)
+    (local $mu v128) (local $rs v128) (local $xh v128) (local $dyv v128) (local $g v128)
+    (local $sg v128) (local $sgx v128) (local $mg v128) (local $mgx v128) (local $inv f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $inv (f32.div (f32.const 1) (f32.convert_i32_u (local.get $d))))
+    (local.set $j (i32.const 0))
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_u (local.get $j) (local.get $bytes)))
+      (v128.store (i32.add (local.get $dgamma) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (v128.store (i32.add (local.get $dbeta) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $zl)))
+    (local.set $r (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $mu (f32x4.splat (f32.load (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))))))
+      (local.set $rs (f32x4.splat (f32.load (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))))))
+      (local.set $sg (v128.const i32x4 0 0 0 0))
+      (local.set $sgx (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $off (i32.add (i32.mul (local.get $r) (local.get $bytes)) (local.get $j)))
+        (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $off))) (local.get $mu)) (local.get $rs)))
+        (local.set $dyv (v128.load (i32.add (local.get $dy) (local.get $off))))
+        (local.set $g (f32x4.mul (local.get $dyv) (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+        (local.set $sg (f32x4.add (local.get $sg) (local.get $g)))
+        (local.set $sgx (f32x4.add (local.get $sgx) (f32x4.mul (local.get $g) (local.get $xh))))
+        (v128.store (i32.add (local.get $dgamma) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $j))) (f32x4.mul (local.get $dyv) (local.get $xh))))
+        (v128.store (i32.add (local.get $dbeta) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $j))) (local.get $dyv)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l1)))
+      (local.set $mg (f32x4.splat (f32.mul (call $hsum (local.get $sg)) (local.get $inv))))
+      (local.set $mgx (f32x4.splat (f32.mul (call $hsum (local.get $sgx)) (local.get $inv))))
+      (local.set $j (i32.const 0))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $off (i32.add (i32.mul (local.get $r) (local.get $bytes)) (local.get $j)))
+        (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $off))) (local.get $mu)) (local.get $rs)))
+        (local.set $g (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $off))) (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+        (v128.store (i32.add (local.get $dx) (local.get $off))
+          (f32x4.mul (local.get $rs) (f32x4.sub (f32x4.sub (local.get $g) (local.get $mg)) (f32x4.mul (local.get $xh) (local.get $mgx)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l2)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rl))))
 )
