@@ -4,6 +4,8 @@
 // panels while the calling thread computes the first share. Hand-off is through a small
 // shared control block: the caller writes the arguments and bumps a sequence number, a
 // worker spins briefly (products come in bursts) and then sleeps on it with Atomics.wait.
+// A share is one call of a kernel entry point: a range of column panels of one product, or
+// a range of the products of a batch.
 //
 // Node-only; set up by ./wasm-threads.ts.
 import { Worker } from "node:worker_threads";
@@ -11,15 +13,14 @@ import * as gemmBinaries from "./wasm/gemm.wasm.js";
 import type { GemmExports, GemmKernel, GemmPool } from "./wasm/gemm.js";
 import { kernelBinary } from "./wasm/instance.js";
 
-/** Int32 slots per worker in the control block: seq, done, kernel, p0, p1, then the arguments. */
+/** Int32 slots per worker in the control block: seq, done, kernel, argument count, arguments. */
 const SLOT = 16;
 const SEQ = 0;
 const DONE = 1;
 const KERNEL = 2;
-const P0 = 3;
-const P1 = 4;
-const ARGS = 5;
-const KERNELS: GemmKernel[] = ["gemm", "gemmPacked"];
+const ARGC = 3;
+const ARGS = 4;
+const KERNELS: GemmKernel[] = ["gemm", "gemmPacked", "gemmBatch"];
 /** Polls before sleeping, in the worker (waiting for work) and the caller (waiting for workers). */
 const SPINS = 20_000;
 
@@ -28,6 +29,7 @@ const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { memory, binary, control, slot, spins } = workerData;
 const kernel = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { memory } }).exports;
+const fns = ${JSON.stringify(KERNELS)}.map((name) => kernel[name]);
 const c = new Int32Array(control);
 const base = slot * ${SLOT};
 let seen = 0;
@@ -39,9 +41,7 @@ for (;;) {
   seen = Atomics.load(c, base + ${SEQ});
   if (seen < 0) break;
   const a = base + ${ARGS};
-  const p0 = c[base + ${P0}], p1 = c[base + ${P1}];
-  if (c[base + ${KERNEL}] === 0) kernel.gemm(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], p0, p1);
-  else kernel.gemmPacked(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], p0, p1);
+  fns[c[base + ${KERNEL}]](...c.subarray(a, a + c[base + ${ARGC}]));
   Atomics.store(c, base + ${DONE}, seen);
   Atomics.notify(c, base + ${DONE});
 }
@@ -66,24 +66,22 @@ export function startGemmPool(kernel: GemmExports, memory: WebAssembly.Memory, t
   let seq = 0;
   return {
     threads: workers + 1,
-    run(name, args, panels) {
-      const shares = Math.min(workers + 1, panels);
-      const per = Math.ceil(panels / shares);
+    run(name, shares) {
+      if (shares.length > workers + 1) throw new Error(`matMul pool: ${shares.length} shares for ${workers + 1} threads`);
       seq = seq === 0x7fffffff ? 1 : seq + 1;
       const kernelIndex = KERNELS.indexOf(name);
-      for (let w = 0; w < shares - 1; w++) {
+      for (let w = 0; w < shares.length - 1; w++) {
         const base = w * SLOT;
+        const args = shares[w + 1];
+        if (args.length > SLOT - ARGS) throw new Error(`matMul pool: ${args.length} arguments do not fit a slot`);
         c[base + KERNEL] = kernelIndex;
-        c[base + P0] = (w + 1) * per;
-        c[base + P1] = Math.min(panels, (w + 2) * per);
-        for (let i = 0; i < args.length; i++) c[base + ARGS + i] = args[i];
+        c[base + ARGC] = args.length;
+        c.set(args, base + ARGS);
         Atomics.store(c, base + SEQ, seq);
         Atomics.notify(c, base + SEQ);
       }
-      const own = Math.min(per, panels);
-      if (name === "gemm") kernel.gemm(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], 0, own);
-      else kernel.gemmPacked(args[0], args[1], args[2], args[3], args[4], args[5], args[6], 0, own);
-      for (let w = 0; w < shares - 1; w++) {
+      (kernel[name] as (...args: number[]) => void)(...shares[0]);
+      for (let w = 0; w < shares.length - 1; w++) {
         const done = w * SLOT + DONE;
         let n = 0;
         while (Atomics.load(c, done) !== seq) {

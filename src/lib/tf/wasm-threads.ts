@@ -13,7 +13,8 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { startGemmPool } from "./wasm-gemm-pool.js";
-import { gemmFor, type EmscriptenHeap } from "./wasm/gemm.js";
+import { gemmFor } from "./wasm/gemm.js";
+import type { EmscriptenHeap } from "./wasm/instance.js";
 
 const require = createRequire(import.meta.url);
 

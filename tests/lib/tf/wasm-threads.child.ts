@@ -1,6 +1,6 @@
 // Run by wasm-threads.test.ts in a child process with MASKAU_WASM_THREADS set: starts the
-// wasm backend, runs matrix products large enough for the thread pool plus their
-// gradients, and prints the thread count and a hash of every result's bits as JSON.
+// wasm backend, runs matrix products large enough for the thread pool and batches of small
+// ones, plus their gradients, and prints the thread count and a hash of every result's bits as JSON.
 import * as tf from "@tensorflow/tfjs-core";
 import { initNodeBackend } from "../../../src/lib/tf/node.js";
 import { uniform } from "./seeded.js";
@@ -28,6 +28,21 @@ for (const [i, [m, k, n, ta, tb]] of ([
     return [tf.matMul(a, b, ta, tb), ga, gb];
   });
   Object.assign(results, { [`y${i}`]: bits(y), [`da${i}`]: bits(da), [`db${i}`]: bits(db) });
+  tf.dispose([y, da, db]);
+}
+// Batches of small products (attention): split across threads by product.
+for (const [i, [batch, m, k, n, tb]] of ([
+  [48, 33, 20, 17, false],
+  [96, 17, 64, 17, true],
+] as const).entries()) {
+  const [y, da, db] = tf.tidy(() => {
+    const a = tf.tensor3d(uniform(40 + i, batch * m * k), [batch, m, k]);
+    const b = tf.tensor3d(uniform(50 + i, batch * k * n), tb ? [batch, n, k] : [batch, k, n]);
+    const w = tf.tensor3d(uniform(60 + i, batch * m * n), [batch, m, n]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, z, false, tb), w)))([a, b]);
+    return [tf.matMul(a, b, false, tb), ga, gb];
+  });
+  Object.assign(results, { [`by${i}`]: bits(y), [`bda${i}`]: bits(da), [`bdb${i}`]: bits(db) });
   tf.dispose([y, da, db]);
 }
 process.stdout.write(JSON.stringify({ threads: info.threads, label: info.name, results }) + "\n");

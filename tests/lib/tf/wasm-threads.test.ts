@@ -27,12 +27,12 @@ function runChild(threads: string): ChildReport {
 }
 
 describe("threaded wasm backend", () => {
-  it("runs products and gradients on two threads with the same bits as on one, and exits", () => {
+  it("runs products, batches and gradients on two threads with the same bits as on one, and exits", () => {
     const one = runChild("1");
     const two = runChild("2");
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);
-    expect(Object.keys(two.results).length).toBe(12);
+    expect(Object.keys(two.results).length).toBe(18);
     for (const key of Object.keys(one.results)) expect([key, two.results[key]]).toEqual([key, one.results[key]]);
   });
 

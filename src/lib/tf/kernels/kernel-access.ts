@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { EmscriptenHeap } from "../wasm/instance.js";
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
@@ -49,6 +50,22 @@ export function wasmOutputAndViews(
   const outValues = backend.typedArrayFromHeap(out) as TypedArray;
   const inputValues = inputs.map((t) => backend.typedArrayFromHeap(t) as TypedArray);
   return { out, outValues, inputValues };
+}
+
+/** The parts of the wasm backend that MaskAU's own kernels use (not in its public typings). */
+interface WasmInternals {
+  wasm: EmscriptenHeap;
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
+}
+
+/** The Emscripten module (heap, malloc) behind a wasm backend. */
+export function wasmHeap(backend: unknown): EmscriptenHeap {
+  return (backend as WasmInternals).wasm;
+}
+
+/** Byte offset of a wasm tensor's data in the heap (stable while the tensor lives). */
+export function heapOffset(backend: unknown, t: tf.TensorInfo): number {
+  return (backend as WasmInternals).dataIdMap.get(t.dataId).memoryOffset;
 }
 
 /** The values of a cpu-backend tensor (no copy). */

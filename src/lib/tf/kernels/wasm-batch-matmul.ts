@@ -8,14 +8,8 @@
 // as in tf.matMul.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { KernelArgs } from "./kernel-access.js";
-import { gemmFor, type EmscriptenHeap, type GemmCall } from "../wasm/gemm.js";
-
-/** The parts of the wasm backend that this kernel uses (not in its public typings). */
-interface WasmInternals {
-  wasm: EmscriptenHeap;
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-}
+import { heapOffset, wasmHeap, type KernelArgs } from "./kernel-access.js";
+import { gemmFor, type GemmCall } from "../wasm/gemm.js";
 
 /** Maps an output batch index to an operand's batch index under broadcasting. */
 export function batchIndexer(batch: number[], outBatch: number[]): (i: number) => number {
@@ -65,9 +59,7 @@ export function makeBatchMatMulWasm(original: tf.KernelFunc | undefined): tf.Ker
       wasm.typedArrayFromHeap(out).fill(0);
       return out;
     }
-    const internals = wasm as unknown as WasmInternals;
-    const offset = (t: tf.TensorInfo) => internals.dataIdMap.get(t.dataId).memoryOffset;
-    const [aOffset, bOffset, cOffset] = [offset(a), offset(b), offset(out)];
+    const [aOffset, bOffset, cOffset] = [heapOffset(wasm, a), heapOffset(wasm, b), heapOffset(wasm, out)];
     const [sam, sak] = transposeA ? [1, m] : [k, 1];
     const [sbk, sbn] = transposeB ? [1, k] : [n, 1];
     const sizeA = batchA.reduce((p, d) => p * d, 1);
@@ -87,7 +79,7 @@ export function makeBatchMatMulWasm(original: tf.KernelFunc | undefined): tf.Ker
         });
       }
     }
-    gemmFor(internals.wasm).run(calls);
+    gemmFor(wasmHeap(wasm)).run(calls);
     return out;
   };
 }

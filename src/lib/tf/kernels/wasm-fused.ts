@@ -2,19 +2,11 @@
 // a Sum that reduces leading axes (bias and norm-weight gradients) in one pass.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { KernelArgs } from "./kernel-access.js";
+import { heapOffset as offset, wasmHeap, type KernelArgs } from "./kernel-access.js";
 import { pointwiseFor } from "../wasm/pointwise.js";
-import type { EmscriptenHeap } from "../wasm/instance.js";
 import { FUSED_MIN_SIZE } from "../fused.js";
 
-interface WasmInternals {
-  wasm: EmscriptenHeap;
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-}
-
-const internals = (backend: unknown) => backend as WasmInternals;
-const offset = (backend: unknown, t: tf.TensorInfo) => internals(backend).dataIdMap.get(t.dataId).memoryOffset;
-const kernels = (backend: unknown) => pointwiseFor(internals(backend).wasm);
+const kernels = (backend: unknown) => pointwiseFor(wasmHeap(backend));
 
 /** The fused kernels take float32 inputs of at least FUSED_MIN_SIZE elements. */
 function check(kernel: string, inputs: Record<string, tf.TensorInfo>): void {

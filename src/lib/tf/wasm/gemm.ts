@@ -8,8 +8,6 @@
 import * as binaries from "./gemm.wasm.js";
 import { heapMemory, instantiateOn, perHeap, type EmscriptenHeap } from "./instance.js";
 
-export type { EmscriptenHeap };
-
 export interface GemmExports {
   /** Packs B into 8-column panels at dst (ceil(N/8)·8·K floats). */
   pack(b: number, sbk: number, sbn: number, k: number, n: number, dst: number): void;
@@ -19,10 +17,15 @@ export interface GemmExports {
   gemm(a: number, sam: number, sak: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, p0: number, p1: number): void;
   /** The same from packed A and packed B. */
   gemmPacked(ap: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, p0: number, p1: number): void;
+  /** Products [first, last) of a list of GemmCall records (10 int32 each), with scratch ap and bp. */
+  gemmBatch(list: number, first: number, last: number, ap: number, bp: number): void;
 }
 
-/** The kernel entry points a pool runs (each takes the panel range [p0, p1) last). */
-export type GemmKernel = "gemm" | "gemmPacked";
+/** The kernel entry points a pool runs. */
+export type GemmKernel = "gemm" | "gemmPacked" | "gemmBatch";
+
+/** Fields of a GemmCall in the order of a gemmBatch record. */
+const RECORD: (keyof GemmCall)[] = ["a", "sam", "sak", "b", "sbk", "sbn", "c", "m", "n", "k"];
 
 /** One product: byte offsets into the heap and element strides. */
 export interface GemmCall {
@@ -44,8 +47,11 @@ export interface GemmCall {
  */
 export interface GemmPool {
   threads: number;
-  /** Computes panels [0, panels) of `kernel(...args, p0, p1)`, split across threads; returns when all are done. */
-  run(kernel: GemmKernel, args: number[], panels: number): void;
+  /**
+   * Runs `kernel(...shares[i])` for every share at once, shares[0] on the calling thread and
+   * the others on workers (at most `threads` shares); returns when all are done.
+   */
+  run(kernel: GemmKernel, shares: number[][]): void;
 }
 
 export class WasmGemm {
@@ -68,49 +74,82 @@ export class WasmGemm {
   }
 
   /**
-   * Runs products in order; a call whose B (offset, strides and shape) equals the previous
-   * call's reuses its packing. A is packed too (see packsA).
+   * Runs products: one product is split by column panels across the pool's threads; a batch
+   * of products is split by products, each thread packing into its own scratch.
    */
   run(calls: GemmCall[]): void {
-    if (calls.length === 0) return;
-    let bBytes = 16;
-    let aBytes = 16;
-    for (const c of calls) {
-      bBytes = Math.max(bBytes, WasmGemm.packedBytes(c.k, c.n));
-      if (packsA(c)) aBytes = Math.max(aBytes, Math.ceil(c.m / 4) * 16 * c.k);
-    }
-    const bp = this.heap._malloc(bBytes);
-    const ap = this.heap._malloc(aBytes);
+    const live = calls.filter((c) => c.m > 0 && c.n > 0);
+    if (live.length === 1) this.runOne(live[0]);
+    else if (live.length > 1) this.runBatch(live);
+  }
+
+  private runOne(c: GemmCall): void {
+    const bp = this.alloc(WasmGemm.packedBytes(c.k, c.n));
+    const ap = this.alloc(packsA(c) ? packedABytes(c) : 16, bp);
     try {
-      if (bp === 0 || ap === 0) throw new Error(`matMul: out of wasm memory for ${bBytes + aBytes} bytes of packing buffers`);
-      let packed = "";
-      for (const c of calls) {
-        if (c.m === 0 || c.n === 0) continue;
-        const key = `${c.b}/${c.sbk}/${c.sbn}/${c.k}/${c.n}`;
-        if (key !== packed) {
-          this.kernel.pack(c.b, c.sbk, c.sbn, c.k, c.n, bp);
-          packed = key;
-        }
-        const panels = Math.ceil(c.n / 8);
-        // Below ~2 MFLOP the hand-off to other threads costs more than it saves.
-        const pool = this.pool && panels > 1 && 2 * c.m * c.n * c.k >= 2e6 ? this.pool : null;
-        if (packsA(c)) {
-          this.kernel.packA(c.a, c.sam, c.sak, c.m, c.k, ap);
-          const args = [ap, bp, c.c, c.n, c.m, c.n, c.k];
-          if (pool) pool.run("gemmPacked", args, panels);
-          else this.kernel.gemmPacked(ap, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
-        } else {
-          const args = [c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k];
-          if (pool) pool.run("gemm", args, panels);
-          else this.kernel.gemm(c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
-        }
+      this.kernel.pack(c.b, c.sbk, c.sbn, c.k, c.n, bp);
+      const panels = Math.ceil(c.n / 8);
+      // Below ~2 MFLOP the hand-off to other threads costs more than it saves.
+      const threads = this.pool && 2 * c.m * c.n * c.k >= 2e6 ? Math.min(this.pool.threads, panels) : 1;
+      const per = Math.ceil(panels / threads);
+      const ranges = Array.from({ length: Math.ceil(panels / per) }, (_, t) => [t * per, Math.min(panels, (t + 1) * per)]);
+      if (packsA(c)) {
+        this.kernel.packA(c.a, c.sam, c.sak, c.m, c.k, ap);
+        const shares = ranges.map(([p0, p1]) => [ap, bp, c.c, c.n, c.m, c.n, c.k, p0, p1]);
+        if (shares.length > 1) this.pool!.run("gemmPacked", shares);
+        else this.kernel.gemmPacked(ap, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
+      } else {
+        const shares = ranges.map(([p0, p1]) => [c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, p0, p1]);
+        if (shares.length > 1) this.pool!.run("gemm", shares);
+        else this.kernel.gemm(c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
       }
     } finally {
-      if (bp !== 0) this.heap._free(bp);
-      if (ap !== 0) this.heap._free(ap);
+      this.heap._free(bp);
+      this.heap._free(ap);
     }
   }
+
+  private runBatch(calls: GemmCall[]): void {
+    let aBytes = 16;
+    let bBytes = 16;
+    for (const c of calls) {
+      aBytes = Math.max(aBytes, packedABytes(c));
+      bBytes = Math.max(bBytes, WasmGemm.packedBytes(c.k, c.n));
+    }
+    const threads = this.pool ? Math.min(this.pool.threads, calls.length) : 1;
+    const list = this.alloc(calls.length * RECORD.length * 4);
+    const scratch = this.alloc(threads * (aBytes + bBytes), list);
+    try {
+      // The view is taken after the allocations, which may grow (and so detach) the heap.
+      const records = new Int32Array(this.memory.buffer, list, calls.length * RECORD.length);
+      calls.forEach((c, i) => RECORD.forEach((field, j) => (records[i * RECORD.length + j] = c[field])));
+      const per = Math.ceil(calls.length / threads);
+      const shares: number[][] = [];
+      for (let first = 0, t = 0; first < calls.length; first += per, t++) {
+        const ap = scratch + t * (aBytes + bBytes);
+        shares.push([list, first, Math.min(calls.length, first + per), ap, ap + aBytes]);
+      }
+      if (shares.length > 1) this.pool!.run("gemmBatch", shares);
+      else this.kernel.gemmBatch(list, 0, calls.length, scratch, scratch + aBytes);
+    } finally {
+      this.heap._free(list);
+      this.heap._free(scratch);
+    }
+  }
+
+  /** Heap bytes, freeing `held` if the allocation fails. */
+  private alloc(bytes: number, held?: number): number {
+    const p = this.heap._malloc(Math.max(16, bytes));
+    if (p === 0) {
+      if (held !== undefined) this.heap._free(held);
+      throw new Error(`matMul: out of wasm memory for a ${bytes}-byte buffer`);
+    }
+    return p;
+  }
 }
+
+/** Bytes of a packed A (4-row blocks). */
+const packedABytes = (c: GemmCall) => Math.ceil(c.m / 4) * 16 * c.k;
 
 /**
  * Whether a product reads A through a packed copy (4 rows interleaved, one vector load per

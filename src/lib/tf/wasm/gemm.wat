@@ -2,7 +2,7 @@
   (import "env" "memory" (memory 1 65536 (;shared;)))
   ;; pack B (element (k, n) at b + 4*(k*sk + n*sn)) into 8-column panels:
   ;; panel p at dst + p*K*32, row k of the panel = 8 floats, columns >= N are 0.
-  (func (export "pack") (param $b i32) (param $sk i32) (param $sn i32) (param $K i32) (param $N i32) (param $dst i32)
+  (func $pack (export "pack") (param $b i32) (param $sk i32) (param $sn i32) (param $K i32) (param $N i32) (param $dst i32)
     (local $p i32) (local $k i32) (local $j i32) (local $n0 i32) (local $src i32) (local $out i32) (local $full i32)
     (local.set $out (local.get $dst))
     (local.set $n0 (i32.const 0))
@@ -49,7 +49,7 @@
     (if (i32.gt_u (local.get $n) (i32.const 6)) (then (f32.store offset=24 (local.get $c) (f32x4.extract_lane 2 (local.get $v1))))))
 
   ;; C[M, N] (row stride ldc) = A · Bp for panels [p0, p1); A(i, k) at a + 4*(i*sam + k*sak).
-  (func (export "gemm") (param $a i32) (param $sam i32) (param $sak i32) (param $bp i32) (param $c i32) (param $ldc i32)
+  (func $gemm (export "gemm") (param $a i32) (param $sam i32) (param $sak i32) (param $bp i32) (param $c i32) (param $ldc i32)
         (param $M i32) (param $N i32) (param $K i32) (param $p0 i32) (param $p1 i32)
     (local $p i32) (local $i i32) (local $k i32) (local $pb i32) (local $pa i32) (local $da i32) (local $rs i32)
     (local $n i32) (local $pc i32)
@@ -132,7 +132,7 @@
         (br $ps))))
 ;; pack A (element (i, k) at a + 4*(i*sam + k*sak)) into 4-row blocks: block q at
   ;; dst + q*K*16, element k of a block = the 4 rows' values at k; rows >= M are 0.
-  (func (export "packA") (param $a i32) (param $sam i32) (param $sak i32) (param $M i32) (param $K i32) (param $dst i32)
+  (func $packA (export "packA") (param $a i32) (param $sam i32) (param $sak i32) (param $M i32) (param $K i32) (param $dst i32)
     (local $i i32) (local $k i32) (local $r i32) (local $src i32) (local $out i32) (local $vec i32) (local $dk i32)
     (local.set $out (local.get $dst))
     (local.set $vec (i32.eq (local.get $sam) (i32.const 1)))
@@ -178,7 +178,7 @@
         (br $blocks))))
 
   ;; C[M, N] (row stride ldc) = Ap · Bp for panels [p0, p1), A packed by packA.
-  (func (export "gemmPacked") (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32)
+  (func $gemmPacked (export "gemmPacked") (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32)
         (param $M i32) (param $N i32) (param $K i32) (param $p0 i32) (param $p1 i32)
     (local $p i32) (local $i i32) (local $k i32) (local $pb i32) (local $pa i32) (local $n i32) (local $pc i32) (local $rowb i32)
     (local $b0 v128) (local $b1 v128) (local $av v128) (local $x v128)
@@ -235,4 +235,44 @@
             (br $is)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $ps))))
+;; Products [first, last) of a list of records of 10 i32 at list + 40 i: a, sam, sak, b,
+  ;; sbk, sbn, c, m, n, k (as GemmCall in gemm.ts), each packed into ap and bp and computed
+  ;; whole; consecutive records with the same B reuse its packing.
+  (func (export "gemmBatch") (param $list i32) (param $first i32) (param $last i32) (param $ap i32) (param $bp i32)
+    (local $r i32) (local $m i32) (local $n i32) (local $k i32) (local $panels i32)
+    (local $pb i32) (local $psk i32) (local $psn i32) (local $pk i32) (local $pn i32)
+    (local.set $pb (i32.const -1))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $first) (local.get $last)))
+      (local.set $r (i32.add (local.get $list) (i32.mul (local.get $first) (i32.const 40))))
+      (local.set $m (i32.load offset=28 (local.get $r)))
+      (local.set $n (i32.load offset=32 (local.get $r)))
+      (local.set $k (i32.load offset=36 (local.get $r)))
+      (if (i32.and (i32.ne (local.get $m) (i32.const 0)) (i32.ne (local.get $n) (i32.const 0)))
+        (then
+          (if (i32.eqz (i32.and (i32.and (i32.eq (local.get $pb) (i32.load offset=12 (local.get $r)))
+                                         (i32.eq (local.get $psk) (i32.load offset=16 (local.get $r))))
+                                (i32.and (i32.and (i32.eq (local.get $psn) (i32.load offset=20 (local.get $r)))
+                                                  (i32.eq (local.get $pk) (local.get $k)))
+                                         (i32.eq (local.get $pn) (local.get $n)))))
+            (then
+              (local.set $pb (i32.load offset=12 (local.get $r)))
+              (local.set $psk (i32.load offset=16 (local.get $r)))
+              (local.set $psn (i32.load offset=20 (local.get $r)))
+              (local.set $pk (local.get $k))
+              (local.set $pn (local.get $n))
+              (call $pack (local.get $pb) (local.get $psk) (local.get $psn) (local.get $k) (local.get $n) (local.get $bp))))
+          (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
+          (if (i32.gt_u (local.get $m) (i32.const 1))
+            (then
+              (call $packA (i32.load (local.get $r)) (i32.load offset=4 (local.get $r)) (i32.load offset=8 (local.get $r))
+                (local.get $m) (local.get $k) (local.get $ap))
+              (call $gemmPacked (local.get $ap) (local.get $bp) (i32.load offset=24 (local.get $r)) (local.get $n)
+                (local.get $m) (local.get $n) (local.get $k) (i32.const 0) (local.get $panels)))
+            (else
+              (call $gemm (i32.load (local.get $r)) (i32.load offset=4 (local.get $r)) (i32.load offset=8 (local.get $r))
+                (local.get $bp) (i32.load offset=24 (local.get $r)) (local.get $n) (local.get $m) (local.get $n) (local.get $k)
+                (i32.const 0) (local.get $panels))))))
+      (local.set $first (i32.add (local.get $first) (i32.const 1)))
+      (br $each))))
 )
