@@ -95,7 +95,15 @@ export class WasmGemm {
       const ranges = Array.from({ length: Math.ceil(panels / per) }, (_, t) => [t * per, Math.min(panels, (t + 1) * per)]);
       if (packsA(c)) {
         this.kernel.packA(c.a, c.sam, c.sak, c.m, c.k, ap);
-        const shares = ranges.map(([p0, p1]) => [ap, bp, c.c, c.n, c.m, c.n, c.k, p0, p1]);
+        // Split by rows (whole 4-row blocks): each thread streams only its part of A.
+        const blocks = Math.ceil(c.m / 4);
+        const perBlocks = Math.ceil(blocks / threads);
+        const shares: number[][] = [];
+        for (let q = 0; q < blocks; q += perBlocks) {
+          const r0 = q * 4;
+          const rows = Math.min(c.m, (q + perBlocks) * 4) - r0;
+          shares.push([ap + q * 16 * c.k, bp, c.c + r0 * c.n * 4, c.n, rows, c.n, c.k, 0, panels]);
+        }
         if (shares.length > 1) this.pool!.run("gemmPacked", shares);
         else this.kernel.gemmPacked(ap, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
       } else {
