@@ -1,5 +1,26 @@
 (module
   (import "env" "memory" (memory 1 65536 (;shared;)))
+
+  ;; Transposes a 4x4 block: row i (4 floats) at src + i*stride becomes column i of the
+  ;; block written as 4 rows at dst + j*dstStride.
+  (func $transpose4 (param $src i32) (param $stride i32) (param $dst i32) (param $dstStride i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r0 (v128.load (local.get $src)))
+    (local.set $r1 (v128.load (i32.add (local.get $src) (local.get $stride))))
+    (local.set $r2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $stride) (i32.const 1)))))
+    (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $stride) (i32.const 3)))))
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (v128.store (i32.add (local.get $dst) (local.get $dstStride))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $dstStride) (i32.const 1)))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $dstStride) (i32.const 3)))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
   ;; pack B (element (k, n) at b + 4*(k*sk + n*sn)) into 8-column panels:
   ;; panel p at dst + p*K*32, row k of the panel = 8 floats, columns >= N are 0.
   (func $pack (export "pack") (param $b i32) (param $sk i32) (param $sn i32) (param $K i32) (param $N i32) (param $dst i32)
@@ -11,6 +32,20 @@
         (br_if $done (i32.ge_u (local.get $n0) (local.get $N)))
         (local.set $full (i32.and (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $N)) (i32.eq (local.get $sn) (i32.const 1))))
         (local.set $k (i32.const 0))
+        ;; B stored transposed ([N, K], sk = 1), whole panel: 4 steps of k at a time by 4x4 transposes
+        (if (i32.and (i32.eq (local.get $sk) (i32.const 1)) (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $N)))
+          (then
+            (local.set $src (i32.add (local.get $b) (i32.shl (i32.mul (local.get $n0) (local.get $sn)) (i32.const 2))))
+            (block $vd
+              (loop $vs
+                (br_if $vd (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+                (call $transpose4 (i32.add (local.get $src) (i32.shl (local.get $k) (i32.const 2)))
+                  (i32.shl (local.get $sn) (i32.const 2)) (local.get $out) (i32.const 32))
+                (call $transpose4 (i32.add (i32.add (local.get $src) (i32.shl (local.get $k) (i32.const 2))) (i32.shl (local.get $sn) (i32.const 4)))
+                  (i32.shl (local.get $sn) (i32.const 2)) (i32.add (local.get $out) (i32.const 16)) (i32.const 32))
+                (local.set $out (i32.add (local.get $out) (i32.const 128)))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $vs)))))
         (block $kd
           (loop $ks
             (br_if $kd (i32.ge_u (local.get $k) (local.get $K)))
@@ -156,6 +191,17 @@
                 (br $ks))))
           (else
             (local.set $k (i32.const 0))
+            ;; A row-major (sak = 1), whole block: 4 steps of k at a time by 4x4 transposes
+            (if (i32.and (i32.eq (local.get $sak) (i32.const 1)) (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
+              (then
+                (block $vd
+                  (loop $vs
+                    (br_if $vd (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+                    (call $transpose4 (i32.add (local.get $src) (i32.shl (local.get $k) (i32.const 2)))
+                      (i32.shl (local.get $sam) (i32.const 2)) (local.get $out) (i32.const 16))
+                    (local.set $out (i32.add (local.get $out) (i32.const 64)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                    (br $vs)))))
             (block $kd2
               (loop $ks2
                 (br_if $kd2 (i32.ge_u (local.get $k) (local.get $K)))
