@@ -4,6 +4,7 @@
 // panels while the calling thread computes the first share. Hand-off is through a small
 // shared control block: the caller writes the arguments and bumps a sequence number, a
 // worker spins briefly (products come in bursts) and then sleeps on it with Atomics.wait.
+// Workers live as long as the process (unref'd, so they never keep it running).
 // A share is one call of a kernel entry point: a range of column panels of one product, or
 // a range of the products of a batch.
 //
@@ -24,7 +25,7 @@ const KERNELS: GemmKernel[] = ["gemm", "gemmPacked", "gemmBatch"];
 /** Polls before sleeping, in the worker (waiting for work) and the caller (waiting for workers). */
 const SPINS = 20_000;
 
-// Plain JavaScript run by each worker (eval: true). A negative sequence number stops it.
+// Plain JavaScript run by each worker (eval: true).
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { memory, binary, control, slot, spins } = workerData;
@@ -39,7 +40,6 @@ for (;;) {
     if (++n > spins) Atomics.wait(c, base + ${SEQ}, seen);
   }
   seen = Atomics.load(c, base + ${SEQ});
-  if (seen < 0) break;
   const a = base + ${ARGS};
   fns[c[base + ${KERNEL}]](...c.subarray(a, a + c[base + ${ARGC}]));
   Atomics.store(c, base + ${DONE}, seen);
@@ -51,7 +51,7 @@ for (;;) {
  * A pool of `threads - 1` workers plus the calling thread, on a shared memory. Workers are
  * unref'd: an idle pool never keeps Node from exiting.
  */
-export function startGemmPool(kernel: GemmExports, memory: WebAssembly.Memory, threads: number): GemmPool & { stop(): void } {
+export function startGemmPool(kernel: GemmExports, memory: WebAssembly.Memory, threads: number): GemmPool {
   if (!(memory.buffer instanceof SharedArrayBuffer)) throw new Error("the matMul thread pool needs the wasm backend's shared memory (threaded build)");
   const workers = Math.max(0, threads - 1);
   const control = new SharedArrayBuffer(Math.max(1, workers) * SLOT * 4);
@@ -87,12 +87,6 @@ export function startGemmPool(kernel: GemmExports, memory: WebAssembly.Memory, t
         while (Atomics.load(c, done) !== seq) {
           if (++n > SPINS) Atomics.wait(c, done, Atomics.load(c, done), 1);
         }
-      }
-    },
-    stop() {
-      for (let w = 0; w < workers; w++) {
-        Atomics.store(c, w * SLOT + SEQ, -1);
-        Atomics.notify(c, w * SLOT + SEQ);
       }
     },
   };

@@ -12,7 +12,7 @@ import { heapOffset, wasmHeap, type KernelArgs } from "./kernel-access.js";
 import { gemmFor, type GemmCall } from "../wasm/gemm.js";
 
 /** Maps an output batch index to an operand's batch index under broadcasting. */
-export function batchIndexer(batch: number[], outBatch: number[]): (i: number) => number {
+function batchIndexer(batch: number[], outBatch: number[]): (i: number) => number {
   const size = batch.reduce((p, d) => p * d, 1);
   if (size === 1) return () => 0;
   const full = outBatch.reduce((p, d) => p * d, 1);

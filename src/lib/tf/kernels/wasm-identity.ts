@@ -12,11 +12,11 @@ function share(backend: BackendWasm, x: tf.TensorInfo): tf.TensorInfo {
 }
 
 export function makeIdentityWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
+  if (!original) throw new Error("Identity: the wasm backend's own kernel is needed");
   return (args) => {
     const { inputs, backend } = args as unknown as KernelArgs;
     const { x } = inputs as { x: tf.TensorInfo };
-    if (x.dtype === "string" || !original) return original ? original(args) : share(backend as BackendWasm, x);
-    return share(backend as BackendWasm, x);
+    return x.dtype === "string" ? original(args) : share(backend as BackendWasm, x);
   };
 }
 
