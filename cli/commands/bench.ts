@@ -131,12 +131,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
 export function formatBench(r: BenchReport): string {
   const lines = [
-    `${"workload".padEnd(10)} ${"backend".padEnd(26)} ${"median ms".padStart(10)} ${"min ms".padStart(9)} ${"GFLOP/s".padStart(8)} ${"torch ms".padStart(9)} ${"ratio".padStart(7)}  memory (tensors, MB: after warm-up -> end)`,
+    `${"workload".padEnd(15)} ${"backend".padEnd(22)} ${"median ms".padStart(10)} ${"min ms".padStart(9)} ${"GFLOP/s".padStart(8)} ${"torch ms".padStart(9)} ${"ratio".padStart(7)}  memory (tensors, MB: after warm-up -> end)`,
   ];
   for (const row of r.rows) {
     const mb = row.bytes.map((b) => (b / 2 ** 20).toFixed(1));
     lines.push(
-      `${row.workload.padEnd(10)} ${row.backend.padEnd(26)} ${row.median_ms.toFixed(1).padStart(10)} ${row.min_ms.toFixed(1).padStart(9)} ` +
+      `${row.workload.padEnd(15)} ${row.backend.padEnd(22)} ${row.median_ms.toFixed(1).padStart(10)} ${row.min_ms.toFixed(1).padStart(9)} ` +
         `${row.gflops_per_s.toFixed(1).padStart(8)} ${(row.torch_ms?.toFixed(1) ?? "-").padStart(9)} ${(row.ratio ? row.ratio.toFixed(2) + "x" : "-").padStart(7)}  ` +
         `${row.tensors[0]} -> ${row.tensors[1]}, ${mb[0]} -> ${mb[1]}`,
     );
@@ -150,7 +150,7 @@ export function formatBench(r: BenchReport): string {
 export function benchCommand(): Command {
   return new Command("bench")
     .description("time the shared benchmark workloads on each backend and compare with the PyTorch CPU anchor")
-    .option("--workloads <list>", "comma-separated workloads", list, ["mae_infer", "mae_train"])
+    .option("--workloads <list>", "comma-separated workloads (mae_infer, mae_train, gcn, student_kd_step)", list, Object.keys(WORKLOADS))
     .option("--backends <list>", "comma-separated backends (wasm, cpu, webgpu)", list, ["wasm", "cpu", "webgpu"])
     .option("--warmup <n>", "untimed steps", int("--warmup"), 3)
     .option("--iters <n>", "timed steps", int("--iters"), 10)

@@ -1,14 +1,18 @@
 // The benchmark workloads of shared/bench/README.md, built from MaskAU's own model
-// code (the MAE in src/lib/models/mae.ts, the AdamW in src/lib/train/adamw.ts) so the
-// figures measure what users run. Shapes, step boundaries and hyperparameters match
+// code (the MAE in src/lib/models/mae.ts, the ANFL pieces in src/lib/models/anfl.ts, the
+// AdamW in src/lib/train/adamw.ts) so the figures measure what users run. Shapes, step boundaries and hyperparameters match
 // the PyTorch anchor (torch_anchor.py) exactly; the patch embedding is the Conv2d
 // form, which the anchor states is equivalent to its Linear(192, 192).
 import * as tf from "@tensorflow/tfjs-core";
 import type { MaeConfig } from "../config.js";
 import { MAE_DEFAULTS } from "../config.js";
 import { Rng } from "../data/prng.js";
+import { Init } from "../models/anfl.js";
 import { createMae, seededNoise } from "../models/mae.js";
+import { ParamStore } from "../models/params.js";
+import { linearT } from "../tf/ops.js";
 import { AdamW } from "../train/adamw.js";
+import { BENCH_AUS, BENCH_DIM, BenchGraphHead, graphHeadFlops } from "./graph-head.js";
 
 /** B = 32 images of 64 x 64 x 3; encoder 192 wide, 4 blocks, 3 heads; decoder 128, 2 blocks, 4 heads. */
 export const BENCH_MAE: MaeConfig = {
@@ -63,6 +67,120 @@ export interface Workload {
   dispose(): void;
 }
 
+/** gcn: the graph head forward and backward, no optimizer step. */
+export function gcnFlops(b = BENCH_BATCH): number {
+  const { forward, backward } = graphHeadFlops(b, false);
+  return forward + backward;
+}
+
+/** student_kd_step: encoder on all patches, adapter, graph head, backward into all three. */
+export function studentKdFlops(c = BENCH_MAE, b = BENCH_BATCH): number {
+  const L = (c.imgSize / c.patchSize) ** 2;
+  const embed = 2 * b * L * c.patchSize * c.patchSize * c.inChans * c.embedDim;
+  const encoder = maeInferFlops(c, b);
+  const adapter = 2 * b * c.embedDim * c.embedDim;
+  const head = graphHeadFlops(b, true);
+  return encoder + adapter + head.forward + (2 * encoder - embed) + 2 * adapter + head.backward;
+}
+
+/** The MAE encoder's trainable variables (the decoder's and the mask token left out). */
+function encoderVariables(mae: ReturnType<typeof createMae>): Record<string, tf.Variable> {
+  return Object.fromEntries(Object.entries(mae.trainable()).filter(([name]) => !name.startsWith("decoder") && name !== "mask_token"));
+}
+
+const countOf = (variables: Record<string, tf.Variable>) => Object.values(variables).reduce((n, v) => n + v.size, 0);
+
+/** Values of a seeded generator as a tensor. */
+function seeded(seed: number, shape: number[], draw: (rng: Rng) => number): tf.Tensor {
+  const rng = new Rng(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => draw(rng)), shape);
+}
+
+/** Binary cross-entropy on clamped probabilities (the anchor's gcn loss). */
+function binaryCrossEntropy(prob: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  const p = tf.clipByValue(prob, 1e-6, 1 - 1e-6);
+  return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))) as tf.Scalar;
+}
+
+/** Binary KL(t || p) per element, averaged (the anchor's distillation loss). */
+function binaryKl(t: tf.Tensor, prob: tf.Tensor): tf.Scalar {
+  const p = tf.clipByValue(prob, 1e-6, 1 - 1e-6);
+  const pos = tf.mul(t, tf.sub(tf.log(t), tf.log(p)));
+  const neg = tf.mul(tf.sub(1, t), tf.sub(tf.log(tf.sub(1, t)), tf.log(tf.sub(1, p))));
+  return tf.mean(tf.add(pos, neg)) as tf.Scalar;
+}
+
+/** gcn: a constant pooled feature f [32, 192] through the AU graph head, BCE, backward; no optimizer step. */
+export function gcn(seed = 0): Workload {
+  const head = new BenchGraphHead(seed);
+  const f = seeded(seed + 1, [BENCH_BATCH, BENCH_DIM], (r) => r.normal(0, 1)) as tf.Tensor2D;
+  const y = seeded(seed + 2, [BENCH_BATCH, BENCH_AUS], (r) => (r.next() < 0.5 ? 1 : 0));
+  const variables = Object.values(head.params.trainable());
+  return {
+    name: "gcn",
+    flops: gcnFlops(),
+    parameters: head.params.countTrainable(),
+    async step() {
+      const { value, grads } = tf.variableGrads(() => binaryCrossEntropy(head.forward(f), y), variables);
+      await value.data();
+      tf.dispose([value, ...Object.values(grads)]);
+    },
+    dispose() {
+      head.dispose();
+      tf.dispose([f, y]);
+    },
+  };
+}
+
+/**
+ * student_kd_step: the MAE encoder on every patch, mean of the patch tokens, a Linear(192,
+ * 192) adapter aligned to a teacher feature (MSE), the graph head distilled from teacher
+ * probabilities (binary KL), backward, and one AdamW step over encoder, adapter and head.
+ */
+export function studentKdStep(seed = 0): Workload {
+  const mae = createMae(BENCH_MAE, { seed });
+  const adapter = new ParamStore();
+  adapter.add("adapter.weight", new Init(seed + 3).xavier([BENCH_DIM, BENCH_DIM]));
+  adapter.add("adapter.bias", tf.zeros([BENCH_DIM]));
+  const head = new BenchGraphHead(seed + 2);
+  const imgs = benchImages(seed + 1);
+  const teacherProb = seeded(seed + 4, [BENCH_BATCH, BENCH_AUS], (r) => 0.05 + 0.9 * r.next());
+  const teacherFeat = seeded(seed + 5, [BENCH_BATCH, BENCH_DIM], (r) => r.normal(0, 1));
+  const variables: Record<string, tf.Variable> = {
+    ...encoderVariables(mae),
+    ...adapter.trainable(),
+    ...Object.fromEntries(Object.entries(head.params.trainable()).map(([k, v]) => [`head.${k}`, v])),
+  };
+  const optimizer = new AdamW({ betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.05 });
+  const L = mae.numPatches;
+  return {
+    name: "student_kd_step",
+    flops: studentKdFlops(),
+    parameters: countOf(variables),
+    async step() {
+      const { value, grads } = tf.variableGrads(() => {
+        const tokens = mae.forwardEncoderAll(imgs);
+        const pooled = tf.mean(tf.slice(tokens, [0, 1, 0], [-1, L, -1]), 1);
+        const feat = linearT(pooled, adapter.get("adapter.weight") as tf.Tensor2D, adapter.get("adapter.bias") as tf.Tensor1D);
+        const align = tf.mean(tf.squaredDifference(feat, teacherFeat));
+        return tf.add(binaryKl(teacherProb, head.forward(feat as tf.Tensor2D)), align) as tf.Scalar;
+      }, Object.values(variables));
+      const byName: tf.NamedTensorMap = {};
+      for (const [name, v] of Object.entries(variables)) byName[name] = grads[v.name];
+      optimizer.update(variables, byName, 1.5e-4);
+      await value.data();
+      tf.dispose([value, ...Object.values(grads)]);
+    },
+    dispose() {
+      optimizer.dispose();
+      mae.dispose();
+      adapter.dispose();
+      head.dispose();
+      tf.dispose([imgs, teacherProb, teacherFeat]);
+    },
+  };
+}
+
 function benchImages(seed: number): tf.Tensor4D {
   const rng = new Rng(seed);
   const n = BENCH_BATCH * BENCH_MAE.imgSize * BENCH_MAE.imgSize * 3;
@@ -76,7 +194,7 @@ export function maeInfer(seed = 0): Workload {
   return {
     name: "mae_infer",
     flops: maeInferFlops(),
-    parameters: mae.params.countTrainable() + BENCH_MAE.embedDim * ((BENCH_MAE.imgSize / BENCH_MAE.patchSize) ** 2 + 1),
+    parameters: countOf(encoderVariables(mae)),
     async step() {
       const out = tf.tidy(() => tf.sum(mae.forwardEncoderAll(imgs)));
       await out.data();
@@ -118,4 +236,9 @@ export function maeTrain(seed = 0): Workload {
   };
 }
 
-export const WORKLOADS: Record<string, (seed?: number) => Workload> = { mae_infer: maeInfer, mae_train: maeTrain };
+export const WORKLOADS: Record<string, (seed?: number) => Workload> = {
+  mae_infer: maeInfer,
+  mae_train: maeTrain,
+  gcn,
+  student_kd_step: studentKdStep,
+};
