@@ -32,10 +32,9 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   const pointwise = kh === 1 && kw === 1 && g.strideHeight === 1 && g.strideWidth === 1 &&
     g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
   if (pointwise) {
-    // The patch matrix is x itself.
+    // The patch matrix is x itself; the matmul reads it transposed in place.
     const x2 = wasmKernel(wasm, tf.Reshape, { x }, { shape: [rows, ci] });
-    const xT = wasmKernel(wasm, tf.Transpose, { x: x2 }, { perm: [1, 0] }, [x2]); // [CI, N]
-    dw = wasmKernel(wasm, tf.BatchMatMul, { a: xT, b: dy2 }, NO_TRANSPOSE, [xT]);
+    dw = wasmKernel(wasm, tf.BatchMatMul, { a: x2, b: dy2 }, { transposeA: true, transposeB: false }, [x2]);
   } else {
     const step = imagesPerChunk(g);
     let acc: tf.TensorInfo | undefined;
