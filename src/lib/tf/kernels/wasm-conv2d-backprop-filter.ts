@@ -1,12 +1,12 @@
 // Conv2DBackpropFilter for wasm, which has no such kernel (so conv2d had no filter gradient).
 // With the patch matrix P [N, KH*KW*CI] of x (see ./wasm-im2col.ts) and dy [N, CO],
-// dW = P^T dy: one matmul on wasm's matmul per chunk of images, with P^T built directly.
+// dW = P^T dy: one matmul per chunk of images, reading P transposed in place.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { shape4, type KernelArgs } from "./kernel-access.js";
-import { convGeometry, fillPatchesTransposed, imagesPerChunk, wasmKernel } from "./wasm-im2col.js";
+import { convGeometry, fillPatches, imagesPerChunk, wasmKernel } from "./wasm-im2col.js";
 
-const NO_TRANSPOSE = { transposeA: false, transposeB: false };
+const TRANSPOSE_A = { transposeA: true, transposeB: false };
 
 export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const wasm = backend as BackendWasm;
@@ -34,21 +34,19 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
   if (pointwise) {
     // The patch matrix is x itself; the matmul reads it transposed in place.
     const x2 = wasmKernel(wasm, tf.Reshape, { x }, { shape: [rows, ci] });
-    dw = wasmKernel(wasm, tf.BatchMatMul, { a: x2, b: dy2 }, { transposeA: true, transposeB: false }, [x2]);
+    dw = wasmKernel(wasm, tf.BatchMatMul, { a: x2, b: dy2 }, TRANSPOSE_A, [x2]);
   } else {
     const step = imagesPerChunk(g);
     let acc: tf.TensorInfo | undefined;
     for (let b0 = 0; b0 < g.batch; b0 += step) {
       const b1 = Math.min(g.batch, b0 + step);
       const n = (b1 - b0) * perImage;
-      const patchesT = wasm.makeOutput([rowLength, n], "float32");
-      fillPatchesTransposed(
-        wasm.typedArrayFromHeap(patchesT) as Float32Array, wasm.typedArrayFromHeap(x) as Float32Array, g, b0, b1,
-      );
+      const patches = wasm.makeOutput([n, rowLength], "float32");
+      fillPatches(wasm.typedArrayFromHeap(patches) as Float32Array, wasm.typedArrayFromHeap(x) as Float32Array, g, b0, b1);
       const whole = b0 === 0 && b1 === g.batch;
       const dyPart = whole ? dy2 : wasmKernel(wasm, tf.Slice, { x: dy2 }, { begin: [b0 * perImage, 0], size: [n, co] });
-      const part = wasmKernel(wasm, tf.BatchMatMul, { a: patchesT, b: dyPart }, NO_TRANSPOSE,
-        whole ? [patchesT] : [patchesT, dyPart]);
+      const part = wasmKernel(wasm, tf.BatchMatMul, { a: patches, b: dyPart }, TRANSPOSE_A,
+        whole ? [patches] : [patches, dyPart]);
       acc = acc ? wasmKernel(wasm, tf.Add, { a: acc, b: part }, {}, [acc, part]) : part;
     }
     dw = acc!;

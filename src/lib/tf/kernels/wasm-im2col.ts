@@ -57,39 +57,26 @@ export function imagesPerChunk(g: ConvGeometry): number {
 }
 
 /**
- * Writes the patches of images [b0, b1) transposed, as `patchesT` [KH*KW*CI, n] (zeros where
- * the window lies in padding). Transposed because wasm's matmul repacks its second operand
- * on every call, so the large patch matrix must be the first one. For each filter tap the
- * source offsets are computed once and reused by every channel; channels go in small
- * blocks so that reads from x stay contiguous while writes stream into a few rows.
+ * Writes the patches of images [b0, b1) as rows of `patches` [n, KH*KW*CI] (zeros where the
+ * window lies in padding): each filter tap copies CI contiguous values, so reads and writes
+ * both stream. (The matmul reads this matrix transposed in place where it needs P^T.)
  */
-export function fillPatchesTransposed(patchesT: Float32Array, x: Float32Array, g: ConvGeometry, b0: number, b1: number): void {
+export function fillPatches(patches: Float32Array, x: Float32Array, g: ConvGeometry, b0: number, b1: number): void {
   const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
-  const n = (b1 - b0) * OH * OW;
-  const source = new Int32Array(n);
-  const BLOCK = 8;
-  for (let kh = 0; kh < KH; kh++) {
-    for (let kw = 0; kw < KW; kw++) {
-      let j = 0;
-      for (let b = b0; b < b1; b++) {
-        for (let oh = 0; oh < OH; oh++) {
+  let dst = 0;
+  for (let b = b0; b < b1; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        for (let kh = 0; kh < KH; kh++) {
           const y = oh * g.strideHeight + kh - g.padTop;
-          for (let ow = 0; ow < OW; ow++, j++) {
+          for (let kw = 0; kw < KW; kw++, dst += C) {
             const xx = ow * g.strideWidth + kw - g.padLeft;
-            source[j] = y < 0 || y >= H || xx < 0 || xx >= W ? -1 : ((b * H + y) * W + xx) * C;
-          }
-        }
-      }
-      const tapRow = (kh * KW + kw) * C;
-      for (let c0 = 0; c0 < C; c0 += BLOCK) {
-        const width = Math.min(BLOCK, C - c0);
-        const row0 = (tapRow + c0) * n;
-        for (let i = 0; i < n; i++) {
-          const src = source[i];
-          if (src < 0) {
-            for (let c = 0; c < width; c++) patchesT[row0 + c * n + i] = 0;
-          } else {
-            for (let c = 0; c < width; c++) patchesT[row0 + c * n + i] = x[src + c0 + c];
+            if (y < 0 || y >= H || xx < 0 || xx >= W) {
+              patches.fill(0, dst, dst + C);
+            } else {
+              const src = ((b * H + y) * W + xx) * C;
+              for (let c = 0; c < C; c++) patches[dst + c] = x[src + c];
+            }
           }
         }
       }
