@@ -83,6 +83,16 @@ export function studentKdFlops(c = BENCH_MAE, b = BENCH_BATCH): number {
   return encoder + adapter + head.forward + (2 * encoder - embed) + 2 * adapter + head.backward;
 }
 
+/** Gradients of `loss` (cleared each step), one AdamW update at the anchor's lr 1.5e-4, and the loss read back. */
+async function optimizerStep(optimizer: AdamW, variables: Record<string, tf.Variable>, loss: () => tf.Scalar): Promise<void> {
+  const { value, grads } = tf.variableGrads(loss, Object.values(variables));
+  const byName: tf.NamedTensorMap = {};
+  for (const [name, v] of Object.entries(variables)) byName[name] = grads[v.name];
+  optimizer.update(variables, byName, 1.5e-4);
+  await value.data();
+  tf.dispose([value, ...Object.values(grads)]);
+}
+
 /** The MAE encoder's trainable variables (the decoder's and the mask token left out). */
 function encoderVariables(mae: ReturnType<typeof createMae>): Record<string, tf.Variable> {
   return Object.fromEntries(Object.entries(mae.trainable()).filter(([name]) => !name.startsWith("decoder") && name !== "mask_token"));
@@ -158,18 +168,13 @@ export function studentKdStep(seed = 0): Workload {
     flops: studentKdFlops(),
     parameters: countOf(variables),
     async step() {
-      const { value, grads } = tf.variableGrads(() => {
+      await optimizerStep(optimizer, variables, () => {
         const tokens = mae.forwardEncoderAll(imgs);
         const pooled = tf.mean(tf.slice(tokens, [0, 1, 0], [-1, L, -1]), 1);
         const feat = linearT(pooled, adapter.get("adapter.weight") as tf.Tensor2D, adapter.get("adapter.bias") as tf.Tensor1D);
         const align = tf.mean(tf.squaredDifference(feat, teacherFeat));
         return tf.add(binaryKl(teacherProb, head.forward(feat as tf.Tensor2D)), align) as tf.Scalar;
-      }, Object.values(variables));
-      const byName: tf.NamedTensorMap = {};
-      for (const [name, v] of Object.entries(variables)) byName[name] = grads[v.name];
-      optimizer.update(variables, byName, 1.5e-4);
-      await value.data();
-      tf.dispose([value, ...Object.values(grads)]);
+      });
     },
     dispose() {
       optimizer.dispose();
@@ -221,12 +226,7 @@ export function maeTrain(seed = 0): Workload {
     parameters: mae.params.countTrainable(),
     async step() {
       const noise = seededNoise(seed * 1_000_003 + draw++, BENCH_BATCH, L);
-      const { value, grads } = tf.variableGrads(() => mae.loss(imgs, BENCH_MASK_RATIO, noise), Object.values(variables));
-      const byName: tf.NamedTensorMap = {};
-      for (const [name, v] of Object.entries(variables)) byName[name] = grads[v.name];
-      optimizer.update(variables, byName, 1.5e-4);
-      await value.data();
-      tf.dispose([value, ...Object.values(grads)]);
+      await optimizerStep(optimizer, variables, () => mae.loss(imgs, BENCH_MASK_RATIO, noise));
     },
     dispose() {
       optimizer.dispose();
