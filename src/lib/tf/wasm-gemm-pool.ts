@@ -5,7 +5,7 @@
 // shared control block: the caller writes the arguments and bumps a sequence number, a
 // worker spins briefly (products come in bursts) and then sleeps on it with Atomics.wait.
 // Workers live as long as the process (unref'd, so they never keep it running).
-// A share is one call of a kernel entry point: a range of column panels of one product, or
+// A share is one call of a kernel entry point: a range of 4-row blocks of one product, or
 // a range of the products of a batch.
 //
 // Node-only; set up by ./wasm-threads.ts.
@@ -21,7 +21,7 @@ const DONE = 1;
 const KERNEL = 2;
 const ARGC = 3;
 const ARGS = 4;
-const KERNELS: GemmKernel[] = ["gemm", "gemmPacked", "gemmBatch"];
+const KERNELS: GemmKernel[] = ["gemmPacked", "gemmBatch"];
 /** Polls before sleeping, in the worker (waiting for work) and the caller (waiting for workers). */
 const SPINS = 20_000;
 

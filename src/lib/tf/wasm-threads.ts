@@ -43,7 +43,7 @@ interface EmscriptenModule {
   PThread?: { runningWorkers: { unref(): void }[] };
 }
 
-let registered = 0;
+let registered = false;
 
 /**
  * Registers the threaded build as the "wasm" backend with `threads` workers (a no-op for
@@ -51,8 +51,8 @@ let registered = 0;
  * when the module starts).
  */
 export function registerThreadedWasm(threads: number): void {
-  if (threads < 2 || registered > 0 || tf.engine().registry.wasm) return;
-  registered = threads;
+  if (threads < 2 || registered || tf.engine().registry.wasm) return;
+  registered = true;
   const pkg = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
   const glue = join(pkg, "wasm-out", "tfjs-backend-wasm-threaded-simd.js");
   const binary = join(pkg, "dist", "tfjs-backend-wasm-threaded-simd.wasm");

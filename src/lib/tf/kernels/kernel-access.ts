@@ -29,6 +29,20 @@ export function runBackendKernel(
   return out;
 }
 
+/**
+ * A replacement kernel that handles some cases itself: `fast` returns undefined for the
+ * others, which run on the backend's own kernel (given to the maker when registering).
+ */
+export function withFallback(
+  kernelName: string,
+  fast: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | undefined,
+): (original: tf.KernelFunc | undefined) => tf.KernelFunc {
+  return (original) => {
+    if (!original) throw new Error(`${kernelName}: the backend's own kernel is needed to fall back on`);
+    return (args) => fast(args as unknown as KernelArgs) ?? original(args);
+  };
+}
+
 /** A 4-D shape, checked, for the conv and pool helpers of backend_util. */
 export function shape4(info: tf.TensorInfo, what: string): [number, number, number, number] {
   if (info.shape.length !== 4) throw new Error(`${what} must be 4-D [batch, height, width, channels], got shape [${info.shape}]`);

@@ -2,7 +2,7 @@
 // a Sum that reduces leading axes (bias and norm-weight gradients) in one pass.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { heapOffset as offset, wasmHeap, type KernelArgs } from "./kernel-access.js";
+import { heapOffset as offset, wasmHeap, withFallback, type KernelArgs } from "./kernel-access.js";
 import { pointwiseFor } from "../wasm/pointwise.js";
 import { FUSED_MIN_SIZE } from "../fused.js";
 
@@ -90,20 +90,16 @@ export function layerNormGradWasm({ inputs, backend }: KernelArgs): tf.TensorInf
 }
 
 /** Sum for wasm: a float32 sum over leading axes runs as column sums; the rest as before. */
-export function makeSumWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (!original) throw new Error("Sum: the wasm backend's own kernel is needed");
-  return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
-    const { x } = inputs as { x: tf.TensorInfo };
-    const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
-    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
-    if (x.dtype !== "float32" || !leading) return original(args);
-    const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
-    const rest = x.shape.slice(axes.length);
-    const wasm = backend as BackendWasm;
-    const out = wasm.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, "float32");
-    kernels(wasm).columnSums(offset(wasm, x), rows, tf.util.sizeFromShape(rest), offset(wasm, out));
-    return out;
-  };
-}
+export const makeSumWasm = withFallback(tf.Sum, ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+  if (x.dtype !== "float32" || !leading) return undefined;
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+  const rest = x.shape.slice(axes.length);
+  const wasm = backend as BackendWasm;
+  const out = wasm.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, "float32");
+  kernels(wasm).columnSums(offset(wasm, x), rows, tf.util.sizeFromShape(rest), offset(wasm, out));
+  return out;
+});

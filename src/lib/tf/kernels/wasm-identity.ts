@@ -2,30 +2,22 @@
 // it saves for a gradient (Identity), and wasm's Identity copied the data each time: about
 // 550 copies, 5% of an MAE training step. Kernels never write into their inputs, so the
 // output can share the input's data, reference-counted as the wasm Reshape kernel does.
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { KernelArgs } from "./kernel-access.js";
+import { withFallback } from "./kernel-access.js";
 
 function share(backend: BackendWasm, x: tf.TensorInfo): tf.TensorInfo {
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-export function makeIdentityWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (!original) throw new Error("Identity: the wasm backend's own kernel is needed");
-  return (args) => {
-    const { inputs, backend } = args as unknown as KernelArgs;
-    const { x } = inputs as { x: tf.TensorInfo };
-    return x.dtype === "string" ? original(args) : share(backend as BackendWasm, x);
-  };
-}
+export const makeIdentityWasm = withFallback(tf.Identity, ({ inputs, backend }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  return x.dtype === "string" ? undefined : share(backend as BackendWasm, x);
+});
 
-export function makeCastWasm(original: tf.KernelFunc | undefined): tf.KernelFunc {
-  if (!original) throw new Error("Cast: the wasm backend's own kernel is needed");
-  return (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
-    const { x } = inputs as { x: tf.TensorInfo };
-    const { dtype } = attrs as unknown as tf.CastAttrs;
-    return x.dtype === dtype && dtype !== "string" ? share(backend as BackendWasm, x) : original(args);
-  };
-}
+export const makeCastWasm = withFallback(tf.Cast, ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const { dtype } = attrs as unknown as tf.CastAttrs;
+  return x.dtype === dtype && dtype !== "string" ? share(backend as BackendWasm, x) : undefined;
+});

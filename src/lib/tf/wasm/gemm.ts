@@ -22,7 +22,7 @@ export interface GemmExports {
 }
 
 /** The kernel entry points a pool runs. */
-export type GemmKernel = "gemm" | "gemmPacked" | "gemmBatch";
+export type GemmKernel = "gemmPacked" | "gemmBatch";
 
 /** Fields of a GemmCall in the order of a gemmBatch record. */
 const RECORD: (keyof GemmCall)[] = ["a", "sam", "sak", "b", "sbk", "sbn", "c", "m", "n", "k"];
@@ -42,7 +42,7 @@ export interface GemmCall {
 }
 
 /**
- * Runs the panels of one packed product on several threads. Set by the Node setup when
+ * Runs shares of the products on several threads. Set by the Node setup when
  * the threaded build runs (see ../wasm-threads.ts); absent, everything runs here.
  */
 export interface GemmPool {
@@ -68,14 +68,9 @@ export class WasmGemm {
     this.pool = pool;
   }
 
-  /** Bytes of scratch a packed B of k × n needs. */
-  static packedBytes(k: number, n: number): number {
-    return Math.ceil(n / 8) * 8 * k * 4;
-  }
-
   /**
-   * Runs products: one product is split by column panels across the pool's threads; a batch
-   * of products is split by products, each thread packing into its own scratch.
+   * Runs products: one product is split by 4-row blocks of A across the pool's threads; a
+   * batch of products is split by products, each thread packing into its own scratch.
    */
   run(calls: GemmCall[]): void {
     const live = calls.filter((c) => c.m > 0 && c.n > 0);
@@ -84,33 +79,32 @@ export class WasmGemm {
   }
 
   private runOne(c: GemmCall): void {
-    const bp = this.alloc(WasmGemm.packedBytes(c.k, c.n));
+    const bp = this.alloc(packedBBytes(c));
     const ap = this.alloc(packsA(c) ? packedABytes(c) : 16, bp);
     try {
       this.kernel.pack(c.b, c.sbk, c.sbn, c.k, c.n, bp);
       const panels = Math.ceil(c.n / 8);
-      // Below ~2 MFLOP the hand-off to other threads costs more than it saves.
-      const threads = this.pool && 2 * c.m * c.n * c.k >= 2e6 ? Math.min(this.pool.threads, panels) : 1;
-      const per = Math.ceil(panels / threads);
-      const ranges = Array.from({ length: Math.ceil(panels / per) }, (_, t) => [t * per, Math.min(panels, (t + 1) * per)]);
-      if (packsA(c)) {
-        this.kernel.packA(c.a, c.sam, c.sak, c.m, c.k, ap);
-        // Split by rows (whole 4-row blocks): each thread streams only its part of A.
-        const blocks = Math.ceil(c.m / 4);
-        const perBlocks = Math.ceil(blocks / threads);
-        const shares: number[][] = [];
-        for (let q = 0; q < blocks; q += perBlocks) {
-          const r0 = q * 4;
-          const rows = Math.min(c.m, (q + perBlocks) * 4) - r0;
-          shares.push([ap + q * 16 * c.k, bp, c.c + r0 * c.n * 4, c.n, rows, c.n, c.k, 0, panels]);
-        }
-        if (shares.length > 1) this.pool!.run("gemmPacked", shares);
-        else this.kernel.gemmPacked(ap, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
-      } else {
-        const shares = ranges.map(([p0, p1]) => [c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, p0, p1]);
-        if (shares.length > 1) this.pool!.run("gemm", shares);
-        else this.kernel.gemm(c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
+      if (!packsA(c)) {
+        this.kernel.gemm(c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
+        return;
       }
+      this.kernel.packA(c.a, c.sam, c.sak, c.m, c.k, ap);
+      // Below ~2 MFLOP the hand-off to other threads costs more than it saves.
+      const blocks = Math.ceil(c.m / 4);
+      const threads = this.pool && 2 * c.m * c.n * c.k >= 2e6 ? Math.min(this.pool.threads, blocks) : 1;
+      if (threads === 1) {
+        this.kernel.gemmPacked(ap, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
+        return;
+      }
+      // Split by rows (whole 4-row blocks): each thread streams only its part of A.
+      const perBlocks = Math.ceil(blocks / threads);
+      const shares: number[][] = [];
+      for (let q = 0; q < blocks; q += perBlocks) {
+        const r0 = q * 4;
+        const rows = Math.min(c.m, (q + perBlocks) * 4) - r0;
+        shares.push([ap + q * 16 * c.k, bp, c.c + r0 * c.n * 4, c.n, rows, c.n, c.k, 0, panels]);
+      }
+      this.pool!.run("gemmPacked", shares);
     } finally {
       this.heap._free(bp);
       this.heap._free(ap);
@@ -122,7 +116,7 @@ export class WasmGemm {
     let bBytes = 16;
     for (const c of calls) {
       aBytes = Math.max(aBytes, packedABytes(c));
-      bBytes = Math.max(bBytes, WasmGemm.packedBytes(c.k, c.n));
+      bBytes = Math.max(bBytes, packedBBytes(c));
     }
     const threads = this.pool ? Math.min(this.pool.threads, calls.length) : 1;
     const list = this.alloc(calls.length * RECORD.length * 4);
@@ -156,8 +150,9 @@ export class WasmGemm {
   }
 }
 
-/** Bytes of a packed A (4-row blocks). */
+/** Bytes of a packed A (4-row blocks) and of a packed B (8-column panels). */
 const packedABytes = (c: GemmCall) => Math.ceil(c.m / 4) * 16 * c.k;
+const packedBBytes = (c: GemmCall) => Math.ceil(c.n / 8) * 32 * c.k;
 
 /**
  * Whether a product reads A through a packed copy (4 rows interleaved, one vector load per
@@ -166,13 +161,8 @@ const packedABytes = (c: GemmCall) => Math.ceil(c.m / 4) * 16 * c.k;
  */
 const packsA = (c: GemmCall) => c.m > 1;
 
-/** Instantiates the kernel on a memory (the worker threads of ../wasm-gemm-pool.ts do too). */
-export function instantiateGemm(memory: WebAssembly.Memory): GemmExports {
-  return instantiateOn<GemmExports>(binaries, memory);
-}
-
 /** The kernel bound to a wasm backend's module (one per module). */
 export const gemmFor = perHeap((heap) => {
   const memory = heapMemory(heap);
-  return new WasmGemm(instantiateGemm(memory), heap, memory);
+  return new WasmGemm(instantiateOn<GemmExports>(binaries, memory), heap, memory);
 });
