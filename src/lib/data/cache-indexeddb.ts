@@ -27,8 +27,10 @@ export async function indexedDbDatasetCache(dbName = "maskau", storeName = "data
       return v instanceof Uint8Array ? v : new Uint8Array(v);
     },
     async put(key, bytes) {
-      // Store a plain ArrayBuffer copy (structured clone of exactly these bytes).
-      await request(store("readwrite").put(bytes.slice().buffer, key));
+      // Store a plain ArrayBuffer holding exactly these bytes. `new Uint8Array(bytes)` always
+      // copies into a buffer of its own; `bytes.slice().buffer` would not for a Node Buffer or
+      // another subclass whose slice() returns a view of a larger buffer.
+      await request(store("readwrite").put(new Uint8Array(bytes).buffer, key));
     },
     async delete(key) {
       await request(store("readwrite").delete(key));

@@ -5,6 +5,8 @@
 // Reading validates everything before any tensor is returned (header length, JSON,
 // dtypes, shapes against sizes, offsets inside the buffer, no overlaps or gaps), so a
 // truncated, oversized or malformed file gets a SafetensorsError and never a partial load.
+// The bytes may be any Uint8Array view, a Node Buffer included (fs.readFileSync's result may
+// sit at any offset of a shared pool): reads go through the view's own byteOffset.
 // tfjs has no 64-bit integers: I64 tensors (indices, counts, BatchNorm
 // num_batches_tracked) are read into Int32Array and refused if a value does not fit.
 
@@ -112,11 +114,31 @@ function parseHeader(bytes: Uint8Array, source: string): { entries: HeaderEntry[
   return { entries, metadata, dataStart };
 }
 
-function decode(bytes: Uint8Array, e: HeaderEntry, source: string): TensorValues {
+/** Whether this machine stores numbers little-endian, as safetensors does (every platform tfjs runs on). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Decodes one tensor from `data` (the data buffer: a view that starts at byte 8+N of the file).
+ * `data` is often a view into a larger ArrayBuffer: a Node Buffer from fs.readFileSync or
+ * Buffer.from can sit at any offset of a shared pool, and any subarray has its own byteOffset.
+ * So every read goes through the view's own byteOffset, never through `data.buffer` from 0;
+ * and nothing relies on `slice()` to copy (on a Node Buffer it returns a view).
+ */
+function decode(data: Uint8Array, e: HeaderEntry, source: string): TensorValues {
   const count = (e.end - e.begin) / BYTES[e.dtype];
-  // Copy first: the file's buffer may not be aligned for a typed-array view.
-  const raw = bytes.slice(e.begin, e.end);
-  const view = new DataView(raw.buffer);
+  const offset = data.byteOffset + e.begin; // of the tensor's first byte in data.buffer
+  if (LITTLE_ENDIAN && (e.dtype === "F32" || e.dtype === "I32")) {
+    // A typed-array view needs a 4-byte-aligned offset. Aligned: view the bytes and copy them
+    // (a tensor never aliases the caller's bytes). Misaligned: copy the bytes into a fresh,
+    // aligned buffer and view that.
+    if (offset % 4 === 0) {
+      return e.dtype === "F32" ? new Float32Array(data.buffer, offset, count).slice() : new Int32Array(data.buffer, offset, count).slice();
+    }
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(data.subarray(e.begin, e.end));
+    return e.dtype === "F32" ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+  }
+  const view = new DataView(data.buffer, offset, e.end - e.begin);
   switch (e.dtype) {
     case "F32": {
       const out = new Float32Array(count);
@@ -154,10 +176,10 @@ function decode(bytes: Uint8Array, e: HeaderEntry, source: string): TensorValues
       return out;
     }
     case "I8":
-      return Int32Array.from(new Int8Array(raw.buffer));
+      return Int32Array.from(new Int8Array(data.buffer, offset, count));
     case "U8":
     case "BOOL":
-      return Int32Array.from(raw);
+      return Int32Array.from(data.subarray(e.begin, e.end));
   }
 }
 
