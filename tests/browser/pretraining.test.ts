@@ -67,6 +67,61 @@ run("MAE pretraining page", () => {
     return { page, errors };
   }
 
+  /** RGB bytes of every canvas in each row of the held-out reconstruction grid: rows[r][i]. */
+  async function gridPixels(page: Page): Promise<number[][][]> {
+    return page.evaluate(() =>
+      [...document.querySelectorAll(".maskau-recon-grid .maskau-image-strip")].map((strip) =>
+        [...strip.querySelectorAll("canvas")].map((canvas) => {
+          const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+          return Array.from(data).filter((_, k) => k % 4 !== 3);
+        }),
+      ),
+    );
+  }
+
+  it("shows the composite (the input's visible patches exactly) and switches to the raw reconstruction", async () => {
+    const size = 64;
+    const patch = 8;
+    const { page, errors } = await open(`${server.url}/pages/mae-pretraining?backend=wasm`);
+    const strips = page.locator(".maskau-recon-grid .maskau-image-strip");
+    await expect.poll(() => strips.count(), { timeout: 180_000 }).toBe(3);
+    expect(await page.getByLabel("composite", { exact: true }).isChecked()).toBe(true);
+    const [original, input, composite] = await gridPixels(page);
+    expect(original.length).toBe(6);
+
+    // A patch is visible when the masked input still shows the original there.
+    const grid = size / patch;
+    const patchPixels = (p: number) =>
+      Array.from({ length: patch * patch }, (_, k) => ((Math.floor(p / grid) * patch + Math.floor(k / patch)) * size + (p % grid) * patch + (k % patch)) * 3);
+    const isVisible = (i: number, p: number) => patchPixels(p).every((q) => [0, 1, 2].every((c) => input[i][q + c] === original[i][q + c]));
+    for (let i = 0; i < original.length; i++) {
+      let visible = 0;
+      for (let p = 0; p < grid * grid; p++) {
+        if (!isVisible(i, p)) continue;
+        visible++;
+        const differing = patchPixels(p).filter((q) => [0, 1, 2].some((c) => composite[i][q + c] !== input[i][q + c])).length;
+        expect(differing, `face ${i}, visible patch ${p}: pixels where the composite differs from the input`).toBe(0);
+      }
+      expect(visible, `face ${i}: half of the 64 patches are visible`).toBe(32);
+    }
+    await page.screenshot({ path: `${SHOTS}/mae-pretraining-composite.png`, fullPage: true });
+
+    // The raw reconstruction predicts the visible patches too, so the row changes there.
+    await page.getByLabel("reconstruction", { exact: true }).check();
+    await expect.poll(async () => (await gridPixels(page))[2].some((rgb, i) => rgb.some((v, k) => v !== composite[i][k])), { timeout: 60_000 }).toBe(true);
+    const [, , reconstruction] = await gridPixels(page);
+    let visibleChanged = 0;
+    for (let i = 0; i < original.length; i++) {
+      for (let p = 0; p < grid * grid; p++) {
+        if (isVisible(i, p) && patchPixels(p).some((q) => [0, 1, 2].some((c) => reconstruction[i][q + c] !== input[i][q + c]))) visibleChanged++;
+      }
+    }
+    expect(visibleChanged, "visible patches that the raw reconstruction redraws").toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/mae-pretraining-reconstruction.png`, fullPage: true });
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+
   // The whole flow on wasm: SwiftShader's WebGPU (no GPU here) needs ~30 s per step.
   it("starts, pauses, survives a reload and resumes from the saved step", async () => {
     const steps = 60;
