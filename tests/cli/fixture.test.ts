@@ -27,13 +27,14 @@ function editedCopy(name: string, edit: (tensors: Map<string, TensorToWrite>) =>
 
 describe("maskau fixture check", () => {
   it("passes every shipped reference fixture and prints per-tensor errors", async () => {
-    const files = ["mae_tiny", "mae_tiny_normpix", "megraphau_anfl", "megraphau_mefl", "megraphau_losses", "megraphau_metrics"].map((n) =>
+    const files = ["mae_tiny", "mae_tiny_normpix", "megraphau_anfl", "megraphau_mefl", "megraphau_losses", "megraphau_metrics", "kd_losses"].map((n) =>
       join(SHARED_DIR, "fixtures", "reference", `${n}.safetensors`),
     );
     const { stdout } = await run("node", ["cli/maskau.mjs", "fixture", "check", ...files]);
-    expect(stdout).toContain("6/6 fixtures pass");
+    expect(stdout).toContain("7/7 fixtures pass");
     expect(stdout).toMatch(/output\.pred\s+output\s+allclose\s+\S+/);
     expect(stdout).toMatch(/output\.cl_edge\s+output/);
+    expect(stdout).toContain("kd_losses.safetensors (kind kd): PASS");
     expect(stdout).not.toContain("FAIL");
   });
 
