@@ -2,12 +2,42 @@
 // the occlusion in the URL, the five panels appear, and the controls write the URL.
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { encode as encodePng } from "fast-png";
+import jpeg from "jpeg-js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { openPage } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 const run = chromiumAvailable() || process.env.CI === "true" ? describe : describe.skip;
+
+// A landscape test photo: red bands left and right that the centre crop must drop, and
+// a smooth pattern in the centre square (x in [32, 128)) that the panels must show;
+// `tint` (its red channel) tells two photos apart.
+const PHOTO = { width: 160, height: 96, margin: 32 };
+function photoRgba(tint: number): Uint8Array {
+  const { width, height, margin } = PHOTO;
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = x >= margin && x < width - margin;
+      rgba.set(inside ? [tint, 60 + y, 60 + 1.5 * (x - margin)] : [255, 0, 0], (y * width + x) * 4);
+      rgba[(y * width + x) * 4 + 3] = 255;
+    }
+  }
+  return rgba;
+}
+
+/** RGB bytes of the five panels' canvases (the heatmap at its own resolution). */
+async function panelPixels(page: Page): Promise<{ width: number; rgb: number[] }[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".maskau-image-strip canvas")].map((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      return { width: canvas.width, rgb: Array.from(data).filter((_, k) => k % 4 !== 3) };
+    }),
+  );
+}
 
 run("Occlusion lab", () => {
   let browser: Browser;
@@ -40,6 +70,59 @@ run("Occlusion lab", () => {
     expect(new URL(page.url()).searchParams.get("occlusion")).toBe("block:0.3:0.5:0.5:1");
     expect(new URL(page.url()).searchParams.get("face")).toBe("2");
     await page.screenshot({ path: "test-output/screenshots/occlusion-lab-block.png", fullPage: true });
+    await page.close();
+    expect(report.offsite).toEqual([]);
+    expect(report.errors).toEqual([]);
+  });
+
+  it("reconstructs an uploaded PNG or JPEG photo, centre-cropped, and explains a file it cannot read", async () => {
+    const { width, height } = PHOTO;
+    const [png, jpg] = [photoRgba(20), photoRgba(70)];
+    // The centre of the crop is source pixel (80, 48): (tint, 108, 132).
+    const files = [
+      { centre: [20, 108, 132], name: "face.png", mimeType: "image/png", buffer: Buffer.from(encodePng({ width, height, data: png.filter((_, k) => k % 4 !== 3), channels: 3 })) },
+      { centre: [70, 108, 132], name: "face.jpg", mimeType: "image/jpeg", buffer: Buffer.from(jpeg.encode({ width, height, data: Buffer.from(jpg) }, 95).data) },
+    ];
+    const { page, report } = await openPage(browser, `${server.url}/pages/occlusion-lab?backend=wasm&occlusion=random:0.5:3`);
+    const figures = page.locator(".maskau-image-strip figure");
+    await figures.nth(4).waitFor({ timeout: 180_000 });
+    await page.getByLabel("my photo", { exact: true }).check();
+    const fileInput = page.locator("input[type=file]");
+    await fileInput.waitFor({ timeout: 30_000 });
+
+    for (const { centre: expected, ...file } of files) {
+      await fileInput.setInputFiles(file);
+      // The five panels come back with the photo's centre square as the original (red bands cropped away).
+      await expect.poll(async () => {
+        const panels = await panelPixels(page);
+        const centre = panels[0]?.rgb.slice((32 * 64 + 32) * 3, (32 * 64 + 32) * 3 + 3) ?? [];
+        // Give or take resampling and JPEG.
+        return panels.length === 5 && expected.every((v, c) => Math.abs(centre[c] - v) < 12);
+      }, { timeout: 120_000, message: `${file.name} is shown in five panels` }).toBe(true);
+      const panels = await panelPixels(page);
+      expect(panels).toHaveLength(5);
+      const original = panels[0];
+      expect(original.width).toBe(64);
+      let red = 0;
+      for (let p = 0; p < 64 * 64; p++) if (original.rgb[p * 3] > 150 && original.rgb[p * 3 + 1] < 60) red++;
+      expect(red, `${file.name}: pixels of the cropped-away red bands`).toBe(0);
+      const captions = await page.locator(".maskau-image-strip figcaption").allTextContents();
+      expect(captions[0]).toBe("original");
+      expect(captions[1]).toContain("32/64 patches");
+      expect(captions[3]).toMatch(/MSE on removed patches \d\.\d{3}/);
+      expect(captions[4]).toContain("per-patch error");
+      for (const panel of panels.slice(2, 4)) expect(panel.rgb.some((v) => v > 0), "a drawn reconstruction").toBe(true);
+      expect(await page.locator(".maskau-photo-error").count()).toBe(0);
+      await page.screenshot({ path: `test-output/screenshots/occlusion-lab-photo-${file.name.split(".").pop()}.png`, fullPage: true });
+    }
+
+    // A file that is not an image: a message in the page, the held-out face, no exception.
+    await fileInput.setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
+    const message = page.locator(".maskau-photo-error");
+    await message.waitFor({ timeout: 60_000 });
+    expect(await message.textContent()).toMatch(/notes\.png.*could not be read as an image/);
+    await page.waitForFunction(() => document.querySelectorAll(".maskau-image-strip figure").length === 5, null, { timeout: 120_000 });
+    await page.screenshot({ path: "test-output/screenshots/occlusion-lab-photo-bad.png", fullPage: true });
     await page.close();
     expect(report.offsite).toEqual([]);
     expect(report.errors).toEqual([]);
