@@ -1,23 +1,47 @@
-// A small badge naming the running compute backend (and the WebGPU adapter),
-// with a menu to switch. Takes plain data; the caller decides what switching does.
+// A small badge naming the running compute backend (and the WebGPU adapter), coloured
+// by how fast it is here, saying why when the automatic choice passed over WebGPU, with
+// one click to WebGPU anyway and a menu to switch. Takes plain data; the caller decides
+// what switching does.
 import { BACKENDS, backendLabel, type BackendInfo, type BackendName } from "../lib/tf/backend.js";
+import { speedNote, type BackendSpeed } from "../lib/tf/backend-choice.js";
 
 export interface BackendBadgeOptions {
   onSwitch?: (name: BackendName) => void;
+  /** How fast the backend is here: the dot's colour. */
+  speed?: BackendSpeed;
+  /** Why the automatic choice is not WebGPU on a GPU ("WebGPU here is a software adapter"), shown after the name. */
+  reason?: string | null;
+  /** Offer one click to WebGPU (it exists here, but the automatic choice passed it over). */
+  offerWebGPU?: boolean;
 }
 
-export function BackendBadge(info: BackendInfo, { onSwitch }: BackendBadgeOptions = {}): HTMLElement {
+export function BackendBadge(info: BackendInfo, { onSwitch, speed = "moderate", reason = null, offerWebGPU = false }: BackendBadgeOptions = {}): HTMLElement {
   const badge = document.createElement("span");
-  badge.className = `maskau-backend-badge maskau-backend-${info.name}`;
+  badge.className = `maskau-backend-badge maskau-backend-${info.name} maskau-speed-${speed}`;
   badge.dataset.backend = info.name;
+  badge.dataset.speed = speed;
   if (info.adapter) badge.dataset.adapter = info.adapter;
   const label = document.createElement("span");
   label.className = "maskau-backend-label";
   label.textContent = backendLabel(info);
-  if (info.fallbacks.length > 0) {
-    label.title = "Not available here: " + info.fallbacks.map((f) => `${f.name} (${f.error})`).join("; ");
-  }
+  const notes = [speedNote(info.name, speed)];
+  if (info.fallbacks.length > 0) notes.push("Not available here: " + info.fallbacks.map((f) => `${f.name} (${f.error})`).join("; "));
+  label.title = notes.join(". ");
   badge.append(label);
+  if (reason) {
+    const why = document.createElement("span");
+    why.className = "maskau-backend-why";
+    why.textContent = ` — ${reason}`;
+    badge.append(why);
+  }
+  if (onSwitch && offerWebGPU && info.name !== "webgpu") {
+    const anyway = document.createElement("button");
+    anyway.type = "button";
+    anyway.className = "maskau-backend-anyway";
+    anyway.textContent = "use WebGPU anyway";
+    anyway.addEventListener("click", () => onSwitch("webgpu"));
+    badge.append(anyway);
+  }
   if (onSwitch) {
     const select = document.createElement("select");
     select.className = "maskau-backend-select";

@@ -1,8 +1,11 @@
-// Starts the compute backend for a page: reads `?backend=` from the URL, falls
-// back along webgpu -> webgl -> wasm -> cpu, and shows the badge in the header.
+// Starts the compute backend for a page: the URL's `?backend=` if it names one, otherwise
+// the automatic choice (the fastest backend the GPU probes point to:
+// src/lib/tf/backend-choice.ts); shows the badge in the header.
 import { FileAttachment } from "observablehq:stdlib";
-import { initBackend, isBackendName, preferenceFromQuery, type BackendInfo, type BackendName } from "../lib/tf/backend.js";
+import { initBackend, isBackendName, type BackendInfo, type BackendName } from "../lib/tf/backend.js";
+import { backendOrder, backendSpeed, chooseAutomatic } from "../lib/tf/backend-choice.js";
 import { BackendBadge } from "./backend-badge.js";
+import { probeGpu } from "./gpu-probe.js";
 
 // The site serves tfjs's wasm binaries itself (see src/data/wasm/*.wasm.ts).
 const WASM_FILES: Record<string, string> = {
@@ -17,11 +20,21 @@ let started: Promise<BackendInfo> | undefined;
 export function startRuntime(): Promise<BackendInfo> {
   started ??= (async () => {
     const gpu = typeof navigator !== "undefined" && "gpu" in navigator ? navigator.gpu : undefined;
-    const asked = new URLSearchParams(location.search).get("backend");
-    if (asked !== null && !isBackendName(asked)) console.warn(`?backend=${asked} is not a backend; using the default order`);
-    const info = await initBackend(preferenceFromQuery(location.search), { wasmPaths: WASM_FILES, gpu });
-    const slot = document.getElementById("maskau-backend");
-    if (slot) slot.replaceChildren(BackendBadge(info, { onSwitch: switchBackend }));
+    const query = new URLSearchParams(location.search).get("backend");
+    if (query !== null && !isBackendName(query)) console.warn(`?backend=${query} is not a backend; using the automatic choice`);
+    const asked = isBackendName(query) ? query : null;
+    const automatic = chooseAutomatic(await probeGpu(gpu, { alsoWebGL: asked === "webgl" }));
+    const info = await initBackend(backendOrder(asked, automatic), { wasmPaths: WASM_FILES, gpu });
+    const hardware = info.name === "webgpu" && info.software !== undefined ? { ...automatic.hardware, webgpu: !info.software } : automatic.hardware;
+    const passedOver = asked === null && info.name === automatic.order[0] && automatic.reason !== null;
+    document.getElementById("maskau-backend")?.replaceChildren(
+      BackendBadge(info, {
+        onSwitch: switchBackend,
+        speed: backendSpeed(info.name, hardware),
+        reason: passedOver ? automatic.reason : null,
+        offerWebGPU: passedOver && automatic.webgpuAvailable,
+      }),
+    );
     return info;
   })();
   return started;

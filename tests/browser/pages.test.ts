@@ -1,6 +1,7 @@
-// Opens every page of the built site in a real Chromium: no console error, no
-// failed or off-machine request, the backend badge shows WebGPU, `?backend=wasm`
-// works, and a screenshot of each page lands in test-output/screenshots/.
+// Opens every page of the built site in a real Chromium on WebGPU (asked for: without a
+// GPU the automatic choice is wasm, see backend.test.ts): no console error, no failed or
+// off-machine request, the badge shows WebGPU, `?backend=wasm` works, and a screenshot of
+// each page lands in test-output/screenshots/.
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
@@ -34,7 +35,7 @@ run("built site in Chromium", () => {
 
   for (const { name, path } of PAGES) {
     it(`${name} (${path}) loads on WebGPU with no error`, async () => {
-      const { page, report } = await openPage(browser, server.url + path);
+      const { page, report } = await openPage(browser, `${server.url}${path}?backend=webgpu`);
       const { backend, adapter } = await badge(page);
       await page.waitForLoadState("networkidle");
       await page.screenshot({ path: `${SHOTS}/${path === "/" ? "index" : path.split("/").pop()}.png`, fullPage: true });

@@ -192,8 +192,8 @@ run("MAE pretraining page", () => {
     expect(errors).toEqual([]);
   });
 
-  it("trains on WebGPU by default: a step, a pause, a save", async () => {
-    const { page, errors } = await open(`${server.url}/pages/mae-pretraining?steps=3&batch=2&frames=1`);
+  it("trains on WebGPU when asked: a step, a pause, a save", async () => {
+    const { page, errors } = await open(`${server.url}/pages/mae-pretraining?backend=webgpu&steps=3&batch=2&frames=1`);
     const badge = page.locator(".maskau-backend-badge");
     await badge.waitFor({ timeout: 120_000 });
     expect(await badge.getAttribute("data-backend")).toBe("webgpu");

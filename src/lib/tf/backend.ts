@@ -1,8 +1,9 @@
 // Compute backend selection and initialisation: the one place that knows which
 // tfjs backend runs. Everything else calls `tf.*` and stays backend-agnostic.
 //
-// Browser order of preference: webgpu, webgl, wasm, cpu. Node: wasm by default,
-// cpu on request, webgpu through Dawn (see ./node.ts, which supplies `gpu`).
+// Browser: the page asks for an order (./backend-choice.ts decides it from the URL, the
+// saved choice and what the GPU is). Node: wasm by default, cpu on request, webgpu
+// through Dawn (see ./node.ts, which supplies `gpu`).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
@@ -21,6 +22,8 @@ export interface BackendInfo {
   name: BackendName;
   /** WebGPU adapter description ("google/swiftshader", "nvidia/hopper", ...), when known. */
   adapter?: string;
+  /** WebGPU only: whether the adapter is a software (fallback) one such as SwiftShader. */
+  software?: boolean;
   /** Threads of the wasm backend's XNNPACK pool, when known. */
   threads?: number;
   /** Backends tried before this one, with the reason each failed. */
@@ -38,16 +41,27 @@ export function isBackendName(name: unknown): name is BackendName {
   return typeof name === "string" && (BACKENDS as readonly string[]).includes(name);
 }
 
+/** What a WebGPU adapter says about itself (GPUAdapterInfo, or a plain copy of it). */
+export interface AdapterFacts {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
 /**
- * The browser order for a page URL's query string: `?backend=NAME` first, then
- * the default order. An unknown name is ignored (and reported by the caller).
+ * Whether an adapter runs on the CPU: a fallback adapter, or one that names a software
+ * rasteriser (Chromium's is vendor "google", architecture "swiftshader").
  */
-export function preferenceFromQuery(search: string): BackendName[] {
-  const asked = new URLSearchParams(search).get("backend");
-  return isBackendName(asked) ? [asked, ...BROWSER_PREFERENCE.filter((b) => b !== asked)] : [...BROWSER_PREFERENCE];
+export function isSoftwareAdapter(info: AdapterFacts): boolean {
+  if (info.isFallbackAdapter) return true;
+  const text = [info.vendor, info.architecture, info.device, info.description].join(" ");
+  return /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i.test(text);
 }
 
 let adapterName: string | undefined;
+let adapterSoftware: boolean | undefined;
 
 /**
  * Registers a webgpu backend factory that asks for any adapter, including a
@@ -81,10 +95,17 @@ function registerWebGPU(gpu: GPU): void {
       });
       const info = adapter.info;
       adapterName = describeAdapter(info);
+      // Older implementations have the flag on the adapter rather than on its info.
+      const fallback = info?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+      adapterSoftware = isSoftwareAdapter({ ...copyInfo(info), isFallbackAdapter: fallback });
       return new WebGPUBackend(device, info);
     },
     3,
   );
+}
+
+function copyInfo(info: GPUAdapterInfo | undefined): AdapterFacts {
+  return info ? { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description } : {};
 }
 
 function describeAdapter(info: GPUAdapterInfo | undefined): string {
@@ -120,7 +141,7 @@ export async function initBackend(
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error(`tfjs could not initialise the ${name} backend`);
       await tf.ready();
-      return { name, adapter: name === "webgpu" ? adapterName : undefined, fallbacks };
+      return name === "webgpu" ? { name, adapter: adapterName, software: adapterSoftware, fallbacks } : { name, fallbacks };
     } catch (e) {
       fallbacks.push({ name, error: e instanceof Error ? e.message : String(e) });
     }
@@ -133,7 +154,7 @@ export async function initBackend(
 export function currentBackend(): BackendInfo {
   const name = tf.getBackend();
   if (!isBackendName(name)) throw new Error("no compute backend is initialised: call initBackend first");
-  return { name, adapter: name === "webgpu" ? adapterName : undefined, fallbacks: [] };
+  return name === "webgpu" ? { name, adapter: adapterName, software: adapterSoftware, fallbacks: [] } : { name, fallbacks: [] };
 }
 
 /** Human-readable label, e.g. "webgpu · google/swiftshader". */

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { backendLabel, initBackend, preferenceFromQuery } from "../../../src/lib/tf/backend.js";
+import { backendLabel, initBackend } from "../../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../../src/lib/tf/node.js";
 
 describe("backend selection", () => {
@@ -23,6 +23,8 @@ describe("backend selection", () => {
     expect(info.name).toBe("webgpu");
     expect(info.adapter).toMatch(/\S/);
     expect(backendLabel(info)).toBe(`webgpu · ${info.adapter}`);
+    // SwiftShader (MASKAU_WEBGPU=swiftshader, no GPU) is a software adapter; a GPU is not.
+    expect(info.software).toBe(/swiftshader/i.test(info.adapter ?? ""));
     const s = tf.sum(tf.tensor1d([1, 2, 3, 4]));
     expect((await s.data())[0]).toBe(10);
     s.dispose();
@@ -38,11 +40,5 @@ describe("backend selection", () => {
   it("rejects unknown backends and webgl in Node with a message that names the choices", async () => {
     await expect(initBackend(["tpu" as never])).rejects.toThrow(/unknown backend "tpu": choose one of webgpu, webgl, wasm, cpu/);
     await expect(initNodeBackend("webgl")).rejects.toThrow(/needs a browser/);
-  });
-
-  it("reads ?backend= from a query string", () => {
-    expect(preferenceFromQuery("?backend=wasm")).toEqual(["wasm", "webgpu", "webgl", "cpu"]);
-    expect(preferenceFromQuery("?backend=nonsense")).toEqual(["webgpu", "webgl", "wasm", "cpu"]);
-    expect(preferenceFromQuery("")).toEqual(["webgpu", "webgl", "wasm", "cpu"]);
   });
 });
