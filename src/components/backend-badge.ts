@@ -3,28 +3,39 @@
 // one click to WebGPU anyway and a menu to switch. Takes plain data; the caller decides
 // what switching does.
 import { BACKENDS, backendLabel, type BackendInfo, type BackendName } from "../lib/tf/backend.js";
-import { speedNote, type BackendSpeed } from "../lib/tf/backend-choice.js";
+import { speedNote, type BackendRequest, type BackendSpeed } from "../lib/tf/backend-choice.js";
 
 export interface BackendBadgeOptions {
-  onSwitch?: (name: BackendName) => void;
+  /** Switch to a backend, or back to the automatic choice. */
+  onSwitch?: (name: BackendName | "auto") => void;
   /** How fast the backend is here: the dot's colour. */
   speed?: BackendSpeed;
   /** Why the automatic choice is not WebGPU on a GPU ("WebGPU here is a software adapter"), shown after the name. */
   reason?: string | null;
   /** Offer one click to WebGPU (it exists here, but the automatic choice passed it over). */
   offerWebGPU?: boolean;
+  /** Where the choice came from: the URL, the choice saved in this browser, or automatic. */
+  source?: BackendRequest["source"];
 }
 
-export function BackendBadge(info: BackendInfo, { onSwitch, speed = "moderate", reason = null, offerWebGPU = false }: BackendBadgeOptions = {}): HTMLElement {
+const SOURCE_NOTE: Record<BackendRequest["source"], string> = {
+  url: "chosen in the URL (kept for the next pages)",
+  saved: "your choice, kept in this browser",
+  automatic: "chosen automatically",
+};
+
+export function BackendBadge(info: BackendInfo, { onSwitch, speed = "moderate", reason = null, offerWebGPU = false, source }: BackendBadgeOptions = {}): HTMLElement {
   const badge = document.createElement("span");
   badge.className = `maskau-backend-badge maskau-backend-${info.name} maskau-speed-${speed}`;
   badge.dataset.backend = info.name;
   badge.dataset.speed = speed;
+  if (source) badge.dataset.source = source;
   if (info.adapter) badge.dataset.adapter = info.adapter;
   const label = document.createElement("span");
   label.className = "maskau-backend-label";
   label.textContent = backendLabel(info);
   const notes = [speedNote(info.name, speed)];
+  if (source) notes.push(SOURCE_NOTE[source]);
   if (info.fallbacks.length > 0) notes.push("Not available here: " + info.fallbacks.map((f) => `${f.name} (${f.error})`).join("; "));
   label.title = notes.join(". ");
   badge.append(label);
@@ -56,8 +67,23 @@ export function BackendBadge(info: BackendInfo, { onSwitch, speed = "moderate", 
       option.value = option.textContent = name;
       select.append(option);
     }
-    select.addEventListener("change", () => onSwitch(select.value as BackendName));
+    if (source && source !== "automatic") {
+      const auto = document.createElement("option");
+      auto.value = "auto";
+      auto.textContent = "automatic";
+      select.append(auto);
+    }
+    select.addEventListener("change", () => onSwitch(select.value as BackendName | "auto"));
     badge.append(select);
   }
   return badge;
+}
+
+/** A visible note about the backend choice (a `?backend=` value that names no backend). */
+export function BackendNotice(text: string): HTMLElement {
+  const notice = document.createElement("p");
+  notice.className = "maskau-backend-notice";
+  notice.setAttribute("role", "alert");
+  notice.textContent = text;
+  return notice;
 }

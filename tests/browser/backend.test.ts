@@ -1,6 +1,7 @@
 // The compute backend a page starts on in Chromium: the automatic choice (wasm when the
 // only WebGPU adapter is a software one, as SwiftShader is on a machine without a GPU),
-// the badge that says why, and one click to WebGPU anyway.
+// the badge that says why, one click to WebGPU anyway, the choice kept from page to
+// page, and a visible message for a `?backend=` that names no backend.
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -64,6 +65,48 @@ run("compute backend choice", () => {
     expect(second.speed).toBe("slow");
     expect(second.text).not.toContain("use WebGPU anyway");
     await page.screenshot({ path: `${SHOTS}/backend-webgpu-anyway.png` });
+    await page.close();
+    expect(report.errors).toEqual([]);
+  });
+
+  it("keeps the backend chosen on one page for the pages after it", async () => {
+    const { page, report } = await openPage(browser, `${server.url}/?backend=webgpu`);
+    expect((await badge(page)).backend).toBe("webgpu");
+
+    // Choose wasm in the badge's menu, then follow a sidebar link: the next page runs wasm.
+    await Promise.all([page.waitForURL(/backend=wasm/, { timeout: 60_000 }), page.selectOption(".maskau-backend-select", "wasm")]);
+    expect((await badge(page)).backend).toBe("wasm");
+    await Promise.all([page.waitForURL(/\/pages\/evaluation$/), page.locator("#observablehq-sidebar a", { hasText: "Evaluation" }).click()]);
+    expect((await badge(page)).backend).toBe("wasm");
+
+    // cpu (never the automatic choice), asked for in the URL, is kept likewise.
+    await page.goto(`${server.url}/pages/evaluation?backend=cpu`);
+    expect((await badge(page)).backend).toBe("cpu");
+    await Promise.all([page.waitForURL(/\/pages\/report$/), page.locator("#observablehq-sidebar a", { hasText: "Report" }).click()]);
+    const kept = await badgeDetails(page);
+    expect(kept.backend).toBe("cpu");
+    expect(kept.speed).toBe("slow");
+    await page.screenshot({ path: `${SHOTS}/backend-kept.png` });
+
+    // "automatic" in the menu forgets the kept choice, on this page and the next.
+    const automatic = (await softwareWebGPU(page)) ? "wasm" : "webgpu";
+    await Promise.all([page.waitForURL((url) => !url.search.includes("backend=cpu"), { timeout: 60_000 }), page.selectOption(".maskau-backend-select", "auto")]);
+    expect((await badge(page)).backend).toBe(automatic);
+    await Promise.all([page.waitForURL(/\/pages\/evaluation$/), page.locator("#observablehq-sidebar a", { hasText: "Evaluation" }).click()]);
+    expect((await badge(page)).backend).toBe(automatic);
+    await page.close();
+    expect(report.errors).toEqual([]);
+  });
+
+  it("says on the page when ?backend= names no backend, and runs the automatic choice", async () => {
+    const { page, report } = await openPage(browser, `${server.url}/pages/report?backend=nonsense`);
+    const { backend } = await badge(page);
+    const notice = page.locator(".maskau-backend-notice");
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toMatch(/\?backend=nonsense is not a backend/);
+    expect(backend).toBe((await softwareWebGPU(page)) ? "wasm" : "webgpu");
+    await page.screenshot({ path: `${SHOTS}/backend-invalid.png` });
     await page.close();
     expect(report.errors).toEqual([]);
   });

@@ -1,11 +1,14 @@
-// Which backend a browser page runs on: the one asked for in the URL's `?backend=`,
-// otherwise the fastest one the GPU probes point to.
+// Which backend a browser page runs on: the one asked for (the URL's `?backend=`, else
+// the choice saved in this browser), otherwise the fastest one the GPU probes point to.
 // Pure functions of what the page found out, so that tests/lib/tf/backend-choice.test.ts
 // can check every case without a browser.
 //
 // Why not simply WebGPU first: without a GPU, Chromium's WebGPU runs on SwiftShader, a
 // software (fallback) adapter 40-100x slower than wasm, and its WebGL on SwiftShader too.
-import { BROWSER_PREFERENCE, isSoftwareAdapter, type AdapterFacts, type BackendName } from "./backend.js";
+import { BROWSER_PREFERENCE, isBackendName, isSoftwareAdapter, type AdapterFacts, type BackendName } from "./backend.js";
+
+/** The key of the saved choice in localStorage. */
+export const BACKEND_STORAGE_KEY = "maskau.backend";
 
 /** What a page found out about its GPU before starting a backend. */
 export interface GpuProbe {
@@ -56,6 +59,31 @@ export function chooseAutomatic(probe: GpuProbe): AutomaticChoice {
   const reason = !api ? "this browser has no WebGPU" : adapter !== null || fallback ? "WebGPU here is a software adapter" : "WebGPU has no adapter here";
   const order: BackendName[] = webgl ? ["webgl", "wasm", "webgpu", "cpu"] : ["wasm", "webgpu", "webgl", "cpu"];
   return { order, reason, hardware, webgpuAvailable };
+}
+
+/** Where the page's backend comes from. */
+export interface BackendRequest {
+  /** The backend asked for, or null for the automatic choice. */
+  name: BackendName | null;
+  source: "url" | "saved" | "automatic";
+  /** A `?backend=` value that names no backend (the page says so), or null. */
+  invalid: string | null;
+  /** What to keep for the next pages: a backend, null to forget the saved one; absent to leave it as it is. */
+  keep?: BackendName | null;
+}
+
+/**
+ * The URL's `?backend=` wins, then the choice saved in this browser, then the automatic
+ * choice. `?backend=auto` asks for the automatic choice; a value that names no backend is
+ * reported and ignored (the saved choice, else the automatic one, applies).
+ */
+export function resolveBackendRequest(search: string, saved: string | null): BackendRequest {
+  const asked = new URLSearchParams(search).get("backend");
+  if (isBackendName(asked)) return { name: asked, source: "url", invalid: null, keep: asked };
+  if (asked === "auto") return { name: null, source: "automatic", invalid: null, keep: null };
+  const invalid = asked === null ? null : asked;
+  if (isBackendName(saved)) return { name: saved, source: "saved", invalid };
+  return { name: null, source: "automatic", invalid };
 }
 
 /** The order to try: the asked-for backend first, then the automatic order. */

@@ -5,6 +5,7 @@ import {
   backendSpeed,
   chooseAutomatic,
   needsWebGLProbe,
+  resolveBackendRequest,
   type GpuProbe,
 } from "../../../src/lib/tf/backend-choice.js";
 
@@ -77,6 +78,20 @@ describe("automatic backend choice", () => {
 });
 
 describe("asked-for backend", () => {
+  it("takes the URL first, then the saved choice, then the automatic one", () => {
+    expect(resolveBackendRequest("?backend=wasm", "cpu")).toEqual({ name: "wasm", source: "url", invalid: null, keep: "wasm" });
+    expect(resolveBackendRequest("?face=2", "cpu")).toEqual({ name: "cpu", source: "saved", invalid: null });
+    expect(resolveBackendRequest("", null)).toEqual({ name: null, source: "automatic", invalid: null });
+    expect(resolveBackendRequest("", "tpu")).toEqual({ name: null, source: "automatic", invalid: null });
+    // ?backend=auto forgets the saved choice.
+    expect(resolveBackendRequest("?backend=auto", "cpu")).toEqual({ name: null, source: "automatic", invalid: null, keep: null });
+  });
+
+  it("reports a ?backend= value that names no backend and falls through", () => {
+    expect(resolveBackendRequest("?backend=nonsense", null)).toEqual({ name: null, source: "automatic", invalid: "nonsense" });
+    expect(resolveBackendRequest("?backend=", "wasm")).toEqual({ name: "wasm", source: "saved", invalid: "" });
+  });
+
   it("tries the asked-for backend first, then the automatic order", () => {
     const soft = chooseAutomatic(probe({ adapter: SWIFTSHADER, fallback: true }, SWIFTSHADER_GL));
     expect(backendOrder(null, soft)).toEqual(["wasm", "webgpu", "webgl", "cpu"]);
