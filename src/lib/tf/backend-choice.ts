@@ -81,9 +81,8 @@ export function resolveBackendRequest(search: string, saved: string | null): Bac
   const asked = new URLSearchParams(search).get("backend");
   if (isBackendName(asked)) return { name: asked, source: "url", invalid: null, keep: asked };
   if (asked === "auto") return { name: null, source: "automatic", invalid: null, keep: null };
-  const invalid = asked === null ? null : asked;
-  if (isBackendName(saved)) return { name: saved, source: "saved", invalid };
-  return { name: null, source: "automatic", invalid };
+  if (isBackendName(saved)) return { name: saved, source: "saved", invalid: asked };
+  return { name: null, source: "automatic", invalid: asked };
 }
 
 /** The order to try: the asked-for backend first, then the automatic order. */
