@@ -204,7 +204,6 @@ export async function trainDetector(args: TrainDetectorArgs, fd: FoldData, maeFi
     let bar: ReturnType<typeof progressBar> | undefined;
     const trainer = new Trainer(task, trainerConfig, optimizer, {
       onStep: (r) => {
-        task.commitBatchNorm();
         const fields: Record<string, string | number> = { loss: r.loss.toFixed(4), "img/s": Math.round((args.batch * 1000) / r.ms) };
         if (r.metrics.lossEdge !== undefined) fields.edge = r.metrics.lossEdge.toFixed(3);
         bar?.update(r.step, fields);

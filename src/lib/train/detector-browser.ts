@@ -147,8 +147,8 @@ export interface DetectorRun {
 
 /**
  * Builds the detector (tiny preset, stage 1), task, AdamW and Trainer of a run on
- * `dataset` (detectorRunDataConfig). The caller's onStep must not commit BatchNorm
- * statistics: the run does it before calling it.
+ * `dataset` (detectorRunDataConfig). The task commits BatchNorm statistics after each
+ * update (its afterUpdate hook), before the callbacks run.
  */
 export function createDetectorRun(settings: Partial<DetectorRunSettings>, dataset: AUDataset, callbacks: TrainerCallbacks = {}): DetectorRun {
   const s = normalizeDetectorRun(settings);
@@ -167,13 +167,7 @@ export function createDetectorRun(settings: Partial<DetectorRunSettings>, datase
     throw error;
   }
   const config: TrainerConfig = { steps: s.steps, lr: s.lr, minLr: Math.min(DETECTOR_MIN_LR, s.lr), warmupSteps: warmupSteps(s.steps) };
-  const trainer = new Trainer(task, config, optimizer, {
-    ...callbacks,
-    onStep: (report) => {
-      task.commitBatchNorm();
-      return callbacks.onStep?.(report);
-    },
-  });
+  const trainer = new Trainer(task, config, optimizer, callbacks);
   return {
     settings: s,
     detector,

@@ -8,9 +8,10 @@
 // The composite input reads composites prepared once for the whole training fold
 // (buildComposites: the MAE is frozen, so they never change).
 //
-// BatchNorm running statistics: the train-mode forward records them; call
-// `commitBatchNorm()` after every optimizer step (the CLI and pages do it in the
-// Trainer's onStep), as torch updates them during the step's forward.
+// BatchNorm running statistics: the train-mode forward records them and the Trainer's
+// afterUpdate hook commits them after every optimizer update, so a step moves them once
+// as torch's forward does (a caller that runs the task without a Trainer calls
+// afterUpdate itself).
 import * as tf from "@tensorflow/tfjs-core";
 import { flipHorizontal } from "../data/augment.js";
 import { imageBytes, type AUDataset } from "../data/dataset.js";
@@ -141,8 +142,8 @@ export class DetectorTrainTask implements TrainTask {
     }) as StepLoss;
   }
 
-  /** Applies the BatchNorm running statistics of the last step (call after each optimizer step). */
-  commitBatchNorm(): void {
+  /** Trainer hook after each optimizer update: applies the BatchNorm running statistics the step's forward recorded. */
+  afterUpdate(): void {
     this.detector.commitBatchNorm();
   }
 

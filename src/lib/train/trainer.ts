@@ -1,8 +1,8 @@
 // One Trainer for every MaskAU run (MAE pretraining, detector, student), used by
 // the CLI and the pages alike. A run is a task (its variables and a loss for the
 // batch of a given step) plus a config; the Trainer owns the loop: learning-rate
-// schedule, gradients, clipping, the optimizer update, callbacks, stopping,
-// checkpoints and resuming.
+// schedule, gradients, clipping, the optimizer update (then the task's afterUpdate
+// hook), callbacks, stopping, checkpoints and resuming.
 //
 // Resuming is exact: the batch of step t is a function of (seed, t) on the task's
 // side, and the optimizer state is restored, so an interrupted run continues as
@@ -23,6 +23,13 @@ export interface TrainTask {
   readonly variables: Record<string, tf.Variable>;
   /** The loss of the batch of `step`; runs under gradient recording. */
   loss(step: number): StepLoss;
+  /**
+   * Called by the Trainer after every optimizer update, before the onStep callbacks: where
+   * a task commits state that its train-mode forward recorded but must not change under
+   * gradient recording (BatchNorm running statistics). Not called for a step that stopped
+   * on a non-finite loss.
+   */
+  afterUpdate?(): void;
 }
 
 /** A first-order optimizer whose whole state can be saved and restored. */
@@ -138,6 +145,7 @@ export class Trainer {
       const loss = (await value.data())[0];
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step, loss);
       this.optimizer.update(vars, applied, lr);
+      this.task.afterUpdate?.();
       const metrics: Record<string, number> = {};
       for (const [k, t] of Object.entries(metricTensors)) metrics[k] = (await t.data())[0];
       const gradNorm = gradNormTensor ? (await gradNormTensor.data())[0] : undefined;

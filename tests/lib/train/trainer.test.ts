@@ -147,6 +147,38 @@ describe("Trainer", () => {
     task.dispose();
   });
 
+  it("calls the task's afterUpdate once per step, after the update and before onStep; not on a non-finite loss", async () => {
+    const task = regressionTask();
+    const events: string[] = [];
+    const hooked: TrainTask = {
+      variables: task.variables,
+      loss(step) {
+        if (step === 3) return { loss: tf.mul(tf.add(tf.sum(task.variables.w), tf.sum(task.variables.b)), NaN) as tf.Scalar };
+        events.push(`loss ${step}`);
+        return task.loss(step);
+      },
+      afterUpdate() {
+        // The update must already be applied: w starts at zero and moves at the first update.
+        const moved = Array.from(task.variables.w.dataSync()).some((v) => v !== 0);
+        events.push(moved ? "afterUpdate (w updated)" : "afterUpdate (w not updated)");
+      },
+    };
+    const optimizer = new MomentumSGD();
+    const update = optimizer.update.bind(optimizer);
+    optimizer.update = (vars, grads, lr) => {
+      events.push("update");
+      update(vars, grads, lr);
+    };
+    const trainer = new Trainer(hooked, CONFIG, optimizer, { onStep: (r) => void events.push(`onStep ${r.step}`) });
+    await trainer.run(3);
+    const step = (t: number) => [`loss ${t}`, "update", "afterUpdate (w updated)", `onStep ${t + 1}`];
+    expect(events).toEqual([...step(0), ...step(1), ...step(2)]);
+    events.length = 0;
+    await expect(trainer.trainStep()).rejects.toThrow(NonFiniteLossError);
+    expect(events).toEqual([]);
+    task.dispose();
+  });
+
   it("refuses to resume into a different model, naming the keys", () => {
     const task = regressionTask();
     const trainer = new Trainer(task, CONFIG, new MomentumSGD());
