@@ -65,14 +65,13 @@ export async function relationGraph(detector: Detector, images: Uint8Array, { ba
     const b = Math.min(batchSize, count - start);
     const { data, shape } = normalizeImages(images.subarray(start * ib, (start + b) * ib), size);
     const summed = tf.tidy(() => {
-      const x = tf.tensor4d(data, shape);
-      const features = detector.backbone.forwardFeatures(x, false);
-      if (head === "anfl") {
-        const out = detector.head.forward(features, { training: false, intermediates: true });
-        return tf.keep(out.mids["gnn.similarity"]); // [B, N, N]
+      const out = detector.forward(tf.tensor4d(data, shape), { intermediates: true });
+      switch (out.kind) {
+        case "anfl":
+          return out.intermediates.similarity; // [B, N, N]
+        case "mefl":
+          return tf.sum(tf.softmax(out.edgeLogits), 0); // [N*N, 4]
       }
-      const out = detector.head.forward(features, { training: false }) as unknown as { clEdge: tf.Tensor3D };
-      return tf.sum(tf.softmax(out.clEdge), 0); // [N*N, 4]
     });
     const values = await summed.data();
     summed.dispose();

@@ -46,12 +46,25 @@ export interface ForwardOptions {
   updates?: BatchNormUpdates;
 }
 
-export interface HeadOutput {
+/** What both heads return. */
+export type HeadOutput = {
   /** AU probabilities [B, N] (cosine similarities, no sigmoid). */
   cl: tf.Tensor2D;
-  /** Intermediates by fixture name (without the run prefix), when asked. */
+  /** f_v [B, N, C]: the AFG node features (per-AU LinearBlock, mean over tokens), before the graph. */
+  fv: tf.Tensor3D;
+  /** [B, N, C]: the node features the classifier reads (the graph's output; ReLU'd, not normalised). */
+  nodeFeatures: tf.Tensor3D;
+  /** Intermediates by fixture name (without the run prefix), when asked; empty otherwise. */
   mids: Record<string, tf.Tensor>;
-}
+};
+
+export type AnflOutput = HeadOutput & {
+  readonly kind: "anfl";
+  /** nodeFeatures = relu(f_v + bnv(A V(f_v) + U(f_v))), the GCN output. */
+  nodeFeatures: tf.Tensor3D;
+  /** The FGG graph of the forward, when intermediates were asked. */
+  graph?: FggGraph;
+};
 
 /** Seeded initialisers with torch's init rules; draws on the CPU so every backend gets the same values. */
 export class Init {
@@ -167,13 +180,30 @@ export function classifier(store: ParamStore, f: tf.Tensor): tf.Tensor2D {
   return tf.sum(tf.mul(l2normalize(f), sc), -1) as tf.Tensor2D;
 }
 
-/** The FGG graph of node features fv [B, N, C] (a constant for backprop, as in torch). */
+/** The FGG's graph of one forward, every tensor a constant for backprop. */
+export type FggGraph = {
+  /** [B, N, N] node similarity si[b, i, j] (dot products, cosines or L1 distances). */
+  similarity: tf.Tensor3D;
+  /** [B, N] the K-th largest similarity (K-th smallest distance) of each row. */
+  threshold: tf.Tensor2D;
+  /** [B, N, K] top-K indices per row (of -si for l1). */
+  topkIndices: tf.Tensor3D;
+  /** [B, N, N] 0/1: j is among i's K nearest nodes (ties included). */
+  adjacency: tf.Tensor3D;
+  /** [B, N, N] D^-1/2 A D^-1/2 with the row degrees on both sides: what the GCN propagates with. */
+  normAdjacency: tf.Tensor3D;
+};
+
+/**
+ * The FGG graph of node features fv [B, N, C] (a constant for backprop, as in torch):
+ * normAdj [B, N, N], and with `intermediates` the whole graph.
+ */
 export function fggGraph(
   fv: tf.Tensor3D,
   k: number,
   metric: GraphMetric,
   intermediates: boolean,
-): { normAdj: tf.Tensor3D; mids: Record<string, tf.Tensor> } {
+): { normAdj: tf.Tensor3D; graph?: FggGraph } {
   const [, n] = fv.shape;
   if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`ANFL: neighborNum must be an integer in [1, ${n}], got ${k}`);
   const similarity = (x: tf.Tensor): tf.Tensor3D => {
@@ -200,19 +230,32 @@ export function fggGraph(
     return tf.mul(tf.mul(tf.expandDims(dInvSqrt, 2), adj), tf.expandDims(dInvSqrt, 1));
   };
   const normAdj = noGrad([fv], (x) => normOf(adjOf(similarity(x)))) as tf.Tensor3D;
-  const mids: Record<string, tf.Tensor> = {};
-  if (intermediates) {
-    mids["similarity"] = noGrad([fv], (x) => similarity(x));
-    mids["threshold"] = noGrad([fv], (x) => tf.squeeze(thresholdOf(similarity(x)), [2]));
-    mids["topk_indices"] = noGrad([fv], (x) => topk(similarity(x)).indices);
-    mids["adj"] = noGrad([fv], (x) => adjOf(similarity(x)));
-    mids["norm_adj"] = normAdj;
-  }
-  return { normAdj, mids };
+  if (!intermediates) return { normAdj };
+  const graph: FggGraph = {
+    similarity: noGrad([fv], (x) => similarity(x)) as tf.Tensor3D,
+    threshold: noGrad([fv], (x) => tf.squeeze(thresholdOf(similarity(x)), [2])) as tf.Tensor2D,
+    topkIndices: noGrad([fv], (x) => topk(similarity(x)).indices) as tf.Tensor3D,
+    adjacency: noGrad([fv], (x) => adjOf(similarity(x))) as tf.Tensor3D,
+    normAdjacency: normAdj,
+  };
+  return { normAdj, graph };
+}
+
+/** The FGG graph under the fixture names (gnn.*). */
+function fggMids(graph: FggGraph): Record<string, tf.Tensor> {
+  return {
+    "gnn.similarity": graph.similarity,
+    "gnn.threshold": graph.threshold,
+    "gnn.topk_indices": graph.topkIndices,
+    "gnn.adj": graph.adjacency,
+    "gnn.norm_adj": graph.normAdjacency,
+  };
 }
 
 /** What both heads offer. */
-export interface GraphHead<Out extends HeadOutput, Cfg extends HeadConfig> {
+export interface GraphHead<Out extends HeadOutput & { readonly kind: string }, Cfg extends HeadConfig> {
+  /** Which head: "anfl" (stage 1) or "mefl" (stage 2); the same as the outputs' kind. */
+  readonly kind: Out["kind"];
   readonly config: Cfg;
   readonly params: ParamStore;
   /** features [B, T, backboneChannels] -> outputs. Call inside tf.tidy (or dispose the outputs). */
@@ -224,19 +267,20 @@ export interface GraphHead<Out extends HeadOutput, Cfg extends HeadConfig> {
   dispose(): void;
 }
 
-export interface AnflHead extends GraphHead<HeadOutput, Required<AnflConfig>> {
-  forward(features: tf.Tensor, options?: ForwardOptions & { metric?: GraphMetric }): HeadOutput;
+export interface AnflHead extends GraphHead<AnflOutput, Required<AnflConfig>> {
+  forward(features: tf.Tensor, options?: ForwardOptions & { metric?: GraphMetric }): AnflOutput;
 }
 
-/** Pending BatchNorm updates owned by a head, shared by both heads' implementations. */
 /** A head's public object: its forward, BatchNorm bookkeeping and disposal. */
-export function graphHead<Out extends HeadOutput, Cfg extends HeadConfig>(
+export function graphHead<Out extends HeadOutput & { readonly kind: string }, Cfg extends HeadConfig>(
+  kind: Out["kind"],
   config: Cfg,
   params: ParamStore,
   pending: PendingBatchNorm,
   forward: GraphHead<Out, Cfg>["forward"],
 ): GraphHead<Out, Cfg> {
   return {
+    kind,
     config,
     params,
     forward,
@@ -249,6 +293,7 @@ export function graphHead<Out extends HeadOutput, Cfg extends HeadConfig>(
   };
 }
 
+/** Pending BatchNorm updates owned by a head, shared by both heads' implementations. */
 export class PendingBatchNorm {
   readonly updates = new BatchNormUpdates();
   constructor(private readonly store: ParamStore) {}
@@ -277,7 +322,7 @@ export function createAnflHead(config: AnflConfig, { seed = 0 }: { seed?: number
   });
   const pending = new PendingBatchNorm(store);
 
-  function forward(features: tf.Tensor, options: ForwardOptions & { metric?: GraphMetric } = {}): HeadOutput {
+  function forward(features: tf.Tensor, options: ForwardOptions & { metric?: GraphMetric } = {}): AnflOutput {
     const training = options.training ?? false;
     const s: ForwardState = { training, updates: training ? (options.updates ?? pending.updates) : undefined };
     const metric = options.metric ?? cfg.metric;
@@ -286,27 +331,29 @@ export function createAnflHead(config: AnflConfig, { seed = 0 }: { seed?: number
       const mids: Record<string, tf.Tensor> = {};
       const x = linearBlock(store, "global_linear", features, s);
       const { fuTokens, fv } = afg(store, n, x, s);
-      const { normAdj, mids: graphMids } = fggGraph(fv, cfg.neighborNum, metric, options.intermediates ?? false);
+      const { normAdj, graph } = fggGraph(fv, cfg.neighborNum, metric, options.intermediates ?? false);
       const ux = linearT(fv, store.get("head.gnn.U.weight") as tf.Tensor2D, store.get("head.gnn.U.bias") as tf.Tensor1D);
       const vx = linearT(fv, store.get("head.gnn.V.weight") as tf.Tensor2D, store.get("head.gnn.V.bias") as tf.Tensor1D);
       const bnvIn = tf.add(tf.matMul(normAdj, vx as tf.Tensor3D), ux);
-      const out = tf.relu(tf.add(fv, batchNorm(store, "head.gnn.bnv", bnvIn, 1, { training, updates: s.updates })));
+      const out = tf.relu(tf.add(fv, batchNorm(store, "head.gnn.bnv", bnvIn, 1, { training, updates: s.updates }))) as tf.Tensor3D;
       const cl = classifier(store, out);
-      if (options.intermediates) {
+      if (graph) {
         mids["global_linear"] = x;
         mids["f_u"] = tf.transpose(fuTokens, [0, 2, 1, 3]);
         mids["f_v"] = fv;
-        for (const [k, v] of Object.entries(graphMids)) mids[`gnn.${k}`] = v;
+        Object.assign(mids, fggMids(graph));
         mids["gnn.Ux"] = ux;
         mids["gnn.Vx"] = vx;
         mids["gnn.bnv_in"] = bnvIn;
         mids["gnn.out"] = out;
       }
-      return { cl, mids };
+      const result: AnflOutput = { kind: "anfl", cl, fv, nodeFeatures: out, mids };
+      if (graph) result.graph = graph;
+      return result;
     });
   }
 
-  return graphHead(cfg, store, pending, forward);
+  return graphHead("anfl", cfg, store, pending, forward);
 }
 
 export function checkFeatures(features: tf.Tensor, config: HeadConfig): void {

@@ -10,14 +10,17 @@
 //   mae-vit  the MAE encoder on all patches; its patch tokens (cls dropped) feed the
 //            head; optionally frozen (then it is excluded from training and runs
 //            without gradient recording)
-// forward -> AU probabilities [B, N] (cosine similarities, no sigmoid), plus edge
-// logits [B, N*N, 4] for MEFL.
+// forwardFeatures -> backbone tokens [B, T, C_b]; forwardHead(tokens) -> AU
+// probabilities [B, N] (cosine similarities, no sigmoid), the node features the
+// classifier reads [B, N, C], and for MEFL edge logits [B, N*N, 4];
+// forward(images) = forwardHead(forwardFeatures(images)). Outputs carry the head's
+// kind, so a caller switches on `kind` and MEFL's edge logits are typed as present.
 import * as tf from "@tensorflow/tfjs-core";
 import { MAE_PRESETS, type MaeConfig } from "../config.js";
-import { createAnflHead, type AnflHead, type GraphMetric } from "./anfl.js";
+import { createAnflHead, type AnflHead, type AnflOutput, type GraphMetric } from "./anfl.js";
 import { noGrad } from "./batchnorm.js";
 import { createMae, type Mae } from "./mae.js";
-import { createMeflHead, type MeflHead } from "./mefl.js";
+import { createMeflHead, type MeflHead, type MeflOutput } from "./mefl.js";
 import { CheckpointMismatchError, type LoadReport, type ParamStore, type TensorData } from "./params.js";
 import { createResNet, RESNET_PRESETS, resnetOutputSize, type ResNet, type ResNetConfig } from "./resnet.js";
 
@@ -61,16 +64,66 @@ export function detectorConfig(preset: DetectorPresetName, overrides: Partial<De
   return { ...structuredClone(base), ...overrides };
 }
 
-export interface DetectorOutput {
-  /** AU probabilities [B, N]. */
+/** What forwardHead returns for either head. */
+type HeadOutputCommon = {
+  /** AU probabilities [B, N]: cosine of node feature and prototype, both ReLU'd, so in [0, 1]; no sigmoid. */
   prob: tf.Tensor2D;
-  /** MEFL only: edge logits [B, N*N, 4], edge e = i*N + j. */
-  edgeLogits?: tf.Tensor3D;
-}
+  /**
+   * [B, N, C]: per AU the node feature the classifier reads (prob[b, i] is its cosine with
+   * AU i's ReLU'd prototype): the graph's output node features, ReLU'd and not normalised.
+   * ANFL: relu(f_v + bnv(A V(f_v) + U(f_v))), the GCN output. MEFL: the node output of the
+   * second gated-GNN layer. What node-level KD and the t-SNE of node features read.
+   */
+  nodeFeatures: tf.Tensor3D;
+};
+
+/** Stage 1 (ANFL): no edge head. */
+export type AnflDetectorOutput = HeadOutputCommon & {
+  readonly kind: "anfl";
+  /** ANFL has no edge head (declared so that code for either head may test for it). */
+  edgeLogits?: undefined;
+};
+
+/** Stage 2 (MEFL). */
+export type MeflDetectorOutput = HeadOutputCommon & {
+  readonly kind: "mefl";
+  /** Edge logits [B, N*N, 4], edge e = i*N + j, class 2*y_i + y_j. */
+  edgeLogits: tf.Tensor3D;
+};
+
+export type DetectorOutput = AnflDetectorOutput | MeflDetectorOutput;
+
+/** ANFL intermediates (eval or train forward alike). */
+export type AnflIntermediates = {
+  /** f_v [B, N, C]: the AFG node features (per-AU LinearBlock, mean over tokens), before the graph. */
+  afgFeatures: tf.Tensor3D;
+  /** [B, N, N] the FGG node similarity (dot products for the "dots" metric). */
+  similarity: tf.Tensor3D;
+  /** [B, N, N] 0/1: j is among the K most similar nodes of i (ties included; no self-loop added). */
+  adjacency: tf.Tensor3D;
+  /** [B, N, N] D^-1/2 A D^-1/2 with the row degrees on both sides, what the GCN propagates with. */
+  normAdjacency: tf.Tensor3D;
+};
+
+/** MEFL intermediates. */
+export type MeflIntermediates = {
+  /** f_v [B, N, C]: the AFG node features, before the gated GNN. */
+  afgFeatures: tf.Tensor3D;
+  /** f_e [B, N*N, C]: the GEM's edge features (FAM + ARM cross-attention, mean over tokens), before the gated GNN. */
+  gemEdgeFeatures: tf.Tensor3D;
+  /** [B, N*N, C]: the edge features the edge classifier reads (second gated-GNN layer's edge output). */
+  edgeFeatures: tf.Tensor3D;
+};
+
+export type DetectorOutputWithIntermediates =
+  | (AnflDetectorOutput & { intermediates: AnflIntermediates })
+  | (MeflDetectorOutput & { intermediates: MeflIntermediates });
 
 export interface DetectorForwardOptions {
-  /** BatchNorm train mode. Default false. */
+  /** BatchNorm train mode (the backbone's too, unless frozen). Default false. */
   training?: boolean;
+  /** Also return the head's intermediates (typed per head). Default false. */
+  intermediates?: boolean;
 }
 
 /** A backbone as the detector sees it: tokens out, its own parameter store. */
@@ -128,11 +181,27 @@ function maeBackbone(config: MaeConfig, frozen: boolean, seed: number, mae?: Mae
   };
 }
 
+/** The detector's head, told apart by `kind` ("anfl" stage 1, "mefl" stage 2). */
+export type DetectorHead = AnflHead | MeflHead;
+
 export interface Detector {
   readonly config: DetectorConfig;
   readonly backbone: Backbone;
-  readonly head: AnflHead | MeflHead;
-  /** NHWC normalised images [B, S, S, 3] -> probabilities (+ edge logits). Call inside tf.tidy or dispose the outputs. */
+  readonly head: DetectorHead;
+  /**
+   * NHWC normalised images [B, S, S, 3] -> backbone tokens [B, T, C_b] (resnet: the last
+   * feature map, t = row * w + col; mae-vit: the encoder's patch tokens, cls dropped).
+   * `training` puts the backbone's BatchNorms in train mode (ignored when it is frozen).
+   */
+  forwardFeatures(imgs: tf.Tensor4D, options?: { training?: boolean }): tf.Tensor3D;
+  /**
+   * Backbone tokens [B, T, C_b] -> the head's outputs (global_linear and the graph head).
+   * Call inside tf.tidy or dispose the outputs (every tensor of the returned object).
+   */
+  forwardHead(tokens: tf.Tensor3D, options: DetectorForwardOptions & { intermediates: true }): DetectorOutputWithIntermediates;
+  forwardHead(tokens: tf.Tensor3D, options?: DetectorForwardOptions): DetectorOutput;
+  /** forwardHead(forwardFeatures(imgs)): images [B, S, S, 3] -> outputs. Call inside tf.tidy or dispose the outputs. */
+  forward(imgs: tf.Tensor4D, options: DetectorForwardOptions & { intermediates: true }): DetectorOutputWithIntermediates;
   forward(imgs: tf.Tensor4D, options?: DetectorForwardOptions): DetectorOutput;
   /** Trainable variables by state_dict name (a frozen backbone is left out). */
   trainable(): Record<string, tf.Variable>;
@@ -176,7 +245,7 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
   const backbone =
     cfg.backbone.kind === "resnet" ? resnetBackbone(cfg.backbone.resnet, seed) : maeBackbone(cfg.backbone.mae, cfg.backbone.frozen, seed, mae);
   const headConfig = { inChannels: cfg.inChannels, backboneChannels: backbone.outChannels, numClasses: cfg.numClasses };
-  const head: AnflHead | MeflHead =
+  const head: DetectorHead =
     cfg.head === "anfl"
       ? createAnflHead({ ...headConfig, neighborNum: cfg.neighborNum, metric: cfg.metric }, { seed: seed + 1 })
       : createMeflHead(headConfig, { seed: seed + 1 });
@@ -186,19 +255,45 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
   for (const name of backbone.stateNames) entries.set(`backbone.${name}`, { store: backbone.params, local: name });
   for (const name of head.params.names()) entries.set(name, { store: head.params, local: name });
 
-  function forward(imgs: tf.Tensor4D, options: DetectorForwardOptions = {}): DetectorOutput {
-    const training = options.training ?? false;
+  function forwardFeatures(imgs: tf.Tensor4D, { training = false }: { training?: boolean } = {}): tf.Tensor3D {
     const [, h, w, ch] = imgs.shape;
     if (imgs.rank !== 4 || h !== cfg.imgSize || w !== cfg.imgSize || ch !== 3) {
       throw new Error(`detector expects NHWC images [B, ${cfg.imgSize}, ${cfg.imgSize}, 3], got [${imgs.shape}]`);
     }
-    return tf.tidy(() => {
-      const features = backbone.forwardFeatures(imgs, training && !backbone.frozen);
-      const out = head.forward(features, { training });
-      for (const t of Object.values(out.mids)) t.dispose();
-      const edgeLogits = (out as { clEdge?: tf.Tensor3D }).clEdge;
-      return edgeLogits ? { prob: out.cl, edgeLogits } : { prob: out.cl };
-    });
+    return backbone.forwardFeatures(imgs, training && !backbone.frozen);
+  }
+
+  function anflOutput(out: AnflOutput, intermediates: boolean): AnflDetectorOutput | DetectorOutputWithIntermediates {
+    const result: AnflDetectorOutput = { kind: "anfl", prob: out.cl, nodeFeatures: out.nodeFeatures };
+    if (!intermediates) return result;
+    if (!out.graph) throw new Error("ANFL head: the forward was asked for intermediates but returned no graph");
+    const { similarity, adjacency, normAdjacency } = out.graph;
+    return { ...result, intermediates: { afgFeatures: out.fv, similarity, adjacency, normAdjacency } };
+  }
+
+  function meflOutput(out: MeflOutput, intermediates: boolean): MeflDetectorOutput | DetectorOutputWithIntermediates {
+    const result: MeflDetectorOutput = { kind: "mefl", prob: out.cl, nodeFeatures: out.nodeFeatures, edgeLogits: out.clEdge };
+    if (!intermediates) return result;
+    return { ...result, intermediates: { afgFeatures: out.fv, gemEdgeFeatures: out.fe, edgeFeatures: out.edgeFeatures } };
+  }
+
+  function forwardHead(tokens: tf.Tensor3D, options: DetectorForwardOptions & { intermediates: true }): DetectorOutputWithIntermediates;
+  function forwardHead(tokens: tf.Tensor3D, options?: DetectorForwardOptions): DetectorOutput;
+  function forwardHead(tokens: tf.Tensor3D, options: DetectorForwardOptions = {}): DetectorOutput {
+    const training = options.training ?? false;
+    const intermediates = options.intermediates ?? false;
+    // What the returned object does not hold (the head's other tensors) is freed here.
+    return tf.tidy(() =>
+      head.kind === "anfl"
+        ? anflOutput(head.forward(tokens, { training, intermediates }), intermediates)
+        : meflOutput(head.forward(tokens, { training, intermediates }), intermediates),
+    );
+  }
+
+  function forward(imgs: tf.Tensor4D, options: DetectorForwardOptions & { intermediates: true }): DetectorOutputWithIntermediates;
+  function forward(imgs: tf.Tensor4D, options?: DetectorForwardOptions): DetectorOutput;
+  function forward(imgs: tf.Tensor4D, options: DetectorForwardOptions = {}): DetectorOutput {
+    return tf.tidy(() => forwardHead(forwardFeatures(imgs, { training: options.training }), options));
   }
 
   function trainable(): Record<string, tf.Variable> {
@@ -227,6 +322,8 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
     config: cfg,
     backbone,
     head,
+    forwardFeatures,
+    forwardHead,
     forward,
     trainable,
     countTrainable: () => Object.values(trainable()).reduce((n, v) => n + v.size, 0),

@@ -35,10 +35,17 @@ import { ParamStore } from "./params.js";
 
 export type MeflConfig = HeadConfig;
 
-export interface MeflOutput extends HeadOutput {
+export type MeflOutput = HeadOutput & {
+  readonly kind: "mefl";
+  /** nodeFeatures = the second gated-GNN layer's node output (gnn.node_out). */
+  nodeFeatures: tf.Tensor3D;
   /** Edge logits [B, N*N, 4]; edge e = i*N + j. */
   clEdge: tf.Tensor3D;
-}
+  /** f_e [B, N*N, C]: the GEM's edge features (mean over tokens), before the gated GNN. */
+  fe: tf.Tensor3D;
+  /** [B, N*N, C]: the edge features edge_fc reads (the second gated-GNN layer's edge output). */
+  edgeFeatures: tf.Tensor3D;
+};
 
 export type MeflHead = GraphHead<MeflOutput, Required<MeflConfig>>;
 
@@ -158,9 +165,9 @@ export function createMeflHead(config: MeflConfig, { seed = 0 }: { seed?: number
         mids["gnn.node_out"] = l2.x;
         mids["gnn.edge_out"] = l2.edge;
       }
-      return { cl, clEdge, mids };
+      return { kind: "mefl" as const, cl, fv, nodeFeatures: l2.x, clEdge, fe, edgeFeatures: l2.edge, mids };
     });
   }
 
-  return graphHead(cfg, store, pending, forward);
+  return graphHead("mefl", cfg, store, pending, forward);
 }

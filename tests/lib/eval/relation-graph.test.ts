@@ -34,8 +34,9 @@ describe("relationGraph", () => {
     // The head's own top-K choice, averaged.
     const direct = tf.tidy(() => {
       const x = tf.tensor4d(normalizeImages(faces.images, 64).data, [6, 64, 64, 3]);
-      const out = det.head.forward(det.backbone.forwardFeatures(x, false), { intermediates: true });
-      return tf.mean(out.mids["gnn.adj"], 0);
+      const out = det.forward(x, { intermediates: true });
+      if (out.kind !== "anfl") throw new Error("expected an ANFL detector");
+      return tf.mean(out.intermediates.adjacency, 0);
     });
     const expected = (await direct.array()) as number[][];
     direct.dispose();

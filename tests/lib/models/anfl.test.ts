@@ -71,7 +71,7 @@ describe("ANFL head", () => {
       const norm = await out.mids["gnn.norm_adj"].data();
       for (const v of norm) expect(v).toBeCloseTo(1 / 7, 6);
       expect(out.cl.shape).toEqual([3, 7]);
-      tf.dispose([out.cl, ...Object.values(out.mids)]);
+      tf.dispose(out);
       head.dispose();
     }
     features.dispose();

@@ -185,6 +185,84 @@ describe("AU detector (backbone + ME-GraphAU head)", () => {
     unfrozen.dispose();
   });
 
+  it("forward(x) is forwardHead(forwardFeatures(x)) bit for bit, in eval and train mode, for both heads", async () => {
+    await useBackend("cpu");
+    for (const head of ["anfl", "mefl"] as const) {
+      const det = createDetector(tinyConfig(head), { seed: 8 });
+      const x = images(12, 3);
+      for (const training of [false, true]) {
+        const whole = det.forward(x, { training });
+        det.discardBatchNorm();
+        const tokens = det.forwardFeatures(x, { training });
+        const split = det.forwardHead(tokens, { training });
+        det.discardBatchNorm();
+        expect(split.kind).toBe(head);
+        expect(whole.kind).toBe(head);
+        expect(Array.from(await split.prob.data())).toEqual(Array.from(await whole.prob.data()));
+        expect(Array.from(await split.nodeFeatures.data())).toEqual(Array.from(await whole.nodeFeatures.data()));
+        if (whole.kind === "mefl" && split.kind === "mefl") {
+          expect(Array.from(await split.edgeLogits.data())).toEqual(Array.from(await whole.edgeLogits.data()));
+        } else {
+          expect(whole.edgeLogits).toBeUndefined();
+          expect(split.edgeLogits).toBeUndefined();
+        }
+        // Asking for intermediates changes none of the outputs.
+        const withMids = det.forward(x, { training, intermediates: true });
+        det.discardBatchNorm();
+        expect(Array.from(await withMids.prob.data())).toEqual(Array.from(await whole.prob.data()));
+        tf.dispose([whole, tokens, split, withMids]);
+      }
+      tf.dispose(x);
+      det.dispose();
+    }
+  });
+
+  it("nodeFeatures [B, N, C] are what the classifier reads: prob = cos(nodeFeatures_i, relu(prototype_i)); typed intermediates per head", async () => {
+    await useBackend("cpu");
+    const [b, n, c] = [3, 5, 8];
+    for (const head of ["anfl", "mefl"] as const) {
+      const det = createDetector(tinyConfig(head), { seed: 9 });
+      const x = images(13, b);
+      const before = tf.memory().numTensors;
+      const out = det.forward(x, { intermediates: true });
+      expect(out.prob.shape).toEqual([b, n]);
+      expect(out.nodeFeatures.shape).toEqual([b, n, c]);
+      expect(Math.min(...(await out.nodeFeatures.data()))).toBeGreaterThanOrEqual(0); // ReLU'd
+      const cosine = tf.tidy(() => {
+        const proto = tf.relu(det.head.params.get("head.sc")); // [N, C]
+        const dot = tf.sum(tf.mul(out.nodeFeatures, proto), -1);
+        return tf.div(dot, tf.mul(tf.norm(out.nodeFeatures, 2, -1), tf.norm(proto, 2, -1)));
+      });
+      const prob = await out.prob.data();
+      (await cosine.data()).forEach((v, k) => expect(v).toBeCloseTo(prob[k], 5));
+      cosine.dispose();
+      switch (out.kind) {
+        case "anfl": {
+          const { afgFeatures, similarity, adjacency, normAdjacency } = out.intermediates;
+          expect(afgFeatures.shape).toEqual([b, n, c]);
+          for (const t of [similarity, adjacency, normAdjacency]) expect(t.shape).toEqual([b, n, n]);
+          // Every node keeps at least K = 3 neighbours (ties can add more).
+          const degrees = tf.sum(adjacency, -1);
+          for (const k of await degrees.data()) expect(k).toBeGreaterThanOrEqual(3);
+          degrees.dispose();
+          break;
+        }
+        case "mefl": {
+          expect(out.edgeLogits.shape).toEqual([b, n * n, 4]);
+          const { afgFeatures, gemEdgeFeatures, edgeFeatures } = out.intermediates;
+          expect(afgFeatures.shape).toEqual([b, n, c]);
+          expect(gemEdgeFeatures.shape).toEqual([b, n * n, c]);
+          expect(edgeFeatures.shape).toEqual([b, n * n, c]);
+          break;
+        }
+      }
+      tf.dispose(out);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose(x);
+      det.dispose();
+    }
+  });
+
   it("the presets build for 64 px and 12 AUs", async () => {
     await useBackend("cpu");
     const det = createDetector(detectorConfig("tiny", { head: "anfl", numClasses: 12 }));

@@ -81,7 +81,7 @@ describe("MEFL head", () => {
       expect(out.clEdge.shape).toEqual([2, 64, 4]);
       expect(out.mids["gem.fam"].shape).toEqual([2, 8, 1, 7]);
       results.push(Float32Array.from([...(await out.cl.data()), ...(await out.clEdge.data())]));
-      tf.dispose([features, out.cl, out.clEdge, ...Object.values(out.mids)]);
+      tf.dispose([features, out]);
       head.commitBatchNorm();
       expect((await head.params.get("head.gnn.bne2.num_batches_tracked").data())[0]).toBe(1);
       head.dispose();
