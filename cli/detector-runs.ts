@@ -8,9 +8,10 @@ import type { AUDataset } from "../src/lib/data/dataset.js";
 import { foldSplit } from "../src/lib/data/folds.js";
 import { canonicalJson, fnv1a64 } from "../src/lib/data/hash.js";
 import { buildComposites } from "../src/lib/eval/composites.js";
-import { conditionLabel, FrameImages, parseOcclusionPlan, type ConditionSpec, type InputKind, type OcclusionPlan } from "../src/lib/eval/conditions.js";
+import { conditionLabel, FrameImages, type ConditionSpec, type InputKind } from "../src/lib/eval/conditions.js";
 import { evaluateDetector, type Evaluation } from "../src/lib/eval/evaluate.js";
 import type { Fill } from "../src/lib/masks/fill.js";
+import { formatOcclusion, NO_OCCLUSION, parseOcclusion, type OcclusionSpec } from "../src/lib/masks/spec.js";
 import { checkpointBuffers, checkpointToTrainState, encodeCheckpoint, encodeTrainState, type CheckpointMeta } from "../src/lib/io/checkpoint.js";
 import { readCheckpointFile, writeFileAtomic } from "../src/lib/io/atomic-node.js";
 import { createDetector, detectorConfig, detectorConfigFromMeta, detectorModelKind, type Detector, type DetectorPresetName } from "../src/lib/models/detector.js";
@@ -59,20 +60,20 @@ export function loadMaeFile(path: string): LoadedMaeFile {
 }
 
 /**
- * Composites of `frames` under `plan`, from the disk cache when this MAE file, dataset,
+ * Composites of `frames` under `occlusion`, from the disk cache when this MAE file, dataset,
  * occlusion and frame list were seen before.
  */
-export async function cachedComposites(m: LoadedMaeFile, fd: FoldData, frames: Int32Array, plan: OcclusionPlan, label: string, variant = 0): Promise<FrameImages> {
+export async function cachedComposites(m: LoadedMaeFile, fd: FoldData, frames: Int32Array, occlusion: OcclusionSpec, label: string, variant = 0): Promise<FrameImages> {
   const ds = fd.data.dataset;
   const framesHash = fnv1a64(new Uint8Array(frames.buffer, frames.byteOffset, frames.byteLength));
-  const key = `composites-${fnv1a64(m.hash, canonicalJson(fd.data.description), plan.text, framesHash, ...(variant > 0 ? [`variant ${variant}`] : []))}`;
+  const key = `composites-${fnv1a64(m.hash, canonicalJson(fd.data.description), formatOcclusion(occlusion), framesHash, ...(variant > 0 ? [`variant ${variant}`] : []))}`;
   const cache = nodeDatasetCache(defaultCacheDir());
   const hit = await cache.get(key);
   const ib = ds.size * ds.size * 3;
   if (hit && hit.length === frames.length * ib) return new FrameImages(frames, hit, ds.size);
   const bar = progressBar(`composites ${label}`, frames.length);
   try {
-    const out = await buildComposites(m.mae, ds, frames, plan, { variant, onProgress: (d) => bar.update(d) });
+    const out = await buildComposites(m.mae, ds, frames, occlusion, { variant, onProgress: (d) => bar.update(d) });
     await cache.put(key, out.images);
     return out;
   } finally {
@@ -87,10 +88,10 @@ export interface ConditionArgs {
 }
 
 export function conditionSpec(args: ConditionArgs, mae?: Mae): ConditionSpec {
-  const occlusion = parseOcclusionPlan(args.occlusion);
+  const occlusion = parseOcclusion(args.occlusion);
   const patch = mae ? mae.config.patchSize : DEFAULT_PATCH;
   if (args.input === "composite" && !mae) throw new Error(`--input composite needs the MAE that reconstructs the faces (--mae FILE)`);
-  return { input: args.input, occlusion: args.input === "clean" ? parseOcclusionPlan("none") : occlusion, fill: args.fill, patch };
+  return { input: args.input, occlusion: args.input === "clean" ? NO_OCCLUSION : occlusion, fill: args.fill, patch };
 }
 
 export interface TrainDetectorArgs {
@@ -176,7 +177,7 @@ export async function trainDetector(args: TrainDetectorArgs, fd: FoldData, maeFi
         detector: cfg,
         preset: args.preset,
         stage: args.stage,
-        condition: { input: condition.input, occlusion: condition.occlusion.text, fill: condition.fill, patch: condition.patch },
+        condition: { input: condition.input, occlusion: formatOcclusion(condition.occlusion), fill: condition.fill, patch: condition.patch },
         mae: maeFile ? { path: maeFile.path, hash: maeFile.hash } : null,
         train: {
           steps: args.steps,
@@ -298,7 +299,7 @@ export async function evaluateConditions(
   const wanted: ConditionArgs[] = [];
   for (const input of inputs) {
     if (input === "clean") wanted.push({ input, occlusion: "none", fill });
-    else for (const occlusion of occlusions) if (occlusion !== "none") wanted.push({ input, occlusion, fill });
+    else for (const occlusion of occlusions) if (parseOcclusion(occlusion).kind !== "none") wanted.push({ input, occlusion, fill });
   }
   for (const args of wanted) {
     const condition = conditionSpec(args, mae?.mae);
@@ -307,7 +308,7 @@ export async function evaluateConditions(
     const bar = quiet ? undefined : progressBar(`eval ${label}`, fd.test.length);
     const evaluation = await evaluateDetector(detector, ds, fd.test, { condition, composites, onProgress: (d) => bar?.update(d) });
     bar?.stop();
-    rows.push({ label, input: condition.input, occlusion: condition.occlusion.text, evaluation });
+    rows.push({ label, input: condition.input, occlusion: formatOcclusion(condition.occlusion), evaluation });
   }
   return rows;
 }

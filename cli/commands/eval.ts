@@ -36,7 +36,7 @@ export function evalCommand(): Command {
     .option("--data <spec>", "dataset (default: the one recorded in the checkpoint, else synthetic)")
     .option("--data-seed <n>", "seed of the synthetic generator (default: from the checkpoint)", num("--data-seed", { int: true }))
     .option("--fold <k>", "test fold, 1-based (default: the checkpoint's held-out fold)", num("--fold", { int: true, min: 1 }))
-    .option("--occlusion <list>", "comma list of occlusions: random:R[:SEED], block:A, block:A:CX:CY[:ASPECT]", "random:0.5,block:0.3")
+    .option("--occlusion <list>", "comma list of occlusions: random:R[:SEED], block:A (random place per face), block:A:center, block:A:CX:CY[:ASPECT], region:NAME (see src/lib/masks/spec.ts)", "random:0.5,block:0.3")
     .option("--input <list>", `comma list of inputs (${INPUT_KINDS.join(", ")})`, "clean")
     .option("--fill <kind>", `paint of removed patches for occluded input (${FILL_KINDS.join(", ")})`, fillArg, "gray")
     .option("--mae <file>", "MAE checkpoint for composite input")

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { Evaluation } from "../../src/lib/eval/evaluate.js";
 import type { Table2Row } from "../../src/lib/eval/table2.js";
 import type { Fill } from "../../src/lib/masks/fill.js";
+import { formatOcclusion, parseOcclusion } from "../../src/lib/masks/spec.js";
 import type { DetectorPresetName } from "../../src/lib/models/detector.js";
 import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
@@ -80,7 +81,8 @@ export function reproduceCommand(): Command {
       const info = await initNodeBackend(opts.backend);
       const fd = await loadFold(opts.data, opts.dataSeed, opts.fold);
       const mae = loadMaeFile(opts.mae);
-      const occlusions = opts.occlusions.split(",").map((s) => s.trim()).filter(Boolean);
+      // Canonical text (masks/spec.ts), so that the train and test labels of a row agree.
+      const occlusions = opts.occlusions.split(",").map((s) => s.trim()).filter(Boolean).map((s) => formatOcclusion(parseOcclusion(s)));
       mkdirSync(opts.outDir, { recursive: true });
       process.stderr.write(`Table 2 on ${describeFold(fd)}; MAE ${opts.mae}; ${backendLabel(info)}\n`);
       const dataArgs = `--data ${opts.data} --data-seed ${opts.dataSeed} --fold ${opts.fold}`;

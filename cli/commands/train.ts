@@ -3,7 +3,7 @@
 // warmup + cosine, resumable checkpoints, and the test fold's per-AU F1 in the final
 // checkpoint's metadata.
 import { Command, InvalidArgumentError } from "commander";
-import { INPUT_KINDS, type InputKind } from "../../src/lib/eval/conditions.js";
+import { conditionLabel, INPUT_KINDS, type InputKind } from "../../src/lib/eval/conditions.js";
 import { formatF1Table } from "../../src/lib/eval/evaluate.js";
 import { FILL_KINDS, type Fill } from "../../src/lib/masks/fill.js";
 import { DETECTOR_PRESETS, type DetectorPresetName } from "../../src/lib/models/detector.js";
@@ -69,7 +69,7 @@ export function trainCommand(): Command {
     .option("--data <spec>", 'dataset: "synthetic", "synthetic:disfa", or a folder in the ME-GraphAU list format', "synthetic")
     .option("--data-seed <n>", "seed of the synthetic generator", num("--data-seed", { int: true }), 1)
     .option("--fold <k>", "held-out test fold (1-based); the other folds train", num("--fold", { int: true, min: 1 }), 1)
-    .option("--occlusion <spec>", "none | random:R[:SEED] | block:A | block:A:CX:CY[:ASPECT]", "none")
+    .option("--occlusion <spec>", "none | random:R[:SEED] | block:A (random place per face) | block:A:center | block:A:CX:CY[:ASPECT] | region:NAME (see src/lib/masks/spec.ts)", "none")
     .option("--input <kind>", `what the detector reads: ${INPUT_KINDS.join(" | ")}`, inputArg, "clean")
     .option("--fill <kind>", `paint of removed patches for --input occluded (${FILL_KINDS.join(", ")})`, fillArg, "gray")
     .option("--mae <file>", "MAE checkpoint that makes the composites (--input composite)")
@@ -128,7 +128,7 @@ export function trainCommand(): Command {
       process.stdout.write(
         `wrote ${opts.out} at step ${result.steps}, loss ${result.lastLoss.toFixed(4)}\n` +
           `test fold ${fd.fold}, ${ev.frames} frames:\n` +
-          formatF1Table([{ label: result.condition.input === "clean" ? "clean" : `${result.condition.input} ${result.condition.occlusion.text}`, f1: ev.f1, meanF1: ev.meanF1 }], ev.aus) +
+          formatF1Table([{ label: conditionLabel(result.condition), f1: ev.f1, meanF1: ev.meanF1 }], ev.aus) +
           `\ntensors alive ${tensorsAlive()}\n`,
       );
     });

@@ -5,7 +5,8 @@
 import type { AUDataset } from "../data/dataset.js";
 import type { Mae } from "../models/mae.js";
 import { reconstructImages } from "../models/reconstruct.js";
-import { FrameImages, gatherImages, planMasks, variantKey, type OcclusionPlan } from "./conditions.js";
+import { occlusionPatchMasks, type OcclusionSpec } from "../masks/spec.js";
+import { FrameImages, gatherImages, variantKey } from "./conditions.js";
 
 export interface CompositeOptions {
   /** Images per MAE call. Default 64. */
@@ -15,9 +16,9 @@ export interface CompositeOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Composites of `frames` under `plan` (the masks keyed by frame index, or by variantKey for variant > 0). */
-export async function buildComposites(mae: Mae, ds: AUDataset, frames: Int32Array, plan: OcclusionPlan, options: CompositeOptions = {}): Promise<FrameImages> {
-  if (plan.kind === "none") throw new Error("composites need an occlusion (random:R or block:A)");
+/** Composites of `frames` under `occlusion` (the masks keyed by frame index, or by variantKey for variant > 0). */
+export async function buildComposites(mae: Mae, ds: AUDataset, frames: Int32Array, occlusion: OcclusionSpec, options: CompositeOptions = {}): Promise<FrameImages> {
+  if (occlusion.kind === "none") throw new Error("composites need an occlusion (e.g. random:0.5 or block:0.3)");
   const size = mae.config.imgSize;
   if (ds.size !== size) throw new Error(`the dataset has ${ds.size} px images but the MAE expects ${size} px`);
   const grid = size / mae.config.patchSize;
@@ -27,7 +28,7 @@ export async function buildComposites(mae: Mae, ds: AUDataset, frames: Int32Arra
   for (let start = 0; start < frames.length; start += batch) {
     const idx = frames.subarray(start, Math.min(frames.length, start + batch));
     const variant = options.variant ?? 0;
-    const masks = planMasks(plan, variant === 0 ? idx : Array.from(idx, (f) => variantKey(f, variant)), grid);
+    const masks = occlusionPatchMasks(occlusion, variant === 0 ? idx : Array.from(idx, (f) => variantKey(f, variant)), grid, mae.config.patchSize);
     const rec = await reconstructImages(mae, gatherImages(ds, idx), masks);
     out.set(rec.composite, start * ib);
     options.onProgress?.(start + idx.length, frames.length);

@@ -3,74 +3,21 @@
 //   occluded   the faces with removed patches painted over by a fill (gray by default)
 //   composite  the occluded faces reconstructed by a frozen MAE: visible pixels of the
 //              input, the MAE's prediction in the removed patches
-// An occlusion is one of
-//   none
-//   random:R[:SEED]            fraction R of the MAE patches removed at random (50%: R = 0.5)
-//   block:A                    one block covering fraction A of the face, at a random position
-//   block:A:CX:CY[:ASPECT]     the same block at a fixed centre (face coordinates in [0, 1])
-// Masks are on the MAE's patch grid (1 = removed), so the pixels painted over are
-// exactly those the MAE reconstructs. Each image's mask is a function of a key: the
-// frame index for evaluation and for cached composites (every run sees the same
-// occlusion of a frame, and the occluded and composite conditions are paired), or
-// (seed, step, slot) for masks drawn afresh at every training step.
+// The occlusion is an OcclusionSpec of the one occlusion grammar (masks/spec.ts:
+// random:0.5, block:0.3, region:eyes, ...). Masks are on the MAE's patch grid (1 =
+// removed), so the pixels painted over are exactly those the MAE reconstructs. Each
+// image's mask is a function of a key: the frame index for evaluation and for cached
+// composites (every run sees the same occlusion of a frame, and the occluded and
+// composite conditions are paired), or (seed, step, slot) for masks drawn afresh at
+// every training step.
 import { imageBytes, type AUDataset } from "../data/dataset.js";
 import { mixSeed } from "../data/prng.js";
-import { blockPatchMask, randomBlockPatchMasks } from "../masks/block.js";
 import { patchToPixel } from "../masks/convert.js";
 import { applyMask, type Fill } from "../masks/fill.js";
-import { randomMasking } from "../masks/random.js";
+import { formatOcclusion, type OcclusionSpec } from "../masks/spec.js";
 
 export type InputKind = "clean" | "occluded" | "composite";
 export const INPUT_KINDS: readonly InputKind[] = ["clean", "occluded", "composite"];
-
-export type OcclusionPlan =
-  | { kind: "none"; text: string }
-  | { kind: "random"; text: string; ratio: number; seed: number }
-  | { kind: "block"; text: string; area: number; seed: number; at?: { cx: number; cy: number; aspect: number } };
-
-/** Parses an occlusion (see the header); throws with examples on bad input. */
-export function parseOcclusionPlan(text: string): OcclusionPlan {
-  const [kind, ...rest] = text.trim().split(":");
-  const nums = rest.map(Number);
-  if (nums.some((x) => !Number.isFinite(x))) throw new Error(`occlusion "${text}": expected numbers after "${kind}:"`);
-  switch (kind) {
-    case "none":
-      if (rest.length) throw new Error(`occlusion "${text}": "none" takes no parameters`);
-      return { kind: "none", text: "none" };
-    case "random": {
-      const [ratio, seed = 0] = nums;
-      if (rest.length < 1 || rest.length > 2 || !(ratio > 0 && ratio < 1)) throw new Error(`occlusion "${text}": expected random:RATIO[:SEED] with RATIO in (0, 1), e.g. random:0.5`);
-      return { kind: "random", text: `random:${ratio}${rest.length > 1 ? `:${Math.trunc(seed)}` : ""}`, ratio, seed: Math.trunc(seed) };
-    }
-    case "block": {
-      const [area, cx, cy, aspect = 1] = nums;
-      if (!(rest.length === 1 || rest.length === 3 || rest.length === 4) || !(area > 0 && area <= 1)) {
-        throw new Error(`occlusion "${text}": expected block:AREA (random position) or block:AREA:CX:CY[:ASPECT], AREA in (0, 1], e.g. block:0.3`);
-      }
-      if (rest.length === 1) return { kind: "block", text: `block:${area}`, area, seed: 0 };
-      if (!(cx >= 0 && cx <= 1 && cy >= 0 && cy <= 1 && aspect > 0)) throw new Error(`occlusion "${text}": CX, CY must be in [0, 1] and ASPECT > 0`);
-      return { kind: "block", text: text.trim(), area, seed: 0, at: { cx, cy, aspect } };
-    }
-    default:
-      throw new Error(`occlusion "${text}": unknown kind "${kind}" (use none, random:0.5, block:0.3 or block:0.3:0.5:0.7)`);
-  }
-}
-
-/** Patch masks [keys.length * grid^2] (1 = removed), one per key. */
-export function planMasks(plan: OcclusionPlan, keys: ArrayLike<number>, grid: number): Float32Array {
-  const L = grid * grid;
-  const out = new Float32Array(keys.length * L);
-  if (plan.kind === "none") return out;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    let mask: Float32Array;
-    if (plan.kind === "random") mask = randomMasking(1, L, plan.ratio, mixSeed(plan.seed, key, 0x0cc1)).mask;
-    else if (plan.at) mask = blockPatchMask(grid, { area: plan.area, ...plan.at });
-    else mask = randomBlockPatchMasks(1, grid, plan.area, mixSeed(plan.seed, key, 0xb10c));
-    out.set(mask, i * L);
-  }
-  return out;
-}
 
 /**
  * Mask key of variant `v` of a frame: variant 0 is the frame index itself (the mask every
@@ -157,7 +104,7 @@ export function gatherLabels(ds: AUDataset, frames: ArrayLike<number>): Float32A
 
 export interface ConditionSpec {
   input: InputKind;
-  occlusion: OcclusionPlan;
+  occlusion: OcclusionSpec;
   /** Fill of the occluded condition. Default "gray". */
   fill?: Fill;
   /** Patch side of the masks in pixels (the MAE's patch size). */
@@ -166,11 +113,11 @@ export interface ConditionSpec {
 
 /** Checks that a condition makes sense (occluded/composite need an occlusion). */
 export function checkCondition(c: ConditionSpec): void {
-  if (c.input !== "clean" && c.occlusion.kind === "none") throw new Error(`input "${c.input}" needs an occlusion (e.g. --occlusion random:0.5 or block:0.3)`);
+  if (c.input !== "clean" && c.occlusion.kind === "none") throw new Error(`input "${c.input}" needs an occlusion (e.g. --occlusion random:0.5, block:0.3 or region:eyes)`);
   if (!INPUT_KINDS.includes(c.input)) throw new Error(`unknown input "${c.input}": choose ${INPUT_KINDS.join(", ")}`);
 }
 
 /** A short label, e.g. "clean", "occluded random:0.5", "composite block:0.3". */
 export function conditionLabel(c: Pick<ConditionSpec, "input" | "occlusion">): string {
-  return c.input === "clean" ? "clean" : `${c.input} ${c.occlusion.text}`;
+  return c.input === "clean" ? "clean" : `${c.input} ${formatOcclusion(c.occlusion)}`;
 }

@@ -6,7 +6,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { AUDataset } from "../data/dataset.js";
 import { normalizeImages } from "../data/normalize.js";
 import type { Detector } from "../models/detector.js";
-import { checkCondition, gatherImages, gatherLabels, occludeImages, planMasks, type ConditionSpec, type FrameImages } from "./conditions.js";
+import { occlusionPatchMasks } from "../masks/spec.js";
+import { checkCondition, gatherImages, gatherLabels, occludeImages, type ConditionSpec, type FrameImages } from "./conditions.js";
 import { AuConfusion, type AuScores } from "./f1.js";
 
 export interface EvaluateOptions {
@@ -36,7 +37,7 @@ export function conditionImages(ds: AUDataset, frames: ArrayLike<number>, condit
     return gatherImages(composites, frames);
   }
   const grid = ds.size / condition.patch;
-  return occludeImages(gatherImages(ds, frames), ds.size, planMasks(condition.occlusion, frames, grid), condition.patch, condition.fill ?? "gray");
+  return occludeImages(gatherImages(ds, frames), ds.size, occlusionPatchMasks(condition.occlusion, frames, grid, condition.patch), condition.patch, condition.fill ?? "gray");
 }
 
 /** AU probabilities [frames, N] of a detector (eval mode) on uint8 images. */

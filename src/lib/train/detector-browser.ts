@@ -6,7 +6,7 @@
 import type { AUDataset } from "../data/dataset.js";
 import { foldSplit } from "../data/folds.js";
 import { faceDatasetConfig, type FaceDatasetConfig } from "../data/generate.js";
-import { parseOcclusionPlan, type ConditionSpec } from "../eval/conditions.js";
+import type { ConditionSpec } from "../eval/conditions.js";
 import { evaluateDetector, type Evaluation } from "../eval/evaluate.js";
 import { createDetector, detectorConfig, type Detector } from "../models/detector.js";
 import { AdamW } from "./adamw.js";
@@ -112,7 +112,7 @@ export function evenSubset(frames: Int32Array, count: number): Int32Array {
 
 /** The clean condition (what a stage-1 run here reads). */
 export function cleanCondition(): ConditionSpec {
-  return { input: "clean", occlusion: parseOcclusionPlan("none"), patch: BROWSER_PATCH };
+  return { input: "clean", occlusion: { kind: "none" }, patch: BROWSER_PATCH };
 }
 
 /** The `maskau train detector` command that does the same run on the full default dataset. */

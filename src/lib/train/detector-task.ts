@@ -23,10 +23,10 @@ import {
   gatherImages,
   gatherLabels,
   occludeImages,
-  planMasks,
   stepMaskKeys,
   type ConditionSpec,
 } from "../eval/conditions.js";
+import { occlusionPatchMasks } from "../masks/spec.js";
 import { edgeCrossEntropy, edgeLabels } from "../losses/edge.js";
 import { auOccurrenceRates, auWeightsFromRates, weightedAsymmetricLoss } from "../losses/wal.js";
 import type { Detector } from "../models/detector.js";
@@ -121,7 +121,7 @@ export class DetectorTrainTask implements TrainTask {
     }
     if (condition.input === "occluded") {
       const grid = ds.size / condition.patch;
-      const masks = planMasks(condition.occlusion, stepMaskKeys(seed, step, frames.length), grid);
+      const masks = occlusionPatchMasks(condition.occlusion, stepMaskKeys(seed, step, frames.length), grid, condition.patch);
       images = occludeImages(images, ds.size, masks, condition.patch, condition.fill ?? "gray", mixSeed(seed, step, 0xf111));
     }
     return { frames, images, labels: gatherLabels(ds, frames) };

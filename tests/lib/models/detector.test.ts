@@ -4,7 +4,8 @@ import { MAE_PRESETS } from "../../../src/lib/config.js";
 import { generateFaceDataset } from "../../../src/lib/data/generate.js";
 import { foldSplit } from "../../../src/lib/data/folds.js";
 import { normalizeImages } from "../../../src/lib/data/normalize.js";
-import { parseOcclusionPlan, planMasks, FrameImages } from "../../../src/lib/eval/conditions.js";
+import { FrameImages } from "../../../src/lib/eval/conditions.js";
+import { occlusionPatchMasks, parseOcclusion } from "../../../src/lib/masks/spec.js";
 import { evaluateDetector } from "../../../src/lib/eval/evaluate.js";
 import { AuConfusion } from "../../../src/lib/eval/f1.js";
 import { createDetector, detectorConfig, type DetectorConfig } from "../../../src/lib/models/detector.js";
@@ -111,7 +112,7 @@ describe("AU detector (backbone + ME-GraphAU head)", () => {
       const task = new DetectorTrainTask(det, dataset, train, {
         batchSize: 4,
         seed: 2,
-        condition: { input: "occluded", occlusion: parseOcclusionPlan("random:0.5"), patch: 8 },
+        condition: { input: "occluded", occlusion: parseOcclusion("random:0.5"), patch: 8 },
       });
       const optimizer = new AdamW({ weightDecay: 5e-4 });
       const counts: number[] = [];
@@ -281,7 +282,7 @@ describe("detector training task and evaluation", () => {
     const { train } = foldSplit(dataset, 0);
     const make = (input: "clean" | "occluded") => {
       const det = createDetector({ ...tinyConfig("anfl"), numClasses: dataset.aus.length });
-      const task = new DetectorTrainTask(det, dataset, train, { batchSize: 5, seed: 7, flip: false, condition: { input, occlusion: parseOcclusionPlan(input === "clean" ? "none" : "block:0.3"), patch: 8 } });
+      const task = new DetectorTrainTask(det, dataset, train, { batchSize: 5, seed: 7, flip: false, condition: { input, occlusion: parseOcclusion(input === "clean" ? "none" : "block:0.3"), patch: 8 } });
       return { det, task };
     };
     const a = make("clean");
@@ -314,7 +315,7 @@ describe("detector training task and evaluation", () => {
     await useBackend("cpu");
     const { train } = foldSplit(dataset, 0);
     const det = createDetector({ ...tinyConfig("anfl"), numClasses: dataset.aus.length });
-    const condition = { input: "composite" as const, occlusion: parseOcclusionPlan("random:0.5"), patch: 8 };
+    const condition = { input: "composite" as const, occlusion: parseOcclusion("random:0.5"), patch: 8 };
     expect(() => new DetectorTrainTask(det, dataset, train, { batchSize: 2, seed: 0, condition })).toThrow(/composites/);
     const some = new FrameImages(train.slice(0, 3), new Uint8Array(3 * 32 * 32 * 3), 32);
     expect(() => new DetectorTrainTask(det, dataset, train, { batchSize: 2, seed: 0, condition, composites: some })).toThrow(/no composite for training frame/);
@@ -339,16 +340,16 @@ describe("detector training task and evaluation", () => {
     await useBackend("cpu");
     const { test } = foldSplit(dataset, 0);
     const det = createDetector({ ...tinyConfig("anfl"), numClasses: dataset.aus.length }, { seed: 4 });
-    const clean = await evaluateDetector(det, dataset, test, { condition: { input: "clean", occlusion: parseOcclusionPlan("none"), patch: 8 }, batchSize: 5 });
+    const clean = await evaluateDetector(det, dataset, test, { condition: { input: "clean", occlusion: parseOcclusion("none"), patch: 8 }, batchSize: 5 });
     expect(clean.frames).toBe(test.length);
     const labels = Float32Array.from({ length: test.length * dataset.aus.length }, (_, k) => dataset.labels[test[Math.floor(k / dataset.aus.length)] * dataset.aus.length + (k % dataset.aus.length)]);
     const ref = new AuConfusion(dataset.aus.length).add(clean.probs, labels).scores();
     expect(clean.f1).toEqual(ref.f1);
     expect(clean.meanF1).toBe(ref.meanF1);
     // Same masks for the same frames, whatever the batch.
-    const plan = parseOcclusionPlan("random:0.5");
-    const m1 = planMasks(plan, test, 4);
-    const m2 = planMasks(plan, test.slice(2), 4);
+    const plan = parseOcclusion("random:0.5");
+    const m1 = occlusionPatchMasks(plan, test, 4, 8);
+    const m2 = occlusionPatchMasks(plan, test.slice(2), 4, 8);
     expect(Array.from(m2)).toEqual(Array.from(m1.slice(2 * 16)));
     const occ = await evaluateDetector(det, dataset, test, { condition: { input: "occluded", occlusion: plan, patch: 8 }, batchSize: 3 });
     const occ2 = await evaluateDetector(det, dataset, test, { condition: { input: "occluded", occlusion: plan, patch: 8 }, batchSize: 7 });
