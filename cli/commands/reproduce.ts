@@ -5,21 +5,24 @@
 //   (d) the teacher: a detector trained and tested on MAE composites (one per occlusion);
 //       by default it starts from (a)'s weights (our stand-in for the pretrained backbone
 //       ME-GraphAU starts from) and sees several cached occlusions of each training face
-// Each training run is the same as a `maskau train detector` command (printed, and
-// recorded in each checkpoint's createdBy); the table is printed as markdown and
-// written as JSON. Existing checkpoints in --out-dir are reused unless --retrain.
+// Each training run is a detector spec of the run layer, the same as a `maskau train
+// detector` command (printed, and recorded in each checkpoint's createdBy); the table is
+// printed as markdown and written as JSON. Existing checkpoints in --out-dir are reused
+// unless --retrain.
 import { Command } from "commander";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Evaluation } from "../../src/lib/eval/evaluate.js";
 import type { Table2Row } from "../../src/lib/eval/table2.js";
 import type { Fill } from "../../src/lib/masks/fill.js";
-import { formatOcclusion, parseOcclusion } from "../../src/lib/masks/spec.js";
-import type { DetectorPresetName } from "../../src/lib/models/detector.js";
+import { DETECTOR_DEFAULTS, resolveDetector, TEACHER_FINETUNE_DEFAULTS } from "../../src/lib/registry.js";
+import { describeFold, loadData, loadMaeFile } from "../../src/lib/runs/node.js";
+import { detectorSpec } from "../../src/lib/runs/spec.js";
 import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
-import { describeFold, evaluateConditions, loadDetectorFile, loadFold, loadMaeFile, trainDetector, type LoadedMaeFile } from "../detector-runs.js";
-import { fillArg, num, presetArg } from "./train.js";
+import { addBackendOption, fillArg, num, phaseBars } from "../options.js";
+import { evaluateFile } from "./eval.js";
+import { trainDetectorFile } from "./train.js";
 
 interface ReproduceOpts {
   data: string;
@@ -28,7 +31,7 @@ interface ReproduceOpts {
   mae: string;
   occlusions: string;
   fill: Fill;
-  preset: DetectorPresetName;
+  preset: string;
   steps: number;
   batch: number;
   lr: number;
@@ -54,7 +57,9 @@ export function table2Markdown(rows: Table2Row[], aus: number[]): string {
 
 export function reproduceCommand(): Command {
   const reproduce = new Command("reproduce").description("reproduce the paper's tables on the default dataset");
-  reproduce
+  const D = DETECTOR_DEFAULTS;
+  const T = TEACHER_FINETUNE_DEFAULTS;
+  const cmd = reproduce
     .command("table2")
     .description("Table 2: (a) clean detector, (b) on occluded faces, (c) on MAE composites, (d) teacher trained on composites")
     .option("--data <spec>", "dataset", "synthetic")
@@ -63,106 +68,90 @@ export function reproduceCommand(): Command {
     .option("--mae <file>", "pretrained MAE (tiny preset, same held-out fold)", "src/checkpoints/mae-tiny.safetensors")
     .option("--occlusions <list>", "comma list of occlusions", "random:0.5,block:0.3")
     .option("--fill <kind>", "paint of removed patches in (b)", fillArg, "gray")
-    .option("--preset <name>", "detector preset", presetArg, "tiny")
-    .option("--steps <n>", "steps of each training run", num("--steps", { int: true, min: 1 }), 1500)
-    .option("--batch <n>", "images per step", num("--batch", { int: true, min: 2 }), 32)
-    .option("--lr <x>", "peak learning rate", num("--lr"), 1e-3)
-    .option("--warmup <n>", "warmup steps", num("--warmup", { int: true }), 100)
+    .option("--preset <name>", "detector model", "detector/resnet-tiny")
+    .option("--steps <n>", "steps of the clean detector's run", num("--steps", { int: true, min: 1 }), D.steps)
+    .option("--batch <n>", "images per step", num("--batch", { int: true, min: 2 }), D.batch)
+    .option("--lr <x>", "peak learning rate of the clean detector", num("--lr"), D.lr)
+    .option("--warmup <n>", "warmup steps", num("--warmup", { int: true }), D.warmup)
     .option("--seed <n>", "seed of every training run", num("--seed", { int: true }), 0)
-    .option("--teacher-init <from>", "teachers start from the clean detector (a) (\"clean\", our stand-in for a pretrained backbone) or from scratch", "clean")
-    .option("--teacher-steps <n>", "steps of each teacher run", num("--teacher-steps", { int: true, min: 1 }), 750)
-    .option("--teacher-lr <x>", "peak learning rate of the teacher runs", num("--teacher-lr"), 3e-4)
-    .option("--composite-variants <k>", "occlusions per training face for the teachers (cached composites)", num("--composite-variants", { int: true, min: 1 }), 4)
+    .option("--teacher-init <from>", 'teachers start from the clean detector (a) ("clean", our stand-in for a pretrained backbone) or from scratch', "clean")
+    .option("--teacher-steps <n>", "steps of each teacher run", num("--teacher-steps", { int: true, min: 1 }), T.steps)
+    .option("--teacher-lr <x>", "peak learning rate of the teacher runs", num("--teacher-lr"), T.lr)
+    .option("--composite-variants <k>", "occlusions per training face for the teachers (cached composites)", num("--composite-variants", { int: true, min: 1 }), T.compositeVariants)
     .option("--out-dir <dir>", "where the checkpoints go", "runs/table2")
     .option("--retrain", "train again even where a checkpoint exists", false)
-    .option("--json <file>", "write the table as JSON (default <out-dir>/table2.json)")
-    .option("--backend <name>", "wasm | cpu | webgpu", "wasm")
-    .action(async (opts: ReproduceOpts) => {
-      const info = await initNodeBackend(opts.backend);
-      const fd = await loadFold(opts.data, opts.dataSeed, opts.fold);
-      const mae = loadMaeFile(opts.mae);
-      // Canonical text (masks/spec.ts), so that the train and test labels of a row agree.
-      const occlusions = opts.occlusions.split(",").map((s) => s.trim()).filter(Boolean).map((s) => formatOcclusion(parseOcclusion(s)));
-      mkdirSync(opts.outDir, { recursive: true });
-      process.stderr.write(`Table 2 on ${describeFold(fd)}; MAE ${opts.mae}; ${backendLabel(info)}\n`);
-      const dataArgs = `--data ${opts.data} --data-seed ${opts.dataSeed} --fold ${opts.fold}`;
-      if (opts.teacherInit !== "clean" && opts.teacherInit !== "scratch") throw new Error('--teacher-init must be "clean" or "scratch"');
-      const cleanOut = join(opts.outDir, "a-clean.safetensors");
-      const run = async (name: string, input: "clean" | "composite", occlusion: string): Promise<string> => {
-        const out = join(opts.outDir, `${name}.safetensors`);
-        const teacher = input === "composite";
-        const init = teacher && opts.teacherInit === "clean" ? cleanOut : undefined;
-        const steps = teacher ? opts.teacherSteps : opts.steps;
-        const lr = teacher ? opts.teacherLr : opts.lr;
-        const warmup = teacher && init ? Math.min(opts.warmup, 50) : opts.warmup;
-        const variants = teacher ? opts.compositeVariants : 1;
-        const command =
-          `maskau train detector ${dataArgs} --occlusion ${occlusion} --input ${input}` +
-          (teacher ? ` --mae ${opts.mae} --composite-variants ${variants}` : "") +
-          ` --stage 1 --preset ${opts.preset} --steps ${steps} --batch ${opts.batch} --lr ${lr} --warmup ${warmup} --seed ${opts.seed}` +
-          (init ? ` --init ${init}` : "") +
-          ` --out ${out}`;
-        if (existsSync(out) && !opts.retrain) {
-          process.stderr.write(`reusing ${out}\n`);
-          return out;
-        }
-        process.stderr.write(`$ ${command}\n`);
-        await trainDetector(
-          {
-            preset: opts.preset,
-            stage: 1,
-            condition: { input, occlusion, fill: opts.fill },
-            steps,
-            batch: opts.batch,
-            lr,
-            minLr: 1e-5,
-            warmup,
-            weightDecay: 5e-4,
-            lambda: 0.01,
-            seed: opts.seed,
-            init,
-            out,
-            checkpointEvery: 250,
-            compositeVariants: variants,
-            command,
-          },
-          fd,
-          teacher ? mae : undefined,
-        );
+    .option("--json <file>", "write the table as JSON (default <out-dir>/table2.json)");
+  addBackendOption(cmd);
+  cmd.action(async (opts: ReproduceOpts) => {
+    if (opts.teacherInit !== "clean" && opts.teacherInit !== "scratch") throw new Error('--teacher-init must be "clean" or "scratch"');
+    const model = resolveDetector(opts.preset);
+    const info = await initNodeBackend(opts.backend);
+    const phases = phaseBars();
+    const dataSpec = { source: opts.data, seed: opts.dataSeed, size: model.config({ head: "anfl", numClasses: 1 }).imgSize };
+    const data = await loadData(dataSpec, phases);
+    const mae = loadMaeFile(opts.mae);
+    const occlusions = opts.occlusions.split(",").map((s) => s.trim()).filter(Boolean);
+    mkdirSync(opts.outDir, { recursive: true });
+    process.stderr.write(`Table 2 on ${describeFold(data.dataset, opts.fold)}; MAE ${opts.mae}; ${backendLabel(info)}\n`);
+    const dataArgs = `--data ${opts.data} --data-seed ${opts.dataSeed} --fold ${opts.fold}`;
+    const cleanOut = join(opts.outDir, "a-clean.safetensors");
+    const train = async (name: string, input: "clean" | "composite", occlusion: string): Promise<string> => {
+      const out = join(opts.outDir, `${name}.safetensors`);
+      const teacher = input === "composite";
+      const init = teacher && opts.teacherInit === "clean" ? cleanOut : undefined;
+      const steps = teacher ? opts.teacherSteps : opts.steps;
+      const lr = teacher ? opts.teacherLr : opts.lr;
+      const warmup = teacher && init ? Math.min(opts.warmup, T.warmup) : opts.warmup;
+      const variants = teacher ? opts.compositeVariants : 1;
+      const command =
+        `maskau train detector ${dataArgs} --occlusion ${occlusion} --input ${input}` +
+        (teacher ? ` --mae ${opts.mae} --composite-variants ${variants}` : "") +
+        ` --stage 1 --preset ${model.name} --steps ${steps} --batch ${opts.batch} --lr ${lr} --warmup ${warmup} --seed ${opts.seed}` +
+        (init ? ` --init ${init}` : "") +
+        ` --out ${out}`;
+      if (existsSync(out) && !opts.retrain) {
+        process.stderr.write(`reusing ${out}\n`);
         return out;
-      };
-      const rows: Table2Row[] = [];
-      const evalFile = async (ckpt: string, inputs: ("clean" | "occluded" | "composite")[], occ: string[], m?: LoadedMaeFile) => {
-        const { detector } = await loadDetectorFile(ckpt);
-        try {
-          return await evaluateConditions(detector, fd, inputs, occ, { fill: opts.fill, mae: m });
-        } finally {
-          detector.dispose();
-        }
-      };
-      const push = (condition: string, train: string, test: string, ckpt: string, ev: Evaluation) =>
-        rows.push({ condition, label: `${condition} ${test}`, train, test, ckpt, f1: ev.f1, meanF1: ev.meanF1 });
+      }
+      process.stderr.write(`$ ${command}\n`);
+      const spec = detectorSpec({
+        model: model.name,
+        data: dataSpec,
+        fold: opts.fold,
+        seed: opts.seed,
+        stage: 1,
+        input,
+        occlusion,
+        fill: opts.fill,
+        mae: teacher ? { path: opts.mae } : null,
+        compositeVariants: variants,
+        init: init ? { path: init } : null,
+        train: { steps, batch: opts.batch, lr, warmup, minLr: D.minLr, weightDecay: D.weightDecay, checkpointEvery: D.checkpointEvery },
+      });
+      const run = await trainDetectorFile(spec, out, { createdBy: command, preloaded: { data, mae: teacher ? mae : undefined } });
+      run.dispose();
+      return out;
+    };
+    const rows: Table2Row[] = [];
+    const push = (condition: string, trainedOn: string, test: string, ckpt: string, ev: Evaluation) =>
+      rows.push({ condition, label: `${condition} ${test}`, train: trainedOn, test, ckpt, f1: ev.f1, meanF1: ev.meanF1 });
 
-      const clean = await run("a-clean", "clean", "none");
-      const evA = await evalFile(clean, ["clean", "occluded", "composite"], occlusions, mae);
-      for (const r of evA) {
-        const cond = r.input === "clean" ? "(a)" : r.input === "occluded" ? "(b)" : "(c)";
-        push(cond, "clean", r.label, clean, r.evaluation);
-      }
-      for (const occ of occlusions) {
-        const name = `d-teacher-${occ.replace(/[^A-Za-z0-9.]+/g, "-")}`;
-        const teacher = await run(name, "composite", occ);
-        const [r] = await evalFile(teacher, ["composite"], [occ], mae);
-        push("(d)", `composite ${occ}`, r.label, teacher, r.evaluation);
-      }
-      const order = ["(a)", "(b)", "(c)", "(d)"];
-      rows.sort((x, y) => order.indexOf(x.condition) - order.indexOf(y.condition));
-      const aus = fd.data.dataset.aus;
-      process.stdout.write(table2Markdown(rows, aus) + "\n");
-      const jsonPath = opts.json ?? join(opts.outDir, "table2.json");
-      writeFileSync(jsonPath, JSON.stringify({ dataset: fd.data.description, fold: fd.fold, mae: { path: mae.path, hash: mae.hash }, aus, rows }, null, 2) + "\n");
-      process.stderr.write(`wrote ${jsonPath}\n`);
-      mae.mae.dispose();
-    });
+    const clean = await train("a-clean", "clean", "none");
+    const evA = await evaluateFile(clean, ["clean", "occluded", "composite"], occlusions, { fill: opts.fill, mae, data, fold: opts.fold });
+    for (const r of evA.rows) push(r.input === "clean" ? "(a)" : r.input === "occluded" ? "(b)" : "(c)", "clean", r.label, clean, r.evaluation);
+    for (const occ of occlusions) {
+      const teacher = await train(`d-teacher-${occ.replace(/[^A-Za-z0-9.]+/g, "-")}`, "composite", occ);
+      const [r] = (await evaluateFile(teacher, ["composite"], [occ], { fill: opts.fill, mae, data, fold: opts.fold })).rows;
+      push("(d)", `composite ${occ}`, r.label, teacher, r.evaluation);
+    }
+    const order = ["(a)", "(b)", "(c)", "(d)"];
+    rows.sort((x, y) => order.indexOf(x.condition) - order.indexOf(y.condition));
+    const aus = data.dataset.aus;
+    process.stdout.write(table2Markdown(rows, aus) + "\n");
+    const jsonPath = opts.json ?? join(opts.outDir, "table2.json");
+    writeFileSync(jsonPath, JSON.stringify({ dataset: data.description, fold: opts.fold, mae: mae.ref, aus, rows }, null, 2) + "\n");
+    process.stderr.write(`wrote ${jsonPath}\n`);
+    mae.mae.dispose();
+  });
   return reproduce;
 }

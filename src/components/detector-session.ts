@@ -8,13 +8,13 @@ import { cachedFaceDataset, memoryDatasetCache, type DatasetCache } from "../lib
 import { indexedDbDatasetCache } from "../lib/data/cache-indexeddb.js";
 import type { AUDataset } from "../lib/data/dataset.js";
 import { faceConfigKey } from "../lib/data/generate.js";
-import { gatherImages } from "../lib/eval/conditions.js";
+import { gatherImages } from "../lib/data/frames.js";
 import { relationGraph, type RelationGraph } from "../lib/eval/relation-graph.js";
 import {
   createDetectorRun,
   detectorRunDataConfig,
   normalizeDetectorRun,
-  type DetectorRun,
+  type DetectorPageRun,
   type DetectorRunSettings,
   type EvalPoint,
 } from "../lib/train/detector-browser.js";
@@ -55,7 +55,7 @@ export class DetectorSession {
     error: null,
   };
   private listeners = new Set<(s: DetectorSessionSnapshot) => void>();
-  private run: DetectorRun | null = null;
+  private run: DetectorPageRun | null = null;
   private datasets: Promise<DatasetCache>;
   private loaded = new Map<string, AUDataset>();
   private pauseRequested = false;
@@ -103,7 +103,7 @@ export class DetectorSession {
       if (this.disposed) return;
       this.update({ message: "Building the detector…", aus: dataset.aus.slice() });
       await yieldToEventLoop();
-      this.run = createDetectorRun(s, dataset, { onStep: (r) => this.onStep(r.step, r.loss) });
+      this.run = await createDetectorRun(s, dataset, { onStep: (r) => this.onStep(r.step, r.loss) });
       await this.measure();
       await this.loop();
     } catch (error) {

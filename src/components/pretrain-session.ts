@@ -20,7 +20,7 @@ import {
   savedRun,
   throughput,
   type HeldOutSamples,
-  type PretrainRun,
+  type PretrainPageRun,
   type PretrainSettings,
   type SavedRun,
   type StepTime,
@@ -96,7 +96,7 @@ const NO_RUN = {
 export class PretrainSession {
   private snapshot: SessionSnapshot;
   private listeners = new Set<(s: SessionSnapshot) => void>();
-  private run: PretrainRun | null = null;
+  private run: PretrainPageRun | null = null;
   private saved: SavedRun | null = null;
   private store: Promise<RunStore>;
   private storageName = "IndexedDB";

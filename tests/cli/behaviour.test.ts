@@ -45,7 +45,7 @@ describe("shipped checkpoints give docs/table2.md's F1", () => {
     return f1;
   };
 
-  it("clean detector: (a) clean, (b) occluded, (c) composite, for both occlusions", async () => {
+  it("clean detector: (a) clean, (b) occluded, (c) composite, for both occlusions", { timeout: 400_000 }, async () => {
     const json = join(dir, "a.json");
     await maskau("eval", "detector", "--ckpt", "src/checkpoints/detector-tiny-clean.safetensors", "--input", "clean,occluded,composite", "--occlusion", "random:0.5,block:0.3", "--mae", shippedMae, "--json", json);
     const rows = JSON.parse(readFileSync(json, "utf8")).rows as { label: string; f1: number[] }[];
@@ -57,7 +57,7 @@ describe("shipped checkpoints give docs/table2.md's F1", () => {
     }
   });
 
-  it("teachers: (d) on composites", async () => {
+  it("teachers: (d) on composites", { timeout: 400_000 }, async () => {
     for (const [file, occ] of [
       ["teacher-tiny-random0.5", "random:0.5"],
       ["teacher-tiny-block0.3", "block:0.3"],

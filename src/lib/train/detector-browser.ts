@@ -1,17 +1,15 @@
 // Training an AU detector the way the Teacher page does: ME-GraphAU stage 1 (tiny
-// preset, ANFL head) on clean faces of a small browser dataset, with the same task,
-// optimizer and Trainer as `maskau train detector`, and a held-out F1 measured every
+// preset, ANFL head) on clean faces of a small browser dataset, as a detector run of
+// the run layer (the same spec `maskau train detector` builds), and a held-out F1 measured every
 // few steps on a fixed subset of the test fold. Settings are kept in the URL. No DOM
 // here: the page's session (src/components/detector-session.ts) adds the event loop.
 import type { AUDataset } from "../data/dataset.js";
 import { foldSplit } from "../data/folds.js";
 import { faceDatasetConfig, type FaceDatasetConfig } from "../data/generate.js";
-import type { ConditionSpec } from "../eval/conditions.js";
-import { evaluateDetector, type Evaluation } from "../eval/evaluate.js";
-import { createDetector, detectorConfig, type Detector } from "../models/detector.js";
-import { AdamW } from "./adamw.js";
-import { DetectorTrainTask } from "./detector-task.js";
-import { Trainer, type TrainerCallbacks, type TrainerConfig } from "./trainer.js";
+import { DETECTOR_DEFAULTS } from "../registry.js";
+import { createRun, describeData, type DetectorRun } from "../runs/create.js";
+import { detectorSpec, type DetectorSpec } from "../runs/spec.js";
+import type { TrainerCallbacks } from "./trainer.js";
 
 export interface DetectorRunSettings {
   /** Optimisation steps. */
@@ -56,8 +54,8 @@ export const DETECTOR_RUN_QUERY: Record<keyof DetectorRunSettings, string> = {
 const KEYS = Object.keys(DETECTOR_RUN_QUERY) as (keyof DetectorRunSettings)[];
 
 /** Same constants as the CLI: AdamW weight decay 5e-4, learning-rate floor, warmup share. */
-export const DETECTOR_WEIGHT_DECAY = 5e-4;
-export const DETECTOR_MIN_LR = 1e-5;
+export const DETECTOR_WEIGHT_DECAY = DETECTOR_DEFAULTS.weightDecay;
+export const DETECTOR_MIN_LR = DETECTOR_DEFAULTS.minLr;
 export const DETECTOR_WARMUP_FRACTION = 0.1;
 /** The browser dataset: the BP4D-like generator, seed 1 (as `--data-seed 1`), 41 subjects. */
 export const BROWSER_DATA_SEED = 1;
@@ -110,11 +108,6 @@ export function evenSubset(frames: Int32Array, count: number): Int32Array {
   return Int32Array.from({ length: count }, (_, i) => frames[Math.floor((i * frames.length) / count)]);
 }
 
-/** The clean condition (what a stage-1 run here reads). */
-export function cleanCondition(): ConditionSpec {
-  return { input: "clean", occlusion: { kind: "none" }, patch: BROWSER_PATCH };
-}
-
 /** The `maskau train detector` command that does the same run on the full default dataset. */
 export function equivalentCommand(s: DetectorRunSettings): string {
   return `maskau train detector --fold ${HELD_OUT_FOLD + 1} --occlusion none --input clean --stage 1 --preset tiny --steps ${s.steps} --batch ${s.batch} --lr ${s.lr} --warmup ${warmupSteps(s.steps)} --seed ${s.seed}`;
@@ -130,58 +123,32 @@ export interface EvalPoint {
   f1: number[];
 }
 
-export interface DetectorRun {
-  settings: DetectorRunSettings;
-  detector: Detector;
-  task: DetectorTrainTask;
-  trainer: Trainer;
-  optimizer: AdamW;
-  dataset: AUDataset;
-  train: Int32Array;
-  /** The held-out frames evaluated every `every` steps. */
-  evalSet: Int32Array;
-  /** Per-AU F1 of the current weights on `evalSet` (clean faces). */
-  evaluate(): Promise<Evaluation>;
-  dispose(): void;
+/** A page's detector run: the run layer's run plus the page settings and the held-out subset it evaluates. */
+export type DetectorPageRun = DetectorRun & { settings: DetectorRunSettings; evalSet: Int32Array; train: Int32Array };
+
+/** The run spec of page settings: tiny ResNet detector, stage 1, clean faces, fold 1 held out. */
+export function detectorRunSpec(s: DetectorRunSettings): DetectorSpec {
+  return detectorSpec({
+    model: "detector/resnet-tiny",
+    data: { source: "synthetic", seed: BROWSER_DATA_SEED, size: 64, generator: { subjects: BROWSER_SUBJECTS, sequencesPerSubject: 1, framesPerSequence: s.frames } },
+    fold: HELD_OUT_FOLD + 1,
+    seed: s.seed,
+    stage: 1,
+    input: "clean",
+    train: { steps: s.steps, batch: s.batch, lr: s.lr, minLr: Math.min(DETECTOR_MIN_LR, s.lr), warmup: warmupSteps(s.steps), weightDecay: DETECTOR_WEIGHT_DECAY, checkpointEvery: 0 },
+  });
 }
 
 /**
- * Builds the detector (tiny preset, stage 1), task, AdamW and Trainer of a run on
- * `dataset` (detectorRunDataConfig). The task commits BatchNorm statistics after each
- * update (its afterUpdate hook), before the callbacks run.
+ * The run of page settings on `dataset` (detectorRunDataConfig), through the run layer.
+ * The task commits BatchNorm statistics after each update (its afterUpdate hook),
+ * before the callbacks run; `evaluate()` measures the held-out subset.
  */
-export function createDetectorRun(settings: Partial<DetectorRunSettings>, dataset: AUDataset, callbacks: TrainerCallbacks = {}): DetectorRun {
+export async function createDetectorRun(settings: Partial<DetectorRunSettings>, dataset: AUDataset, callbacks: Pick<TrainerCallbacks, "onStep"> = {}): Promise<DetectorPageRun> {
   const s = normalizeDetectorRun(settings);
   if (dataset.folds <= HELD_OUT_FOLD) throw new Error(`the dataset has ${dataset.folds} folds: cannot hold out fold ${HELD_OUT_FOLD + 1}`);
-  const { train, test } = foldSplit(dataset, HELD_OUT_FOLD);
-  const evalSet = evenSubset(test, s.evalFrames);
-  const condition = cleanCondition();
-  const detector = createDetector(detectorConfig("tiny", { head: "anfl", numClasses: dataset.aus.length }), { seed: s.seed });
-  const optimizer = new AdamW({ weightDecay: DETECTOR_WEIGHT_DECAY });
-  let task: DetectorTrainTask;
-  try {
-    task = new DetectorTrainTask(detector, dataset, train, { batchSize: s.batch, seed: s.seed, condition });
-  } catch (error) {
-    detector.dispose();
-    optimizer.dispose();
-    throw error;
-  }
-  const config: TrainerConfig = { steps: s.steps, lr: s.lr, minLr: Math.min(DETECTOR_MIN_LR, s.lr), warmupSteps: warmupSteps(s.steps) };
-  const trainer = new Trainer(task, config, optimizer, callbacks);
-  return {
-    settings: s,
-    detector,
-    task,
-    trainer,
-    optimizer,
-    dataset,
-    train,
-    evalSet,
-    evaluate: () => evaluateDetector(detector, dataset, evalSet, { condition, batchSize: 32 }),
-    dispose() {
-      task.dispose();
-      optimizer.dispose();
-      detector.dispose();
-    },
-  };
+  const spec = detectorRunSpec(s);
+  const evalSet = evenSubset(foldSplit(dataset, HELD_OUT_FOLD).test, s.evalFrames);
+  const run = await createRun(spec, { dataset, dataDescription: describeData(spec.data, dataset) }, { callbacks, createdBy: `MaskAU Teacher page: ${equivalentCommand(s)}`, evalFrames: evalSet });
+  return Object.assign(run, { settings: s, evalSet, train: run.trainFrames });
 }

@@ -11,14 +11,13 @@
 import { MAE_PRESETS, type MaeConfig, type MaePresetName } from "../config.js";
 import type { AUDataset } from "../data/dataset.js";
 import { foldSplit } from "../data/folds.js";
-import { faceConfigKey, faceDatasetConfig, generateFaceDataset, type FaceDatasetConfig } from "../data/generate.js";
-import { checkpointToTrainState, decodeCheckpoint, encodeTrainState, type CheckpointMetaInput } from "../io/checkpoint.js";
+import { faceDatasetConfig, generateFaceDataset, type FaceDatasetConfig } from "../data/generate.js";
+import { checkpointToTrainState, decodeCheckpoint } from "../io/checkpoint.js";
 import { randomMasking } from "../masks/random.js";
-import { createMae, type Mae } from "../models/mae.js";
-import type { TensorData } from "../models/params.js";
-import { AdamW } from "./adamw.js";
-import { MaePretrainTask } from "./mae-task.js";
-import { Trainer, type TrainerCallbacks, type TrainerConfig, type TrainState } from "./trainer.js";
+import { PRETRAIN_DEFAULTS, resolveMae, type TrainSettings } from "../registry.js";
+import { createRun, describeData, type PretrainRun } from "../runs/create.js";
+import { pretrainSpec, type PretrainSpec } from "../runs/spec.js";
+import type { TrainerCallbacks, TrainState } from "./trainer.js";
 
 export interface PretrainSettings {
   preset: MaePresetName;
@@ -68,9 +67,8 @@ export const PRETRAIN_QUERY_KEYS: Record<keyof PretrainSettings, string> = {
 };
 
 /** The same constants as `maskau pretrain`: AdamW betas, weight decay, LR floor, warmup share. */
-export const PRETRAIN_BETAS: [number, number] = [0.9, 0.95];
-export const PRETRAIN_WEIGHT_DECAY = 0.05;
-export const LR_FLOOR = 1e-5;
+export const PRETRAIN_WEIGHT_DECAY = PRETRAIN_DEFAULTS.weightDecay;
+export const LR_FLOOR = PRETRAIN_DEFAULTS.minLr;
 export const WARMUP_FRACTION = 0.05;
 /** Subjects of the browser dataset (the BP4D count; the CLI default has 8 sequences each). */
 export const BROWSER_SUBJECTS = 41;
@@ -151,9 +149,6 @@ export function warmupSteps(steps: number): number {
   return Math.floor(steps * WARMUP_FRACTION);
 }
 
-export function trainerConfigFor(s: PretrainSettings, checkpointEvery: number): TrainerConfig {
-  return { steps: s.steps, lr: s.lr, minLr: Math.min(LR_FLOOR, s.lr), warmupSteps: warmupSteps(s.steps), checkpointEvery };
-}
 
 /** A one-line description of a run's settings (checkpoint metadata, page captions). */
 export function describeSettings(s: PretrainSettings): string {
@@ -190,31 +185,29 @@ export function heldOutMask(count: number, numPatches: number, ratio = 0.5, seed
   return randomMasking(count, numPatches, ratio, seed).mask;
 }
 
-/** Non-trainable model tensors (fixed position embeddings), saved with the weights. */
-export async function maeBufferTensors(mae: Mae): Promise<Map<string, TensorData>> {
-  const trainable = new Set(Object.keys(mae.trainable()));
-  const all = await mae.params.stateDict();
-  return new Map([...all].filter(([name]) => !trainable.has(name)));
+/** The run spec of page settings: the browser dataset, fold 1 held out, the page's schedule. */
+export function pretrainRunSpec(s: PretrainSettings, checkpointEvery = 50): PretrainSpec {
+  const model = resolveMae(s.preset);
+  return pretrainSpec({
+    model: model.name,
+    data: { source: "synthetic", seed: DATA_SEED, size: model.config().imgSize, generator: { subjects: BROWSER_SUBJECTS, sequencesPerSubject: 1, framesPerSequence: s.frames } },
+    fold: HELD_OUT_FOLD + 1,
+    seed: s.seed,
+    maskRatio: s.maskRatio,
+    train: { ...trainerSettingsFor(s), checkpointEvery },
+  });
 }
 
-export interface PretrainRun {
-  settings: PretrainSettings;
-  mae: Mae;
-  task: MaePretrainTask;
-  trainer: Trainer;
-  optimizer: AdamW;
-  dataset: AUDataset;
-  /** Training frames (every fold but the held-out one). */
-  trainFrames: number;
-  /** Checkpoint metadata of the run (without the trainer part). */
-  meta: Omit<CheckpointMetaInput, "trainer">;
-  buffers: Map<string, TensorData>;
-  dispose(): void;
+function trainerSettingsFor(s: PretrainSettings): Omit<TrainSettings, "checkpointEvery"> {
+  return { steps: s.steps, batch: s.batch, lr: s.lr, minLr: Math.min(LR_FLOOR, s.lr), warmup: warmupSteps(s.steps), weightDecay: PRETRAIN_WEIGHT_DECAY };
 }
+
+/** A page's pretraining run: the run layer's run plus the page settings it came from. */
+export type PretrainPageRun = PretrainRun & { settings: PretrainSettings };
 
 export interface PretrainRunOptions {
   /** Trainer callbacks (progress, pause, saving). */
-  callbacks?: TrainerCallbacks;
+  callbacks?: Pick<TrainerCallbacks, "onStep" | "onCheckpoint">;
   /** Call onCheckpoint every this many steps. Default 50. */
   checkpointEvery?: number;
   /** Who wrote the checkpoints (e.g. the page and its backend). */
@@ -223,66 +216,28 @@ export interface PretrainRunOptions {
   resume?: TrainState;
 }
 
-/** Builds the model, task, optimizer and Trainer of a run on `dataset` (the settings' pretrainDataConfig). */
-export async function createPretrainRun(settings: PretrainSettings, dataset: AUDataset, options: PretrainRunOptions = {}): Promise<PretrainRun> {
+/** The run of page settings on `dataset` (the settings' pretrainDataConfig), through the run layer. */
+export async function createPretrainRun(settings: PretrainSettings, dataset: AUDataset, options: PretrainRunOptions = {}): Promise<PretrainPageRun> {
   const s = normalizePretrainSettings(settings);
-  const config = presetConfig(s.preset);
-  if (dataset.folds <= HELD_OUT_FOLD) throw new Error(`the dataset has ${dataset.folds} folds: cannot hold out fold ${HELD_OUT_FOLD + 1}`);
-  const indices = foldSplit(dataset, HELD_OUT_FOLD).train;
-  const mae = createMae(config, { seed: s.seed });
-  const optimizer = new AdamW({ betas: PRETRAIN_BETAS, weightDecay: PRETRAIN_WEIGHT_DECAY });
-  try {
-    const task = new MaePretrainTask(mae, dataset, indices, { batchSize: s.batch, maskRatio: s.maskRatio, seed: s.seed });
-    const trainer = new Trainer(task, trainerConfigFor(s, options.checkpointEvery ?? 50), optimizer, options.callbacks);
-    if (options.resume) {
-      const saved = options.resume.config;
-      if (saved.steps !== s.steps || saved.lr !== s.lr) {
-        throw new Error(`cannot resume: the saved run has steps=${saved.steps} lr=${saved.lr}, the settings say steps=${s.steps} lr=${s.lr}`);
-      }
-      trainer.restore(options.resume);
+  const spec = pretrainRunSpec(s, options.checkpointEvery ?? 50);
+  const run = await createRun(spec, { dataset, dataDescription: describeData(spec.data, dataset) }, {
+    callbacks: options.callbacks,
+    createdBy: `${options.createdBy ?? "MaskAU pretraining page"}: ${describeSettings(s)}`,
+  });
+  if (options.resume) {
+    const saved = options.resume.config;
+    if (saved.steps !== s.steps || saved.lr !== s.lr) {
+      run.dispose();
+      throw new Error(`cannot resume: the saved run has steps=${saved.steps} lr=${saved.lr}, the settings say steps=${s.steps} lr=${s.lr}`);
     }
-    const dataCfg = pretrainDataConfig(s);
-    const meta: Omit<CheckpointMetaInput, "trainer"> = {
-      model: "mae",
-      config: { preset: s.preset, ...config },
-      dataset: {
-        name: dataset.name,
-        kind: "synthetic",
-        key: faceConfigKey(dataCfg),
-        config: dataCfg,
-        frames: dataset.subject.length,
-        heldOutFold: HELD_OUT_FOLD + 1,
-      },
-      seed: s.seed,
-      createdBy: `${options.createdBy ?? "MaskAU pretraining page"}: ${describeSettings(s)}`,
-    };
-    const buffers = await maeBufferTensors(mae);
-    return {
-      settings: s,
-      mae,
-      task,
-      trainer,
-      optimizer,
-      dataset,
-      trainFrames: indices.length,
-      meta,
-      buffers,
-      dispose() {
-        optimizer.dispose();
-        mae.dispose();
-      },
-    };
-  } catch (e) {
-    optimizer.dispose();
-    mae.dispose();
-    throw e;
+    run.trainer.restore(options.resume);
   }
+  return Object.assign(run, { settings: s });
 }
 
 /** A resumable checkpoint (safetensors bytes) of a run's state. */
-export function encodeRunState(run: Pick<PretrainRun, "meta" | "buffers">, state: TrainState): Uint8Array {
-  const last = state.history[state.history.length - 1];
-  return encodeTrainState(state, { ...run.meta, step: state.step, metrics: last ? { loss: last.loss } : undefined }, run.buffers);
+export function encodeRunState(run: PretrainRun, state: TrainState): Uint8Array {
+  return run.encodeState(state);
 }
 
 /** The TrainState of resumable checkpoint bytes (throws for weights-only files). */

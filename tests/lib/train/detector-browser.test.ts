@@ -37,7 +37,7 @@ describe("createDetectorRun", () => {
     const ds = generateFaceDataset({ ...detectorRunDataConfig({ frames: 1 }), subjects: 6 });
     const before = tf.memory().numTensors;
     const steps: number[] = [];
-    const run = createDetectorRun({ steps: 3, batch: 4, evalFrames: 8 }, ds, { onStep: (r) => void steps.push(r.step) });
+    const run = await createDetectorRun({ steps: 3, batch: 4, evalFrames: 8 }, ds, { onStep: (r) => void steps.push(r.step) });
     expect(run.evalSet.length).toBe(2);
     for (const f of run.evalSet) expect(ds.fold[f]).toBe(0);
     for (const f of run.train) expect(ds.fold[f]).not.toBe(0);

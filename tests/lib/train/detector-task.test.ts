@@ -7,7 +7,6 @@ import { batchNormPrefixes } from "../../../src/lib/models/batchnorm.js";
 import { createDetector, type DetectorConfig } from "../../../src/lib/models/detector.js";
 import type { TensorData } from "../../../src/lib/models/params.js";
 import { AdamW } from "../../../src/lib/train/adamw.js";
-import { cleanCondition } from "../../../src/lib/train/detector-browser.js";
 import { DetectorTrainTask } from "../../../src/lib/train/detector-task.js";
 import { Trainer } from "../../../src/lib/train/trainer.js";
 import { useBackend } from "../tf/backends.js";
@@ -41,7 +40,7 @@ describe("DetectorTrainTask", () => {
       await useBackend("wasm");
       const config = tinyConfig(head, dataset.aus.length);
       const det = createDetector(config, { seed: 4 });
-      const task = new DetectorTrainTask(det, dataset, train, { batchSize: 4, seed: 2, condition: cleanCondition() });
+      const task = new DetectorTrainTask(det, dataset, train, { batchSize: 4, seed: 2, condition: { input: "clean", occlusion: { kind: "none" }, patch: 8 } });
       const optimizer = new AdamW({ weightDecay: 5e-4 });
       const initial = buffers(await det.stateDict());
       const trainer = new Trainer(task, { steps: 3, lr: 1e-3, minLr: 0, warmupSteps: 0 }, optimizer);

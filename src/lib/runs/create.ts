@@ -1,0 +1,355 @@
+// createRun(spec, resources): the one place where a run is assembled. From a RunSpec
+// and what the environment has loaded (the dataset, an MAE, a composite store, the
+// weights to start from) it builds the model from the registry, the task, AdamW and
+// the Trainer, the checkpoint metadata (recording the spec) and the evaluation hooks.
+// The CLI (runs/node.ts) and the pages' sessions only add their I/O: where
+// checkpoints go, progress bars or a UI, and persistence.
+//
+//   spec -> registry (model + defaults) -> task (what a step computes) -> Trainer
+//        -> checkpoints (resumable every N steps; the final one with metrics) -> record
+import type { AUDataset } from "../data/dataset.js";
+import { foldSplit } from "../data/folds.js";
+import { faceConfigKey, faceDatasetConfig, type FaceDatasetConfig } from "../data/generate.js";
+import { buildComposites } from "../eval/composites.js";
+import type { FrameImages } from "../data/frames.js";
+import type { ConditionSpec } from "../eval/conditions.js";
+import { formatOcclusion, parseOcclusion, type OcclusionSpec } from "../masks/spec.js";
+import { evaluateDetector, type Evaluation } from "../eval/evaluate.js";
+import { checkpointBuffers, checkpointToTrainState, encodeCheckpoint, encodeTrainState, type CheckpointMetaInput, type DecodedCheckpoint } from "../io/checkpoint.js";
+import { createDetector, detectorModelKind, type Detector } from "../models/detector.js";
+import { createMae, type Mae } from "../models/mae.js";
+import type { TensorData } from "../models/params.js";
+import { PRETRAIN_DEFAULTS, resolveDetector, resolveMae } from "../registry.js";
+import { AdamW } from "../train/adamw.js";
+import { DetectorTrainTask } from "../train/detector-task.js";
+import { MaePretrainTask } from "../train/mae-task.js";
+import { Trainer, type TrainerCallbacks, type TrainerConfig, type TrainState } from "../train/trainer.js";
+import { checkSpec, inputLabel, type DataSpec, type DetectorSpec, type PretrainSpec, type RunSpec } from "./spec.js";
+
+/** Patch side of occlusion masks when no MAE fixes it (the tiny MAE's patch at 64 px). */
+export const DEFAULT_PATCH = 8;
+
+/** Composites of `frames` under an occlusion (variant v's masks); the environment may cache them. */
+export type CompositeSource = (frames: Int32Array, occlusion: OcclusionSpec, variant: number, label: string) => Promise<FrameImages>;
+
+export interface RunResources {
+  dataset: AUDataset;
+  /** The dataset as checkpoint metadata describes it (describeData). */
+  dataDescription: Record<string, unknown>;
+  /** Composite input: the loaded MAE of spec.mae. */
+  mae?: Mae;
+  /** Composite input: where composites come from (default: computed, uncached). */
+  composites?: CompositeSource;
+  /** spec.init: the tensors to start from. */
+  init?: Map<string, TensorData>;
+}
+
+export interface RunOptions {
+  /** Progress, pause and stop (onStep may return "stop"); onCheckpoint sees each state (a page saves it its own way). */
+  callbacks?: Pick<TrainerCallbacks, "onStep" | "onCheckpoint">;
+  /** Receives every checkpoint: resumable ones every `checkpointEvery` steps, then the final one. */
+  save?: (bytes: Uint8Array, info: { step: number; final: boolean }) => Promise<void>;
+  /** Keep the optimizer state in the final checkpoint (to continue training it). Default false. */
+  optimizerState?: boolean;
+  /** The command or page that runs this spec (recorded as createdBy). */
+  createdBy: string;
+  /** Detector runs: the frames evaluated at the end (default: the whole test fold). */
+  evalFrames?: Int32Array;
+  onEvalProgress?: (done: number, total: number) => void;
+  /** Notes for the user (what was initialised, ...). */
+  log?: (line: string) => void;
+}
+
+interface RunCommon {
+  readonly trainer: Trainer;
+  readonly optimizer: AdamW;
+  readonly dataset: AUDataset;
+  /** Frames the run trains on and the held-out test frames (empty when no fold is held out). */
+  readonly trainFrames: Int32Array;
+  readonly testFrames: Int32Array;
+  /** Checkpoint metadata of the run (spec, model, config, dataset, seed, createdBy). */
+  readonly meta: Omit<CheckpointMetaInput, "trainer">;
+  /** Continues from a resumable checkpoint written by the same spec. */
+  restore(ckpt: DecodedCheckpoint, source?: string): void;
+  /** Trains to `untilStep` (default: the end), writing checkpoints through options.save. */
+  run(untilStep?: number): Promise<"completed" | "stopped">;
+  dispose(): void;
+}
+
+export interface PretrainRun extends RunCommon {
+  readonly kind: "pretrain";
+  readonly spec: PretrainSpec;
+  readonly mae: Mae;
+  /** Resumable checkpoint bytes of a state. */
+  encodeState(state: TrainState): Uint8Array;
+}
+
+export interface DetectorRun extends RunCommon {
+  readonly kind: "detector";
+  readonly spec: DetectorSpec;
+  readonly detector: Detector;
+  readonly condition: ConditionSpec;
+  /** Resumable checkpoint bytes of a state (BatchNorm statistics read from the model). */
+  encodeState(state: TrainState): Promise<Uint8Array>;
+  /** Per-AU F1 of the current weights on `frames` (default: options.evalFrames or the test fold). */
+  evaluate(frames?: Int32Array, onProgress?: (done: number, total: number) => void): Promise<Evaluation>;
+  /** The evaluation stored in the final checkpoint (set when the run completes). */
+  readonly evaluation: Evaluation | undefined;
+}
+
+export type Run = PretrainRun | DetectorRun;
+
+/** The generator config of a synthetic DataSpec. */
+export function syntheticConfig(data: DataSpec): FaceDatasetConfig {
+  const m = /^synthetic(?::(bp4d|disfa))?$/.exec(data.source);
+  if (!m) throw new Error(`"${data.source}" is not a synthetic dataset (synthetic, synthetic:bp4d or synthetic:disfa)`);
+  return faceDatasetConfig({ preset: (m[1] ?? "bp4d") as "bp4d" | "disfa", seed: data.seed, size: data.size, ...data.generator });
+}
+
+export function isSynthetic(data: DataSpec): boolean {
+  return data.source.startsWith("synthetic");
+}
+
+/** What checkpoint metadata says of a run's dataset. */
+export function describeData(data: DataSpec, dataset: AUDataset): Record<string, unknown> {
+  if (isSynthetic(data)) {
+    const config = syntheticConfig(data);
+    return { name: dataset.name, kind: "synthetic", key: faceConfigKey(config), config, frames: dataset.subject.length };
+  }
+  return { name: dataset.name, kind: "megraphau", path: data.source, frames: dataset.subject.length };
+}
+
+function splitOf(dataset: AUDataset, fold: number): { train: Int32Array; test: Int32Array } {
+  if (fold > dataset.folds) throw new Error(`fold ${fold}: the dataset has folds 1..${dataset.folds}`);
+  if (fold === 0) return { train: Int32Array.from({ length: dataset.subject.length }, (_, i) => i), test: new Int32Array(0) };
+  return foldSplit(dataset, fold - 1);
+}
+
+function trainerConfigOf(spec: RunSpec): TrainerConfig {
+  const t = spec.train;
+  return { steps: t.steps, lr: t.lr, minLr: t.minLr, warmupSteps: t.warmup, checkpointEvery: t.checkpointEvery };
+}
+
+/** Tensors of `all` that are not trained (BatchNorm statistics, fixed embeddings): saved beside the optimizer state. */
+function buffersOf(all: Map<string, TensorData>, trainable: Record<string, unknown>): Map<string, TensorData> {
+  return new Map([...all].filter(([n]) => !(n in trainable)));
+}
+
+/** The detector condition a spec describes (patch = the MAE's, else DEFAULT_PATCH). */
+export function conditionOf(spec: DetectorSpec, mae?: Mae): ConditionSpec {
+  const patch = mae ? mae.config.patchSize : DEFAULT_PATCH;
+  return { input: spec.input, occlusion: parseOcclusion(spec.input === "clean" ? "none" : spec.occlusion), fill: spec.fill, patch };
+}
+
+export async function createRun(spec: PretrainSpec, resources: RunResources, options: RunOptions): Promise<PretrainRun>;
+export async function createRun(spec: DetectorSpec, resources: RunResources, options: RunOptions): Promise<DetectorRun>;
+export async function createRun(spec: RunSpec, resources: RunResources, options: RunOptions): Promise<Run>;
+export async function createRun(spec: RunSpec, resources: RunResources, options: RunOptions): Promise<Run> {
+  checkSpec(spec);
+  return spec.kind === "pretrain" ? createPretrainRun(spec, resources, options) : createDetectorRun(spec, resources, options);
+}
+
+async function createPretrainRun(spec: PretrainSpec, { dataset, dataDescription }: RunResources, options: RunOptions): Promise<PretrainRun> {
+  const entry = resolveMae(spec.model);
+  const config = entry.config();
+  if (dataset.size !== config.imgSize) throw new Error(`the dataset has ${dataset.size} px images but ${entry.name} takes ${config.imgSize} px`);
+  const { train, test } = splitOf(dataset, spec.fold);
+  const mae = createMae(config, { seed: spec.seed });
+  const optimizer = new AdamW({ betas: [...PRETRAIN_DEFAULTS.betas], weightDecay: spec.train.weightDecay });
+  const task = new MaePretrainTask(mae, dataset, train, { batchSize: spec.train.batch, maskRatio: spec.maskRatio, seed: spec.seed });
+  const meta: Omit<CheckpointMetaInput, "trainer"> & { spec: RunSpec; modelName: string } = {
+    model: "mae",
+    modelName: entry.name,
+    config: { preset: entry.preset, ...config },
+    dataset: { ...dataDescription, heldOutFold: spec.fold },
+    seed: spec.seed,
+    createdBy: options.createdBy,
+    spec,
+  };
+  // The MAE's only buffers are its fixed position embeddings: read once.
+  const buffers = buffersOf(await mae.params.stateDict(), mae.trainable());
+  const encodeState = (state: TrainState) => encodeTrainState(state, meta, buffers);
+  const trainer = new Trainer(task, trainerConfigOf(spec), optimizer, {
+    onStep: options.callbacks?.onStep,
+    onCheckpoint: async (state) => {
+      await options.callbacks?.onCheckpoint?.(state);
+      if (!options.save) return;
+      const final = state.step >= spec.train.steps;
+      const bytes =
+        final && !options.optimizerState
+          ? encodeCheckpoint(await mae.params.stateDict(), {
+              ...meta,
+              step: state.step,
+              metrics: { loss: state.history.at(-1)?.loss ?? NaN },
+              history: state.history.map(({ step, loss, lr }) => ({ step, loss, lr })),
+            })
+          : encodeState(state);
+      await options.save(bytes, { step: state.step, final });
+    },
+  });
+  return {
+    kind: "pretrain",
+    spec,
+    mae,
+    trainer,
+    optimizer,
+    dataset,
+    trainFrames: train,
+    testFrames: test,
+    meta,
+    encodeState,
+    restore(ckpt, source = "checkpoint") {
+      trainer.restore(checkpointToTrainState(ckpt, source));
+      // A resumed run ends exactly as the uninterrupted one would: keep who started it.
+      if (ckpt.meta?.createdBy) meta.createdBy = ckpt.meta.createdBy;
+    },
+    run: (untilStep) => runUntil(trainer, untilStep),
+    dispose() {
+      optimizer.dispose();
+      mae.dispose();
+    },
+  };
+}
+
+/** Trains up to `untilStep`; a run already there is left as it is (no step, no checkpoint). */
+async function runUntil(trainer: Trainer, untilStep = trainer.config.steps): Promise<"completed" | "stopped"> {
+  if (trainer.step < Math.min(untilStep, trainer.config.steps)) return trainer.run(untilStep);
+  return trainer.step >= trainer.config.steps ? "completed" : "stopped";
+}
+
+function f1Metrics(ev: Evaluation): Record<string, number> {
+  const m: Record<string, number> = { meanF1: ev.meanF1, meanAcc: ev.meanAcc };
+  ev.aus.forEach((au, i) => (m[`f1/AU${au}`] = ev.f1[i]));
+  return m;
+}
+
+async function createDetectorRun(spec: DetectorSpec, resources: RunResources, options: RunOptions): Promise<DetectorRun> {
+  const { dataset, dataDescription } = resources;
+  const entry = resolveDetector(spec.model);
+  const { train, test } = splitOf(dataset, spec.fold);
+  if (spec.input === "composite" && !resources.mae) throw new Error("input composite needs the MAE that reconstructs the faces (--mae FILE)");
+  const condition = conditionOf(spec, resources.mae);
+  const composites: CompositeSource =
+    resources.composites ?? ((frames, occlusion, variant) => buildComposites(resources.mae!, dataset, frames, occlusion, { variant }));
+  let trainComposites: FrameImages[] | undefined;
+  let testComposites: FrameImages | undefined;
+  const variants = spec.compositeVariants;
+  if (condition.input === "composite") {
+    trainComposites = [];
+    for (let v = 0; v < variants; v++) trainComposites.push(await composites(train, condition.occlusion, v, variants > 1 ? `train ${v + 1}/${variants}` : "train"));
+    if (test.length > 0) testComposites = await composites(test, condition.occlusion, 0, "test ");
+  }
+  const cfg = entry.config({ head: spec.stage === 1 ? "anfl" : "mefl", numClasses: dataset.aus.length });
+  const detector = createDetector(cfg, { seed: spec.seed });
+  const optimizer = new AdamW({ weightDecay: spec.train.weightDecay });
+  let task: DetectorTrainTask;
+  try {
+    if (resources.init) {
+      const source = spec.init?.path ?? "initial weights";
+      const report = detector.load(resources.init, { strict: false, source });
+      const loaded = detector.names().filter((n) => !report.missing.includes(n) && !report.misShaped.some((m) => m.name === n));
+      if (!loaded.some((n) => n.startsWith("backbone.")) || !loaded.some((n) => n.startsWith("global_linear."))) {
+        throw new Error(`${source}: no backbone / global_linear weights matched this detector (${entry.name})`);
+      }
+      options.log?.(`initialised ${loaded.length} of ${detector.names().length} tensors from ${source}`);
+    }
+    task = new DetectorTrainTask(detector, dataset, train, { batchSize: spec.train.batch, seed: spec.seed, condition, composites: trainComposites, lambda: spec.lambda });
+  } catch (e) {
+    detector.dispose();
+    optimizer.dispose();
+    throw e;
+  }
+  const trainFolds = Array.from({ length: dataset.folds }, (_, i) => i + 1).filter((k) => k !== spec.fold);
+  const meta: Omit<CheckpointMetaInput, "trainer"> & { spec: RunSpec; modelName: string } = {
+    model: detectorModelKind(cfg.head),
+    modelName: entry.name,
+    config: {
+      detector: cfg,
+      preset: entry.preset,
+      stage: spec.stage,
+      condition: { input: condition.input, occlusion: formatOcclusion(condition.occlusion), fill: condition.fill, patch: condition.patch },
+      mae: spec.mae,
+      train: {
+        ...spec.train,
+        lambda: spec.stage === 2 ? spec.lambda : null,
+        init: spec.init?.path ?? null,
+        compositeVariants: condition.input === "composite" ? variants : null,
+      },
+      auWeights: Array.from(task.auWeights),
+      aus: dataset.aus,
+    },
+    dataset: { ...dataDescription, testFold: spec.fold, trainFolds },
+    seed: spec.seed,
+    createdBy: options.createdBy,
+    spec,
+  };
+  const evalFrames = options.evalFrames ?? test;
+  const evaluate = (frames = evalFrames, onProgress = options.onEvalProgress) =>
+    evaluateDetector(detector, dataset, frames, {
+      condition,
+      composites: testComposites,
+      onProgress,
+    });
+  const buffers = async () => buffersOf(await detector.stateDict(), task.variables);
+  const encodeState = async (state: TrainState) => encodeTrainState(state, { ...meta, step: state.step }, await buffers());
+  let evaluation: Evaluation | undefined;
+  const trainer = new Trainer(task, trainerConfigOf(spec), optimizer, {
+    onStep: options.callbacks?.onStep,
+    onCheckpoint: async (state) => {
+      await options.callbacks?.onCheckpoint?.(state);
+      const final = state.step >= spec.train.steps;
+      if (!final) {
+        if (options.save) await options.save(await encodeState(state), { step: state.step, final });
+        return;
+      }
+      if (evalFrames.length > 0) evaluation = await evaluate();
+      if (!options.save) return;
+      const metrics = { loss: state.history.at(-1)?.loss ?? NaN, ...(evaluation ? f1Metrics(evaluation) : {}) };
+      // The loss curve (every 5th step and the last) stays with a weights-only file.
+      const history = state.history.filter((h, i) => h.step % 5 === 0 || i === state.history.length - 1).map((h) => ({ step: h.step, loss: h.loss, lr: h.lr }));
+      const bytes = options.optimizerState
+        ? encodeTrainState(state, { ...meta, step: state.step, metrics }, await buffers())
+        : encodeCheckpoint(await detector.stateDict(), { ...meta, step: state.step, metrics, history });
+      await options.save(bytes, { step: state.step, final });
+    },
+  });
+  return {
+    kind: "detector",
+    spec,
+    detector,
+    condition,
+    trainer,
+    optimizer,
+    dataset,
+    trainFrames: train,
+    testFrames: test,
+    meta,
+    encodeState,
+    restore(ckpt, source = "checkpoint") {
+      trainer.restore(checkpointToTrainState(ckpt, source));
+      detector.load(checkpointBuffers(ckpt), { strict: false, source });
+    },
+    async run(untilStep) {
+      const reason = await runUntil(trainer, untilStep);
+      // A finished run that was resumed: evaluate what is there.
+      if (reason === "completed" && !evaluation && evalFrames.length > 0) evaluation = await evaluate();
+      return reason;
+    },
+    evaluate,
+    get evaluation() {
+      return evaluation;
+    },
+    dispose() {
+      task.dispose();
+      optimizer.dispose();
+      detector.dispose();
+    },
+  };
+}
+
+/** "detector/resnet-tiny stage 1, composite random:0.5, fold 1 held out, seed 0". */
+export function describeSpec(spec: RunSpec): string {
+  const held = spec.fold ? `fold ${spec.fold} held out` : "no fold held out";
+  if (spec.kind === "pretrain") return `${spec.model} pretraining (mask ratio ${spec.maskRatio}), ${held}, seed ${spec.seed}`;
+  return `${spec.model} stage ${spec.stage}, ${inputLabel(spec)}, ${held}, seed ${spec.seed}`;
+}

@@ -1,0 +1,201 @@
+// Runs in Node (the CLI, reproduce, the tests): what a spec needs from the disk. The
+// dataset (the synthetic generator through the disk cache, or a folder of ME-GraphAU
+// lists), model files (an MAE, initial weights) with the hash of their bytes,
+// composites cached on disk (the MAE is frozen, so they never change for a file,
+// dataset, occlusion and frame list), and checkpoints written atomically with resume.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cachedFaceDataset } from "../data/cache.js";
+import { defaultCacheDir, nodeDatasetCache } from "../data/cache-node.js";
+import type { AUDataset } from "../data/dataset.js";
+import { nodeFileSource } from "../data/files-node.js";
+import { canonicalJson, fnv1a64 } from "../data/hash.js";
+import { importMeGraphAU } from "../data/import-megraphau.js";
+import { buildComposites } from "../eval/composites.js";
+import { FrameImages } from "../data/frames.js";
+import { foldSplit } from "../data/folds.js";
+import type { InputKind } from "../eval/conditions.js";
+import { evaluateSweep, type SweepRow } from "../eval/sweep.js";
+import { readCheckpointFile, writeFileAtomic } from "../io/atomic-node.js";
+import type { CheckpointMeta } from "../io/checkpoint.js";
+import type { Fill } from "../masks/fill.js";
+import type { Detector } from "../models/detector.js";
+import { formatOcclusion } from "../masks/spec.js";
+import { loadMae } from "../models/mae-checkpoint.js";
+import type { Mae } from "../models/mae.js";
+import { createRun, DEFAULT_PATCH, describeData, isSynthetic, syntheticConfig, type CompositeSource, type Run, type RunOptions, type RunResources } from "./create.js";
+import type { DataSpec, ModelRef, RunSpec } from "./spec.js";
+
+/** Progress of a named phase (a bar in the CLI). */
+export type Progress = (phase: string, done: number, total: number) => void;
+
+export interface LoadedData {
+  dataset: AUDataset;
+  /** What checkpoint metadata says of it. */
+  description: Record<string, unknown>;
+}
+
+/** The dataset of a DataSpec: synthetic through the disk cache, or a folder of ME-GraphAU lists. */
+export async function loadData(data: DataSpec, progress?: Progress): Promise<LoadedData> {
+  if (isSynthetic(data)) {
+    const { dataset } = await cachedFaceDataset(syntheticConfig(data), nodeDatasetCache(defaultCacheDir()), {
+      onProgress: (done, total) => progress?.("faces ", done, total),
+    });
+    return { dataset, description: describeData(data, dataset) };
+  }
+  const dir = data.source;
+  if (!existsSync(dir)) throw new Error(`--data ${dir}: not "synthetic[:bp4d|disfa]" and no such folder`);
+  const listDir = join(dir, "list");
+  const lists = existsSync(listDir) ? readdirSync(listDir).filter((f) => /_train_img_path_fold1\.txt$/.test(f)) : [];
+  if (lists.length !== 1) {
+    throw new Error(`--data ${dir}: expected one <DATASET>_train_img_path_fold1.txt in ${listDir} (ME-GraphAU list format, as written by "maskau data generate --out"), found ${lists.length}`);
+  }
+  const name = lists[0].replace(/_train_img_path_fold1\.txt$/, "");
+  const dataset = await importMeGraphAU(nodeFileSource(dir), { dataset: name, size: data.size, onProgress: (done, total) => progress?.("images", done, total) });
+  return { dataset, description: describeData(data, dataset) };
+}
+
+/** A model file's bytes and reference (path + FNV-1a 64 of the bytes). */
+export function readModelFile(path: string, flag = "--mae"): { bytes: Uint8Array; ref: ModelRef } {
+  if (!existsSync(path)) throw new Error(`${flag} ${path}: no such file`);
+  const bytes = new Uint8Array(readFileSync(path));
+  return { bytes, ref: { path, hash: fnv1a64(bytes) } };
+}
+
+export interface LoadedMaeFile {
+  mae: Mae;
+  ref: ModelRef;
+}
+
+export function loadMaeFile(path: string): LoadedMaeFile {
+  if (!existsSync(path)) throw new Error(`--mae ${path}: no such file (pretrain one with "maskau pretrain --preset tiny --fold K --out FILE")`);
+  const { bytes, ref } = readModelFile(path);
+  return { mae: loadMae(bytes, { source: path }).mae, ref };
+}
+
+/**
+ * Composites of a frame list from the disk cache, keyed by the MAE file's hash, the
+ * dataset, the occlusion, the frames and the variant; computed and stored on a miss.
+ */
+export function diskComposites(m: LoadedMaeFile, dataset: AUDataset, dataDescription: Record<string, unknown>, progress?: Progress): CompositeSource {
+  return async (frames, plan, variant, label) => {
+    const framesHash = fnv1a64(new Uint8Array(frames.buffer, frames.byteOffset, frames.byteLength));
+    const key = `composites-${fnv1a64(m.ref.hash!, canonicalJson(dataDescription), formatOcclusion(plan), framesHash, ...(variant > 0 ? [`variant ${variant}`] : []))}`;
+    const cache = nodeDatasetCache(defaultCacheDir());
+    const hit = await cache.get(key);
+    if (hit && hit.length === frames.length * dataset.size * dataset.size * 3) return new FrameImages(frames, hit, dataset.size);
+    const out = await buildComposites(m.mae, dataset, frames, plan, { variant, onProgress: (d, t) => progress?.(`composites ${label}`, d, t) });
+    await cache.put(key, out.images);
+    return out;
+  };
+}
+
+/** Everything a spec needs from the disk: data, its MAE, the composite cache, initial weights. */
+export interface NodeResources<S extends RunSpec> extends RunResources {
+  /** The spec with the hashes of the files it reads filled in (what checkpoints record). */
+  spec: S;
+  maeFile?: LoadedMaeFile;
+}
+
+/**
+ * Everything a spec needs from the disk: data, its MAE, the composite cache, initial
+ * weights. Data and an MAE already loaded (reproduce runs several specs on them) are reused.
+ */
+export async function loadResources<S extends RunSpec>(spec: S, progress?: Progress, preloaded: { data?: LoadedData; mae?: LoadedMaeFile } = {}): Promise<NodeResources<S>> {
+  const data = preloaded.data ?? (await loadData(spec.data, progress));
+  if (spec.kind === "pretrain") return { spec, dataset: data.dataset, dataDescription: data.description };
+  const maeFile = spec.mae ? (preloaded.mae ?? loadMaeFile(spec.mae.path)) : undefined;
+  const init = spec.init ? (await readCheckpointFile(spec.init.path)).tensors : undefined;
+  return {
+    spec: { ...spec, mae: maeFile ? maeFile.ref : spec.mae },
+    dataset: data.dataset,
+    dataDescription: data.description,
+    mae: maeFile?.mae,
+    maeFile,
+    composites: maeFile ? diskComposites(maeFile, data.dataset, data.description, progress) : undefined,
+    init,
+  };
+}
+
+export interface NodeRunOptions extends Omit<RunOptions, "save"> {
+  /** The checkpoint file: resumable checkpoints every N steps, then the final one, written atomically. */
+  out: string;
+  /** Continue the run stored in `out` (when it holds a resumable state). */
+  resume?: boolean;
+  /** Stop once this many steps are done (with a resumable checkpoint), as an interrupted run would. */
+  stopAfter?: number;
+}
+
+/** Builds the run of a spec on loaded resources, resumes it from `out` if asked, and trains it. */
+export async function trainToFile(spec: RunSpec, resources: RunResources, options: NodeRunOptions, onReady?: (run: Run) => void): Promise<Run> {
+  const run = await createRun(spec, resources, { ...options, save: (bytes) => writeFileAtomic(options.out, bytes) });
+  try {
+    if (options.resume) {
+      if (!existsSync(options.out)) {
+        if (spec.kind === "pretrain") throw new Error(`--resume: ${options.out} does not exist`);
+      } else {
+        const ckpt = await readCheckpointFile(options.out);
+        if (ckpt.meta?.trainer) {
+          run.restore(ckpt, options.out);
+          options.log?.(`resuming ${options.out} at step ${run.trainer.step}`);
+        } else if (spec.kind === "pretrain") {
+          throw new Error(`--resume: ${options.out} holds no optimizer state (a weights-only checkpoint cannot be resumed)`);
+        }
+      }
+    }
+    onReady?.(run);
+    await run.run(options.stopAfter ?? spec.train.steps);
+    return run;
+  } catch (e) {
+    run.dispose();
+    throw e;
+  }
+}
+
+/** The data and test fold a checkpoint records (its spec when it has one). */
+export function dataOfMeta(meta: CheckpointMeta | null): { data: DataSpec; fold: number } {
+  const spec = (meta as (CheckpointMeta & { spec?: RunSpec }) | null)?.spec;
+  if (spec?.data) return { data: spec.data, fold: spec.fold };
+  const recorded = (meta?.dataset && typeof meta.dataset === "object" ? meta.dataset : {}) as Record<string, unknown>;
+  const config = (recorded.config ?? {}) as Record<string, unknown>;
+  const fold = typeof recorded.testFold === "number" ? recorded.testFold : 1;
+  const size = typeof config.size === "number" ? config.size : 64;
+  if (recorded.kind === "megraphau") return { data: { source: String(recorded.path), seed: 1, size }, fold };
+  const generator: DataSpec["generator"] = {};
+  for (const k of ["subjects", "sequencesPerSubject", "framesPerSequence"] as const) if (typeof config[k] === "number") generator[k] = config[k] as number;
+  const source = `synthetic:${String(config.preset ?? "bp4d")}`;
+  const base: DataSpec = { source, seed: typeof config.seed === "number" ? config.seed : 1, size };
+  // Generator settings that are the preset's own are left out (the CLI's default sets).
+  const preset = syntheticConfig(base);
+  const differs = (Object.keys(generator) as (keyof typeof generator)[]).some((k) => generator[k] !== preset[k]);
+  return { data: differs ? { ...base, generator } : base, fold };
+}
+
+/** "synthetic-bp4d, test fold 1 (3360 frames), train folds 2,3 (6480 frames)". */
+export function describeFold(dataset: AUDataset, fold: number): string {
+  const { train, test } = foldSplit(dataset, fold - 1);
+  const others = Array.from({ length: dataset.folds }, (_, i) => i + 1).filter((k) => k !== fold);
+  return `${dataset.name}, test fold ${fold} (${test.length} frames), train folds ${others.join(",")} (${train.length} frames)`;
+}
+
+/** A detector under conditions on a fold's test frames; composites come from the disk cache. */
+export async function evaluateDetectorOn(
+  detector: Detector,
+  data: LoadedData,
+  fold: number,
+  inputs: InputKind[],
+  occlusions: string[],
+  { fill = "gray", mae, progress }: { fill?: Fill; mae?: LoadedMaeFile; progress?: Progress } = {},
+): Promise<{ rows: SweepRow[]; frames: number; describeFold: string }> {
+  const ds = data.dataset;
+  if (!(Number.isInteger(fold) && fold >= 1 && fold <= ds.folds)) throw new Error(`--fold ${fold}: the dataset has folds 1..${ds.folds}`);
+  const { test } = foldSplit(ds, fold - 1);
+  const cached = mae ? diskComposites(mae, ds, data.description, progress) : undefined;
+  const rows = await evaluateSweep(detector, ds, test, inputs, occlusions, {
+    fill,
+    patch: mae ? mae.mae.config.patchSize : DEFAULT_PATCH,
+    composites: cached ? (frames, occ) => cached(frames, occ, 0, "test ") : undefined,
+    onProgress: (label, d, t) => progress?.(`eval ${label}`, d, t),
+  });
+  return { rows, frames: test.length, describeFold: describeFold(ds, fold) };
+}
