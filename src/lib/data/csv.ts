@@ -24,7 +24,8 @@ export function parseCsv(text: string, delimiter = ","): CsvRecord[] {
           i++;
         } else quoted = false;
       } else {
-        if (ch === "\n") line++;
+        // Line breaks inside a quoted field count as outside: LF, CRLF (once) or a lone CR.
+        if (ch === "\n" || (ch === "\r" && src[i + 1] !== "\n")) line++;
         field += ch;
       }
       continue;
@@ -50,9 +51,11 @@ export function parseCsv(text: string, delimiter = ","): CsvRecord[] {
       sawAny = true;
     }
   }
-  if (field !== "" || fields.length > 0 || sawAny) {
+  // The last record, when the text does not end with a line break: kept by the same rule
+  // as the others (a record of empty fields such as "," is still a record).
+  if (field !== "" || sawAny) {
     fields.push(field);
-    if (fields.some((f) => f !== "")) out.push({ line: recordLine, fields });
+    out.push({ line: recordLine, fields });
   }
   return out;
 }

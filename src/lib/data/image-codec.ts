@@ -44,12 +44,32 @@ export function toRGB(src: ArrayLike<number>, width: number, height: number, cha
 }
 
 /**
+ * Largest image decoded: 40 MP and 32768 px a side (an 8K frame is 33 MP; face datasets
+ * are far smaller). A file's header states its size before any pixel data; a corrupt or
+ * hostile header can claim billions of pixels, which the decoders would try to allocate
+ * and fill (seconds per image, or gigabytes).
+ */
+export const MAX_IMAGE_PIXELS = 40_000_000;
+export const MAX_IMAGE_SIDE = 32_768;
+
+function checkPixels(width: number, height: number, name: string, format: string): void {
+  if (width * height > MAX_IMAGE_PIXELS || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    throw new Error(`${name}: the ${format} header says ${width}x${height} pixels, more than MaskAU decodes (${MAX_IMAGE_PIXELS / 1e6} MP, ${MAX_IMAGE_SIDE} a side; corrupt file?)`);
+  }
+}
+
+/**
  * Decodes PNG or JPEG bytes (detected by their signature) to 8-bit RGB.
  * Grayscale is expanded, alpha dropped, 16-bit PNG reduced to 8 bits, palettes resolved.
  * `name` is used in error messages.
  */
 export function decodeImage(bytes: Uint8Array, name = "image"): RGBImage {
   if (isPng(bytes)) {
+    // IHDR is the first chunk: width and height, big-endian, at bytes 16..24.
+    if (bytes.length >= 24) {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      checkPixels(view.getUint32(16), view.getUint32(20), name, "PNG");
+    }
     let png;
     try {
       png = decodePng(bytes);
@@ -89,7 +109,7 @@ export function decodeImage(bytes: Uint8Array, name = "image"): RGBImage {
   if (isJpeg(bytes)) {
     let img;
     try {
-      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
     } catch (e) {
       throw new Error(`${name}: not a readable JPEG (${e instanceof Error ? e.message : String(e)})`);
     }

@@ -121,15 +121,17 @@ export async function importCsv(source: FileSource, options: CsvImportOptions): 
     }
     let fold: number | null = null;
     if (foldCol >= 0) {
-      const v = Number(f[foldCol]);
+      // Number("") is 0: a blank cell must not read as fold 0.
+      const v = f[foldCol] === "" ? NaN : Number(f[foldCol]);
       if (!Number.isInteger(v) || v < 0 || v > folds) {
         problems.add(file, rec.line, `fold "${f[foldCol]}" is not a fold number 1..${folds}`);
         ok = false;
       } else fold = v;
     }
-    const frameValue = frameCol >= 0 ? Number(f[frameCol]) : null;
-    if (frameValue !== null && !Number.isInteger(frameValue)) {
-      problems.add(file, rec.line, `frame "${f[frameCol]}" is not an integer`);
+    const frameValue = frameCol >= 0 ? (f[frameCol] === "" ? NaN : Number(f[frameCol])) : null;
+    // Frames are stored as int32.
+    if (frameValue !== null && !(Number.isInteger(frameValue) && frameValue >= -(2 ** 31) && frameValue < 2 ** 31)) {
+      problems.add(file, rec.line, `frame "${f[frameCol]}" is not an integer frame number`);
       ok = false;
     }
     if (ok) rows.push({ line: rec.line, path, subject, values, fold, sequence: seqCol >= 0 ? f[seqCol] : null, frame: frameValue });
@@ -159,9 +161,12 @@ export async function importCsv(source: FileSource, options: CsvImportOptions): 
   const isIntensity =
     options.values === "intensity" || (options.values !== "occurrence" && rows.some((r) => r.values.some((v) => v > 1)));
   const threshold = options.occurrenceThreshold ?? preset?.occurrenceThreshold ?? 1;
+  const subjects = [...new Set(rows.map((r) => r.subject))].sort();
+  if (foldCol < 0 && rows.length > 0 && subjects.length < folds) {
+    problems.add(file, undefined, `${subjects.length} subject${subjects.length === 1 ? "" : "s"} cannot fill ${folds} subject-exclusive folds: add a "fold" column or ask for fewer folds`);
+  }
   problems.throwIfAny();
 
-  const subjects = [...new Set(rows.map((r) => r.subject))].sort();
   const subjectIndex = new Map(subjects.map((s, i) => [s, i]));
   let foldOf: (r: Row) => number;
   if (foldCol >= 0) {

@@ -14,6 +14,7 @@
 import type { TensorData } from "../models/params.js";
 import type { OptimizerState, StepReport, TrainerConfig, TrainState } from "../train/trainer.js";
 import { readSafetensors, writeSafetensors, type SafeDtype, type TensorToWrite } from "./safetensors.js";
+import { previewJson, setOwn } from "./untrusted-json.js";
 
 export const CHECKPOINT_FORMAT = "maskau-checkpoint";
 export const CHECKPOINT_VERSION = 1;
@@ -152,8 +153,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): Deco
   let hasOptimizer = false;
   for (const [name, t] of file.tensors) {
     if (meta && name.startsWith(OPTIMIZER_PREFIX)) {
-      if (!(t.data instanceof Float32Array)) throw new CheckpointError(`${source}: optimizer buffer "${name}" is not floating point (${t.dtype})`);
-      buffers[name.slice(OPTIMIZER_PREFIX.length)] = { shape: t.shape, values: t.data };
+      if (!(t.data instanceof Float32Array)) throw new CheckpointError(`${source}: optimizer buffer ${previewJson(name)} is not floating point (${t.dtype})`);
+      setOwn(buffers, name.slice(OPTIMIZER_PREFIX.length), { shape: t.shape, values: t.data });
       hasOptimizer = true;
       continue;
     }
@@ -178,27 +179,41 @@ function parseMeta(raw: string, source: string): CheckpointMeta {
   const bad = (what: string): never => {
     throw new CheckpointError(`${source}: __metadata__.${META_KEY} ${what}`);
   };
-  if (value === null || typeof value !== "object" || Array.isArray(value)) bad("is not a JSON object");
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(value)) bad("is not a JSON object");
   const m = value as Record<string, unknown>;
-  if (m.format !== CHECKPOINT_FORMAT) bad(`has format ${JSON.stringify(m.format)}, expected "${CHECKPOINT_FORMAT}"`);
-  if (typeof m.version !== "number" || !Number.isInteger(m.version) || m.version < 1) bad(`has an invalid version ${JSON.stringify(m.version)}`);
+  if (m.format !== CHECKPOINT_FORMAT) bad(`has format ${previewJson(m.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (typeof m.version !== "number" || !Number.isInteger(m.version) || m.version < 1) bad(`has an invalid version ${previewJson(m.version)}`);
   if ((m.version as number) > CHECKPOINT_VERSION) {
     bad(`has version ${m.version}; this MaskAU reads up to version ${CHECKPOINT_VERSION} (update MaskAU to load it)`);
   }
   if (typeof m.model !== "string" || !m.model) bad(`lacks the model kind ("model")`);
-  if (m.config === null || typeof m.config !== "object" || Array.isArray(m.config)) bad(`lacks the model config object ("config")`);
+  if (!isObject(m.config)) bad(`lacks the model config object ("config")`);
   for (const k of ["seed", "step"] as const) {
-    if (m[k] !== undefined && m[k] !== null && typeof m[k] !== "number") bad(`has a non-numeric "${k}" (${JSON.stringify(m[k])})`);
+    if (m[k] !== undefined && m[k] !== null && typeof m[k] !== "number") bad(`has a non-numeric "${k}" (${previewJson(m[k])})`);
   }
-  if (m.metrics !== undefined && (m.metrics === null || typeof m.metrics !== "object" || Array.isArray(m.metrics))) bad(`has "metrics" that is not an object`);
+  if (m.metrics !== undefined) {
+    if (!isObject(m.metrics)) bad(`has "metrics" that is not an object`);
+    // A metric that was NaN is written as null by JSON.stringify.
+    for (const [k, v] of Object.entries(m.metrics as Record<string, unknown>)) {
+      if (v !== null && typeof v !== "number") bad(`has a non-numeric metric ${previewJson(k)} (${previewJson(v)})`);
+    }
+  }
+  for (const k of ["createdBy", "createdAt"] as const) {
+    if (m[k] !== undefined && typeof m[k] !== "string") bad(`has "${k}" that is not a string (${previewJson(m[k])})`);
+  }
+  if (m.dataset !== undefined && m.dataset !== null && typeof m.dataset !== "string" && !isObject(m.dataset)) {
+    bad(`has "dataset" that is neither an object nor a string (${previewJson(m.dataset)})`);
+  }
+  if (m.history !== undefined && (!Array.isArray(m.history) || !m.history.every(isObject))) bad(`has "history" that is not a list of objects`);
   if (m.trainer !== undefined) {
-    const t = m.trainer as Record<string, unknown> | null;
-    if (t === null || typeof t !== "object") bad(`has "trainer" that is not an object`);
+    const t = m.trainer;
+    if (!isObject(t)) bad(`has "trainer" that is not an object`);
     const tt = t as Record<string, unknown>;
-    if (!Number.isInteger(tt.step) || (tt.step as number) < 0) bad(`has an invalid trainer.step ${JSON.stringify(tt.step)}`);
-    if (!Number.isInteger(tt.optimizerStep) || (tt.optimizerStep as number) < 0) bad(`has an invalid trainer.optimizerStep ${JSON.stringify(tt.optimizerStep)}`);
-    if (tt.config === null || typeof tt.config !== "object") bad(`lacks trainer.config`);
-    if (!Array.isArray(tt.history)) bad(`has trainer.history that is not an array`);
+    if (!Number.isSafeInteger(tt.step) || (tt.step as number) < 0) bad(`has an invalid trainer.step ${previewJson(tt.step)}`);
+    if (!Number.isSafeInteger(tt.optimizerStep) || (tt.optimizerStep as number) < 0) bad(`has an invalid trainer.optimizerStep ${previewJson(tt.optimizerStep)}`);
+    if (!isObject(tt.config)) bad(`lacks trainer.config`);
+    if (!Array.isArray(tt.history) || !tt.history.every(isObject)) bad(`has trainer.history that is not a list of objects`);
     if (!Array.isArray(tt.variables) || !tt.variables.every((v) => typeof v === "string")) bad(`has trainer.variables that is not a list of names`);
   }
   return m as unknown as CheckpointMeta;
@@ -262,10 +277,13 @@ export function checkpointToTrainState(ckpt: DecodedCheckpoint, source = "checkp
       missing.push(name);
       continue;
     }
-    if (!(t.data instanceof Float32Array)) throw new CheckpointError(`${source}: trainable tensor "${name}" is not floating point`);
-    variables[name] = { shape: t.shape, values: t.data };
+    if (!(t.data instanceof Float32Array)) throw new CheckpointError(`${source}: trainable tensor ${previewJson(name)} is not floating point`);
+    setOwn(variables, name, { shape: t.shape, values: t.data });
   }
-  if (missing.length) throw new CheckpointError(`${source}: trainer state lists tensors the file lacks: ${missing.join(", ")}`);
+  if (missing.length) {
+    const shown = missing.slice(0, 10).map((n) => previewJson(n)).join(", ");
+    throw new CheckpointError(`${source}: trainer state lists ${missing.length} tensor${missing.length === 1 ? "" : "s"} the file lacks: ${shown}${missing.length > 10 ? ", ..." : ""}`);
+  }
   const optimizer = ckpt.optimizer ?? { step: trainer.optimizerStep, buffers: {} };
   if (optimizer.step > 0 && Object.keys(optimizer.buffers).length === 0 && trainer.variables.length > 0) {
     throw new CheckpointError(`${source}: optimizer step is ${optimizer.step} but no optimizer buffers were stored`);

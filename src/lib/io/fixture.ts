@@ -3,6 +3,7 @@
 // runs, per-tensor role, comparison rule and tolerance). Everything about sizes is
 // read from the sidecar, so fixtures of other shapes and seeds work unchanged.
 import { readSafetensors, type SafeTensor } from "./safetensors.js";
+import { previewJson } from "./untrusted-json.js";
 
 export type TensorRole = "weight" | "input" | "output" | "intermediate" | "grad" | "updated_buffer";
 
@@ -15,7 +16,7 @@ export interface SidecarTensor {
   role: TensorRole;
   dtype: string;
   shape: number[];
-  description?: string;
+  description?: string | null;
   compare?: "exact" | "allclose";
   tolerance?: Tolerance;
 }
@@ -46,26 +47,79 @@ export class FixtureError extends Error {
   }
 }
 
-/** Parses a fixture from its two files' contents; checks that the sidecar and the tensors agree. */
+const ROLES: readonly TensorRole[] = ["weight", "input", "output", "intermediate", "grad", "updated_buffer"];
+
+/**
+ * Parses a fixture from its two files' contents; checks that the sidecar has the fields
+ * the runners and the comparison read (with their types), and that it agrees with the
+ * tensors (every listed tensor present with the listed dtype and shape). Throws
+ * FixtureError (sidecar) or SafetensorsError (weights file); never returns part of a fixture.
+ */
 export function parseFixture(safetensorsBytes: Uint8Array, sidecarText: string, source = "fixture"): Fixture {
-  let sidecar: Sidecar;
+  let value: unknown;
   try {
-    sidecar = JSON.parse(sidecarText) as Sidecar;
+    value = JSON.parse(sidecarText);
   } catch (error) {
     throw new FixtureError(`${source}: sidecar JSON does not parse (${(error as Error).message})`);
   }
-  if (typeof sidecar?.kind !== "string" || typeof sidecar.tensors !== "object") {
-    throw new FixtureError(`${source}: sidecar lacks "kind" or "tensors"; is this a MaskAU reference fixture sidecar?`);
-  }
+  const sidecar = checkSidecar(value, source);
   const { tensors } = readSafetensors(safetensorsBytes, source);
   for (const [name, info] of Object.entries(sidecar.tensors)) {
     const t = tensors.get(name);
-    if (!t) throw new FixtureError(`${source}: the sidecar lists "${name}" but the safetensors file has no such tensor`);
+    if (!t) throw new FixtureError(`${source}: the sidecar lists ${previewJson(name)} but the safetensors file has no such tensor`);
     if (t.shape.join() !== info.shape.join()) {
-      throw new FixtureError(`${source}: "${name}" has shape [${t.shape}] in the file but [${info.shape}] in the sidecar`);
+      throw new FixtureError(`${source}: ${previewJson(name)} has shape [${t.shape}] in the file but ${previewJson(info.shape)} in the sidecar`);
     }
+    if (t.dtype !== info.dtype) throw new FixtureError(`${source}: ${previewJson(name)} is ${t.dtype} in the file but ${previewJson(info.dtype)} in the sidecar`);
   }
   return { sidecar, tensors, source };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The sidecar's fields that MaskAU reads, checked for presence and type. */
+function checkSidecar(value: unknown, source: string): Sidecar {
+  const bad = (what: string): never => {
+    throw new FixtureError(`${source}: sidecar ${what}`);
+  };
+  if (!isObject(value) || typeof value.kind !== "string" || !isObject(value.tensors)) {
+    bad(`lacks "kind" or "tensors"; is this a MaskAU reference fixture sidecar?`);
+  }
+  const s = value as Record<string, unknown>;
+  if (!s.kind) bad(`has an empty "kind"`);
+  if (s.name !== undefined && typeof s.name !== "string") bad(`has a "name" that is not a string (${previewJson(s.name)})`);
+  if (!isObject(s.config)) bad(`lacks the "config" object the model is built from`);
+  if (s.derived !== undefined && !isObject(s.derived)) bad(`has "derived" that is not an object`);
+  if (s.tolerance !== undefined) checkTolerance(s.tolerance, "tolerance", bad);
+  if (s.runs !== undefined) {
+    if (!Array.isArray(s.runs)) bad(`has "runs" that is not a list`);
+    (s.runs as unknown[]).forEach((run, i) => {
+      const at = `runs[${i}]`;
+      if (!isObject(run)) return bad(`${at} is not an object`);
+      if (typeof run.name !== "string") bad(`${at} has no "name" string`);
+      if (run.inputs !== undefined && (!isObject(run.inputs) || !Object.values(run.inputs).every((v) => typeof v === "string"))) bad(`${at}.inputs is not an object of tensor names`);
+      if (run.outputs !== undefined && (!Array.isArray(run.outputs) || !run.outputs.every((v) => typeof v === "string"))) bad(`${at}.outputs is not a list of names`);
+      if (run.mask_ratio !== undefined && typeof run.mask_ratio !== "number") bad(`${at}.mask_ratio is not a number (${previewJson(run.mask_ratio)})`);
+      for (const k of ["mode", "call"]) if (run[k] !== undefined && typeof run[k] !== "string") bad(`${at}.${k} is not a string (${previewJson(run[k])})`);
+      if (run.config_override !== undefined && !isObject(run.config_override)) bad(`${at}.config_override is not an object`);
+    });
+  }
+  for (const [name, info] of Object.entries(s.tensors as Record<string, unknown>)) {
+    const at = `tensor ${previewJson(name)}`;
+    if (!isObject(info)) return bad(`${at} is not an object`);
+    if (!ROLES.includes(info.role as TensorRole)) bad(`${at} has role ${previewJson(info.role)}, expected one of ${ROLES.join(", ")}`);
+    if (typeof info.dtype !== "string") bad(`${at} has no "dtype" string`);
+    if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${at} has an invalid shape ${previewJson(info.shape)}`);
+    if (info.compare !== undefined && info.compare !== "exact" && info.compare !== "allclose") bad(`${at} has compare ${previewJson(info.compare)}, expected "exact" or "allclose"`);
+    if (info.tolerance !== undefined) checkTolerance(info.tolerance, `${at} tolerance`, bad);
+    if (info.description !== undefined && info.description !== null && typeof info.description !== "string") bad(`${at} has a description that is not a string`);
+  }
+  return value as unknown as Sidecar;
+}
+
+function checkTolerance(t: unknown, at: string, bad: (what: string) => never): void {
+  const ok = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+  if (!isObject(t) || !ok(t.atol) || !ok(t.rtol)) bad(`${at} is not {atol, rtol} with finite non-negative numbers (${previewJson(t)})`);
 }
 
 /** Tensors of one role, by name, in sidecar order. */

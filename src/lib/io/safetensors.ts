@@ -9,6 +9,7 @@
 // sit at any offset of a shared pool): reads go through the view's own byteOffset.
 // tfjs has no 64-bit integers: I64 tensors (indices, counts, BatchNorm
 // num_batches_tracked) are read into Int32Array and refused if a value does not fit.
+import { previewJson, setOwn } from "./untrusted-json.js";
 
 export type SafeDtype = "F32" | "F16" | "BF16" | "F64" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 
@@ -52,16 +53,31 @@ function fail(what: string, source: string): never {
   throw new SafetensorsError(`${source}: ${what}`);
 }
 
-/** Parses and validates the header; returns entries sorted by offset and the data start. */
-function parseHeader(bytes: Uint8Array, source: string): { entries: HeaderEntry[]; metadata: Record<string, string>; dataStart: number } {
-  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, shorter than the 8-byte header length (truncated or not a safetensors file)`, source);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getBigUint64(0, true);
+/**
+ * The header length N from the first 8 bytes of a file of `fileSize` bytes, checked
+ * against the limit and the file size before anything else is read or allocated.
+ */
+export function safetensorsHeaderLength(prefix: Uint8Array, fileSize: number, source = "safetensors file"): number {
+  if (fileSize < 8 || prefix.byteLength < 8) {
+    fail(`file is ${fileSize} bytes, shorter than the 8-byte header length (truncated or not a safetensors file)`, source);
+  }
+  const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) fail(`header length ${n} exceeds ${MAX_HEADER_BYTES} bytes (corrupt file or not safetensors)`, source);
   const headerLength = Number(n);
-  if (8 + headerLength > bytes.byteLength) {
-    fail(`header length ${headerLength} runs past the end of the ${bytes.byteLength}-byte file (truncated download?)`, source);
+  if (8 + headerLength > fileSize) {
+    fail(`header length ${headerLength} runs past the end of the ${fileSize}-byte file (truncated download?)`, source);
   }
+  return headerLength;
+}
+
+/**
+ * Parses and validates the header; returns entries sorted by offset and the data start.
+ * `bytes` holds at least the first 8+N bytes of a file of `fileSize` bytes: the header is
+ * checked against the size alone, so a large file's header can be read without its data.
+ */
+function parseHeader(bytes: Uint8Array, source: string, fileSize = bytes.byteLength): { entries: HeaderEntry[]; metadata: Record<string, string>; dataStart: number } {
+  const headerLength = safetensorsHeaderLength(bytes, fileSize, source);
+  if (bytes.byteLength < 8 + headerLength) fail(`only ${bytes.byteLength} of the header's ${8 + headerLength} bytes were given`, source);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
@@ -70,44 +86,47 @@ function parseHeader(bytes: Uint8Array, source: string): { entries: HeaderEntry[
   }
   if (header === null || typeof header !== "object" || Array.isArray(header)) fail("header is not a JSON object", source);
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
+  const dataLength = fileSize - dataStart;
   const metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    const quoted = previewJson(name);
     if (name === "__metadata__") {
       if (value === null || typeof value !== "object" || Array.isArray(value)) fail("__metadata__ is not an object of strings", source);
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== "string") fail(`__metadata__.${k} is not a string`, source);
-        metadata[k] = v;
+        if (typeof v !== "string") fail(`__metadata__.${k.length > 80 ? `${k.slice(0, 80)}…` : k} is not a string`, source);
+        setOwn(metadata, k, v);
       }
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (info === null || typeof info !== "object") fail(`entry "${name}" is not an object`, source);
-    if (typeof info.dtype !== "string" || !(info.dtype in BYTES)) fail(`tensor "${name}" has unknown dtype ${JSON.stringify(info.dtype)}`, source);
+    if (info === null || typeof info !== "object" || Array.isArray(info)) fail(`entry ${quoted} is not an object`, source);
+    if (typeof info.dtype !== "string" || !Object.hasOwn(BYTES, info.dtype)) fail(`tensor ${quoted} has unknown dtype ${previewJson(info.dtype)}`, source);
     const dtype = info.dtype as SafeDtype;
     if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(info.shape)}`, source);
+      fail(`tensor ${quoted} has an invalid shape ${previewJson(info.shape)}`, source);
     }
     const shape = info.shape as number[];
     const offsets = info.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`, source);
+      fail(`tensor ${quoted} has invalid data_offsets ${previewJson(offsets)}`, source);
     }
     const [begin, end] = offsets as [number, number];
-    if (end < begin) fail(`tensor "${name}" ends (${end}) before it begins (${begin})`, source);
+    if (end < begin) fail(`tensor ${quoted} ends (${end}) before it begins (${begin})`, source);
+    // The product of safe integers can exceed 2^53 and round; any such product is larger
+    // than a safe-integer span, so the comparison below still refuses it.
     const expected = shape.reduce((a, d) => a * d, 1) * BYTES[dtype];
     if (end - begin !== expected) {
-      fail(`tensor "${name}" spans ${end - begin} bytes but ${dtype} ${JSON.stringify(shape)} needs ${expected}`, source);
+      fail(`tensor ${quoted} spans ${end - begin} bytes but ${dtype} ${previewJson(shape)} needs ${expected}`, source);
     }
-    if (end > dataLength) fail(`tensor "${name}" ends at byte ${end} of a ${dataLength}-byte data buffer (truncated file)`, source);
+    if (end > dataLength) fail(`tensor ${quoted} ends at byte ${end} of a ${dataLength}-byte data buffer (truncated file)`, source);
     entries.push({ name, dtype, shape, begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of entries) {
-    if (e.begin < cursor) fail(`tensor "${e.name}" overlaps the previous tensor (offset ${e.begin} < ${cursor})`, source);
-    if (e.begin > cursor) fail(`gap in the data buffer before tensor "${e.name}" (bytes ${cursor}..${e.begin})`, source);
+    if (e.begin < cursor) fail(`tensor ${previewJson(e.name)} overlaps the previous tensor (offset ${e.begin} < ${cursor})`, source);
+    if (e.begin > cursor) fail(`gap in the data buffer before tensor ${previewJson(e.name)} (bytes ${cursor}..${e.begin})`, source);
     cursor = e.end;
   }
   if (cursor !== dataLength) fail(`${dataLength - cursor} bytes after the last tensor (oversized or corrupt file)`, source);
@@ -160,7 +179,7 @@ function decode(data: Uint8Array, e: HeaderEntry, source: string): TensorValues 
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) {
         const v = view.getBigInt64(i * 8, true);
-        if (v > 2147483647n || v < -2147483648n) fail(`tensor "${e.name}" holds ${v}, outside the int32 range tfjs supports`, source);
+        if (v > 2147483647n || v < -2147483648n) fail(`tensor ${previewJson(e.name)} holds ${v}, outside the int32 range tfjs supports`, source);
         out[i] = Number(v);
       }
       return out;
@@ -181,6 +200,11 @@ function decode(data: Uint8Array, e: HeaderEntry, source: string): TensorValues 
     case "BOOL":
       return Int32Array.from(data.subarray(e.begin, e.end));
   }
+}
+
+/** No lone surrogates (String.prototype.isWellFormed, which ES2022 typings lack). */
+function isWellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
 
 function halfToFloat(h: number): number {
@@ -210,9 +234,23 @@ export function readSafetensors(bytes: Uint8Array, source = "safetensors file"):
   return { tensors, metadata };
 }
 
+export interface SafetensorsListing {
+  entries: { name: string; dtype: SafeDtype; shape: number[] }[];
+  metadata: Record<string, string>;
+}
+
 /** Lists names, dtypes and shapes without decoding the data (still fully validated). */
-export function inspectSafetensors(bytes: Uint8Array, source = "safetensors file"): { entries: { name: string; dtype: SafeDtype; shape: number[] }[]; metadata: Record<string, string> } {
-  const { entries, metadata } = parseHeader(bytes, source);
+export function inspectSafetensors(bytes: Uint8Array, source = "safetensors file"): SafetensorsListing {
+  return inspectSafetensorsHeader(bytes, bytes.byteLength, source);
+}
+
+/**
+ * The same listing from a file's first 8+N bytes (see safetensorsHeaderLength) and its size,
+ * for a file too large to read whole: the header is validated against the size, the data
+ * is not read (so values, e.g. an I64 outside the int32 range, are not checked).
+ */
+export function inspectSafetensorsHeader(headerBytes: Uint8Array, fileSize: number, source = "safetensors file"): SafetensorsListing {
+  const { entries, metadata } = parseHeader(headerBytes, source, fileSize);
   return { entries: entries.map(({ name, dtype, shape }) => ({ name, dtype, shape })), metadata };
 }
 
@@ -223,6 +261,8 @@ export interface TensorToWrite {
   data: ArrayLike<number>;
 }
 
+const WRITABLE: readonly string[] = ["F32", "I64", "I32"] satisfies TensorToWrite["dtype"][];
+
 /**
  * Serialises tensors (in the given order; 8-byte dtypes first so every tensor is
  * aligned to its element size) and string metadata to safetensors bytes.
@@ -231,8 +271,17 @@ export function writeSafetensors(tensors: Record<string, TensorToWrite> | Map<st
   const list = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))];
   for (const [name, t] of list) {
     if (name === "__metadata__") throw new SafetensorsError(`"__metadata__" cannot be a tensor name`);
+    if (!isWellFormed(name)) throw new SafetensorsError(`tensor name ${previewJson(name)} is not well-formed Unicode (a lone surrogate): other safetensors readers refuse such a header`);
+    if (!WRITABLE.includes(t.dtype)) throw new SafetensorsError(`tensor ${previewJson(name)}: cannot write dtype ${previewJson(t.dtype)} (F32, I32 or I64)`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(`tensor ${previewJson(name)}: shape ${previewJson(t.shape)} is not a list of non-negative integers`);
+    }
     const count = t.shape.reduce((a, d) => a * d, 1);
-    if (count !== t.data.length) throw new SafetensorsError(`tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, got ${t.data.length}`);
+    if (count !== t.data.length) throw new SafetensorsError(`tensor ${previewJson(name)}: shape ${previewJson(t.shape)} holds ${count} values, got ${t.data.length}`);
+  }
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== "string") throw new SafetensorsError(`metadata ${previewJson(k)} is not a string`);
+    if (!isWellFormed(k) || !isWellFormed(v)) throw new SafetensorsError(`metadata ${previewJson(k)} is not well-formed Unicode (a lone surrogate)`);
   }
   const ordered = [...list.filter(([, t]) => BYTES[t.dtype] === 8), ...list.filter(([, t]) => BYTES[t.dtype] !== 8)];
   const header: Record<string, unknown> = {};
@@ -240,7 +289,7 @@ export function writeSafetensors(tensors: Record<string, TensorToWrite> | Map<st
   let offset = 0;
   for (const [name, t] of ordered) {
     const size = t.data.length * BYTES[t.dtype];
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
+    setOwn(header, name, { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] });
     offset += size;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));

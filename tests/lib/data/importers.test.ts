@@ -9,6 +9,7 @@ import { nodeFileSink, nodeFileSource } from "../../../src/lib/data/files-node.j
 import { generateFaceDataset } from "../../../src/lib/data/generate.js";
 import { fnv1a64 } from "../../../src/lib/data/hash.js";
 import { decodeImage, encodeJpegRGB, encodePngRGB } from "../../../src/lib/data/image-codec.js";
+import { parseCsv } from "../../../src/lib/data/csv.js";
 import { importCsv } from "../../../src/lib/data/import-csv.js";
 import { DataImportError } from "../../../src/lib/data/import-error.js";
 import { importMeGraphAU } from "../../../src/lib/data/import-megraphau.js";
@@ -271,5 +272,56 @@ describe("CSV importer errors", () => {
       perSubject.set(back.subject[i], back.fold[i]);
     }
     expect(new Set(perSubject.values()).size).toBe(3);
+  });
+});
+
+// Bugs found by fuzzing (tests/fuzz/importers.test.ts), one regression test each.
+describe("importer fuzzing regressions", () => {
+  const header = "path,subject,AU1,fold,frame";
+  const png = () => encodePngRGB(new Uint8Array(4 * 4 * 3).fill(128), 4, 4);
+  const source = (csv: string, subjects = ["A", "B", "C"]) =>
+    memoryFileSource(new Map<string, MemoryFile>([["d/l.csv", csv], ...subjects.map((s, i) => [`d/${s}/${i}.png`, png()] as [string, MemoryFile])]));
+  const rows = (cells: (s: string, i: number) => string[]) => ["A", "B", "C"].map((s, i) => cells(s, i).join(","));
+
+  it("a blank fold or frame cell is refused (it read as 0: fold 0 made every fold 0-based)", async () => {
+    const csv = [header, ...rows((s, i) => [`${s}/${i}.png`, s, "1", i === 1 ? " " : String(i + 1), String(i)])].join("\n");
+    let p = await problemsOf(importCsv(source(csv), { file: "d/l.csv", size: 4 }));
+    expect(p).toEqual([{ file: "d/l.csv", line: 3, problem: 'fold "" is not a fold number 1..3' }]);
+    const blankFrame = [header, ...rows((s, i) => [`${s}/${i}.png`, s, "1", String(i + 1), i === 2 ? "" : String(i)])].join("\n");
+    p = await problemsOf(importCsv(source(blankFrame), { file: "d/l.csv", size: 4 }));
+    expect(p).toEqual([{ file: "d/l.csv", line: 4, problem: 'frame "" is not an integer frame number' }]);
+  });
+
+  it("a frame number outside int32 is refused (it wrapped around)", async () => {
+    const csv = [header, ...rows((s, i) => [`${s}/${i}.png`, s, "1", String(i + 1), i === 0 ? "4294967297" : String(i)])].join("\n");
+    const p = await problemsOf(importCsv(source(csv), { file: "d/l.csv", size: 4 }));
+    expect(p[0]).toMatchObject({ line: 2, problem: 'frame "4294967297" is not an integer frame number' });
+  });
+
+  it("fewer subjects than folds without a fold column is a DataImportError (it was a plain Error from the fold split)", async () => {
+    const csv = ["path,subject,AU1", "A/0.png,A,1", "B/1.png,B,0"].join("\n");
+    const p = await problemsOf(importCsv(source(csv, ["A", "B"]), { file: "d/l.csv", size: 4 }));
+    expect(p).toEqual([{ file: "d/l.csv", line: undefined, problem: '2 subjects cannot fill 3 subject-exclusive folds: add a "fold" column or ask for fewer folds' }]);
+  });
+
+  it("an image whose header claims a huge size is refused at once (a flipped bit in a PNG's width took seconds)", () => {
+    const png = encodePngRGB(new Uint8Array(4 * 4 * 3), 4, 4);
+    png[16] ^= 4; // width 4 -> 67108868
+    const start = performance.now();
+    expect(() => decodeImage(png, "F001/1.png")).toThrow(/^F001\/1\.png: the PNG header says 67108868x4 pixels, more than MaskAU decodes/);
+    expect(performance.now() - start).toBeLessThan(50);
+  });
+
+  it("parseCsv keeps a last record of empty fields without a final line break, as with one", () => {
+    expect(parseCsv("a,b\n,").map((r) => r.fields)).toEqual([["a", "b"], ["", ""]]);
+    expect(parseCsv("a,b\n,\n").map((r) => r.fields)).toEqual([["a", "b"], ["", ""]]);
+    expect(parseCsv('a\n""').map((r) => r.fields)).toEqual([["a"], [""]]);
+    expect(parseCsv("a\n\n")).toHaveLength(1);
+  });
+
+  it("parseCsv counts a lone CR inside a quoted field as a line break, as it does outside", () => {
+    expect(parseCsv('"x\ry",1\nz,2').map((r) => r.line)).toEqual([1, 3]);
+    expect(parseCsv('"x\r\ny",1\nz,2').map((r) => r.line)).toEqual([1, 3]);
+    expect(parseCsv("x\ry\nz").map((r) => r.line)).toEqual([1, 2, 3]);
   });
 });

@@ -14,7 +14,7 @@ import {
   encodeTrainState,
   META_KEY,
 } from "../../../src/lib/io/checkpoint.js";
-import { readSafetensors, SafetensorsError, writeSafetensors } from "../../../src/lib/io/safetensors.js";
+import { readSafetensors, SafetensorsError, writeSafetensors, type TensorToWrite } from "../../../src/lib/io/safetensors.js";
 import { CheckpointMismatchError, ParamStore, type TensorData } from "../../../src/lib/models/params.js";
 import { initNodeBackend } from "../../../src/lib/tf/node.js";
 import { AdamW } from "../../../src/lib/train/adamw.js";
@@ -209,6 +209,63 @@ describe("resuming from a checkpoint", () => {
   it("a weights-only checkpoint cannot resume, and says so", () => {
     const ckpt = decodeCheckpoint(encodeCheckpoint(state(), META), "weights.safetensors");
     expect(() => checkpointToTrainState(ckpt, "weights.safetensors")).toThrow(/weights\.safetensors holds no trainer state/);
+  });
+});
+
+// Bugs found by fuzzing (tests/fuzz/checkpoint.test.ts), one regression test each.
+describe("checkpoint: fuzzing regressions", () => {
+  const meta = (extra: Record<string, unknown>) => JSON.stringify({ format: "maskau-checkpoint", version: 1, model: "m", config: {}, ...extra });
+  const decodeWith = (m: string, tensors: Map<string, TensorToWrite> = new Map([["a", { dtype: "F32", shape: [1], data: [1] }]])) =>
+    decodeCheckpoint(writeSafetensors(tensors, { [META_KEY]: m }), "run.safetensors");
+
+  it("resumes a variable named __proto__ (it was dropped from the restored variables)", () => {
+    const trainer = { step: 1, optimizerStep: 1, config: { steps: 2, lr: 0.1 }, history: [], variables: ["__proto__"] };
+    const ckpt = decodeWith(
+      meta({ trainer }),
+      new Map<string, TensorToWrite>([
+        ["__proto__", { dtype: "F32", shape: [2], data: [1, 2] }],
+        ["optimizer.__proto__", { dtype: "F32", shape: [2], data: [3, 4] }],
+      ]),
+    );
+    expect(Object.keys(ckpt.optimizer!.buffers)).toEqual(["__proto__"]);
+    const state = checkpointToTrainState(ckpt, "run.safetensors");
+    expect(Object.keys(state.variables)).toEqual(["__proto__"]);
+    expect(Array.from(state.variables["__proto__"].values)).toEqual([1, 2]);
+  });
+
+  it("refuses metadata fields of the wrong type that readers use (history, metrics, createdBy, dataset, trainer.config)", () => {
+    const error = (extra: Record<string, unknown>) => {
+      try {
+        decodeWith(meta(extra));
+      } catch (e) {
+        expect(e).toBeInstanceOf(CheckpointError);
+        return (e as Error).message;
+      }
+      throw new Error("no error");
+    };
+    expect(error({ history: [[[]]] })).toMatch(/"history" that is not a list of objects/);
+    expect(error({ history: {} })).toMatch(/"history" that is not a list of objects/);
+    expect(error({ metrics: { loss: "low" } })).toMatch(/non-numeric metric "loss" \("low"\)/);
+    expect(error({ createdBy: 3 })).toMatch(/"createdBy" that is not a string \(3\)/);
+    expect(error({ dataset: 7 })).toMatch(/"dataset" that is neither an object nor a string/);
+    const trainer = { step: 0, optimizerStep: 0, config: [], history: [], variables: [] };
+    expect(error({ trainer })).toMatch(/lacks trainer\.config/);
+    expect(error({ trainer: { ...trainer, config: {}, history: [1] } })).toMatch(/trainer\.history that is not a list of objects/);
+    // A NaN metric is stored as null and still decodes.
+    expect(decodeWith(meta({ metrics: { loss: null } })).meta!.metrics).toEqual({ loss: null });
+  });
+
+  it("a deeply nested value in the metadata is a CheckpointError with a bounded message, not a stack overflow", () => {
+    const deep = "[".repeat(50_000) + "]".repeat(50_000);
+    const text = `{"format":${deep},"version":1,"model":"m","config":{}}`;
+    expect(() => decodeWith(text)).toThrow(CheckpointError);
+    expect(() => decodeWith(text)).toThrow(/has format \[\[\[\[…\]\]\]\], expected "maskau-checkpoint"$/);
+  });
+
+  it("lists at most ten missing trainer variables", () => {
+    const variables = Array.from({ length: 5000 }, (_, i) => `w${i}`);
+    const ckpt = decodeWith(meta({ trainer: { step: 0, optimizerStep: 0, config: {}, history: [], variables } }));
+    expect(() => checkpointToTrainState(ckpt, "run.safetensors")).toThrow(/lists 5000 tensors the file lacks: "w0", "w1", .*"w9", \.\.\.$/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { inspectSafetensors, readSafetensors, SafetensorsError, writeSafetensors } from "../../../src/lib/io/safetensors.js";
+import { inspectSafetensors, inspectSafetensorsHeader, readSafetensors, safetensorsHeaderLength, SafetensorsError, writeSafetensors } from "../../../src/lib/io/safetensors.js";
 import { fixturePath } from "../../support/shared.js";
 
 /** A file from a header object (or raw header text) and a data buffer; `length` overrides the header length field. */
@@ -150,5 +150,70 @@ describe("safetensors corruption gets a clear SafetensorsError", () => {
   });
   it("the valid base case reads", () => {
     expect(readSafetensors(good()).tensors.get("a")!.data).toEqual(new Float32Array(2));
+  });
+});
+
+// Bugs found by fuzzing (tests/fuzz/safetensors.test.ts), one regression test each.
+describe("safetensors: fuzzing regressions", () => {
+  it("keeps a __metadata__ key named __proto__ (it was dropped silently)", () => {
+    const file = readSafetensors(raw('{"__metadata__": {"__proto__": "x", "b": "y"}}'));
+    expect(Object.keys(file.metadata).sort()).toEqual(["__proto__", "b"]);
+    expect(Object.hasOwn(file.metadata, "__proto__")).toBe(true);
+    expect(file.metadata["__proto__"]).toBe("x");
+    const written = readSafetensors(writeSafetensors({}, JSON.parse('{"__proto__": "v"}') as Record<string, string>));
+    expect(Object.keys(written.metadata)).toEqual(["__proto__"]);
+  });
+
+  it("writes a tensor named __proto__ into the header (the file was unreadable)", () => {
+    const tensors = new Map([["__proto__", { dtype: "F32" as const, shape: [1], data: [2.5] }]]);
+    const back = readSafetensors(writeSafetensors(tensors));
+    expect([...back.tensors.keys()]).toEqual(["__proto__"]);
+    expect(Array.from(back.tensors.get("__proto__")!.data)).toEqual([2.5]);
+  });
+
+  it("a deeply nested shape is a SafetensorsError, not a RangeError from the error message", () => {
+    const depth = 50_000;
+    const header = `{"a":{"dtype":"F32","shape":${"[".repeat(depth)}${"]".repeat(depth)},"data_offsets":[0,0]}}`;
+    expectError(raw(header), /"a" has an invalid shape \[\[\[\[…\]\]\]\]$/);
+  });
+
+  it("Object.prototype names are not dtypes", () => {
+    for (const dtype of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      expectError(raw({ a: { dtype, shape: [1], data_offsets: [0, 4] } }, f32(1)), new RegExp(`"a" has unknown dtype "${dtype}"`));
+    }
+  });
+
+  it("error messages quote long names and values in bounded form", () => {
+    const name = "n".repeat(10_000);
+    let message = "";
+    try {
+      readSafetensors(raw({ [name]: { dtype: "F32", shape: new Array(5000).fill(1), data_offsets: [0, 8] } }, f32(2)));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^safetensors file: tensor "n{77}…" spans 8 bytes but F32 \[1,1,1,1,1,1,1,1,…\] needs 4$/);
+    expect(message.length).toBeLessThan(400);
+  });
+
+  it("the writer refuses what it cannot write readably: lone surrogates, bad shapes, unknown dtypes", () => {
+    const one = (name: string, shape: number[], dtype = "F32") => () =>
+      writeSafetensors(new Map([[name, { dtype: dtype as "F32", shape, data: [1] }]]));
+    expect(one("w\uD800", [1])).toThrow(/not well-formed Unicode/);
+    expect(() => writeSafetensors({}, { k: "\uDC00" })).toThrow(/metadata "k" is not well-formed Unicode/);
+    expect(one("w", [-1, -1])).toThrow(/shape \[-1,-1\] is not a list of non-negative integers/);
+    expect(one("w", [0.5, 2])).toThrow(SafetensorsError);
+    expect(one("w", [1], "F16")).toThrow(/cannot write dtype "F16"/);
+    // A surrogate pair is fine.
+    expect(readSafetensors(one("w😀", [1])()).tensors.has("w😀")).toBe(true);
+  });
+
+  it("inspectSafetensorsHeader lists a file from its header bytes and size alone", () => {
+    const bytes = writeSafetensors({ a: { dtype: "F32", shape: [2, 3], data: new Float32Array(6) }, n: { dtype: "I64", shape: [], data: [1] } }, { k: "v" });
+    const headerLength = safetensorsHeaderLength(bytes, bytes.length);
+    const listing = inspectSafetensorsHeader(bytes.subarray(0, 8 + headerLength), bytes.length, "big.safetensors");
+    expect(listing.entries.map((e) => [e.name, e.dtype, e.shape])).toEqual([["n", "I64", []], ["a", "F32", [2, 3]]]);
+    expect(listing.metadata).toEqual({ k: "v" });
+    expect(() => inspectSafetensorsHeader(bytes.subarray(0, 8 + headerLength), bytes.length - 1, "cut.safetensors")).toThrow(/^cut\.safetensors: .*truncated file/);
+    expect(() => safetensorsHeaderLength(bytes, 12, "cut.safetensors")).toThrow(/runs past the end of the 12-byte file/);
   });
 });
