@@ -9,6 +9,7 @@ import { trainCommand } from "./commands/train.js";
 import { evalCommand } from "./commands/eval.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { infoCommand } from "./commands/info.js";
+import { inspectCommand } from "./commands/inspect.js";
 
 export function buildProgram(): Command {
   const program = new Command("maskau")
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   program.addCommand(infoCommand());
   program.addCommand(dataCommand());
   program.addCommand(fixtureCommand());
+  program.addCommand(inspectCommand());
   program.addCommand(pretrainCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());

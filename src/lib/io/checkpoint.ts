@@ -145,8 +145,7 @@ function toWrite(name: string, t: TensorData): TensorToWrite {
  */
 export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): DecodedCheckpoint {
   const file = readSafetensors(bytes, source);
-  const raw = file.metadata[META_KEY];
-  const meta = raw === undefined ? null : parseMeta(raw, source);
+  const meta = checkpointMeta(file.metadata, source);
   const tensors = new Map<string, TensorData>();
   const dtypes = new Map<string, SafeDtype>();
   const buffers: OptimizerState["buffers"] = {};
@@ -167,6 +166,14 @@ export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): Deco
     optimizer = { step: meta.trainer.optimizerStep, buffers };
   }
   return { tensors, dtypes, meta, optimizer, rawMetadata: file.metadata };
+}
+
+/**
+ * The MaskAU metadata among a safetensors file's `__metadata__` entries (null when there
+ * is none), validated as decodeCheckpoint does. For tools that read only the header.
+ */
+export function checkpointMeta(metadata: Record<string, string>, source = "checkpoint"): CheckpointMeta | null {
+  return Object.hasOwn(metadata, META_KEY) ? parseMeta(metadata[META_KEY], source) : null;
 }
 
 function parseMeta(raw: string, source: string): CheckpointMeta {

@@ -56,14 +56,25 @@ const ROLES: readonly TensorRole[] = ["weight", "input", "output", "intermediate
  * FixtureError (sidecar) or SafetensorsError (weights file); never returns part of a fixture.
  */
 export function parseFixture(safetensorsBytes: Uint8Array, sidecarText: string, source = "fixture"): Fixture {
+  const sidecar = parseSidecar(sidecarText, source);
+  const { tensors } = readSafetensors(safetensorsBytes, source);
+  checkSidecarAgainst(sidecar, tensors, source);
+  return { sidecar, tensors, source };
+}
+
+/** A sidecar from its JSON text, with the fields MaskAU reads checked (FixtureError otherwise). */
+export function parseSidecar(sidecarText: string, source = "fixture"): Sidecar {
   let value: unknown;
   try {
     value = JSON.parse(sidecarText);
   } catch (error) {
     throw new FixtureError(`${source}: sidecar JSON does not parse (${(error as Error).message})`);
   }
-  const sidecar = checkSidecar(value, source);
-  const { tensors } = readSafetensors(safetensorsBytes, source);
+  return checkSidecar(value, source);
+}
+
+/** Every tensor the sidecar lists is in the file (a map or listing by name) with the listed dtype and shape. */
+export function checkSidecarAgainst(sidecar: Sidecar, tensors: ReadonlyMap<string, { dtype: string; shape: number[] }>, source = "fixture"): void {
   for (const [name, info] of Object.entries(sidecar.tensors)) {
     const t = tensors.get(name);
     if (!t) throw new FixtureError(`${source}: the sidecar lists ${previewJson(name)} but the safetensors file has no such tensor`);
@@ -72,7 +83,6 @@ export function parseFixture(safetensorsBytes: Uint8Array, sidecarText: string, 
     }
     if (t.dtype !== info.dtype) throw new FixtureError(`${source}: ${previewJson(name)} is ${t.dtype} in the file but ${previewJson(info.dtype)} in the sidecar`);
   }
-  return { sidecar, tensors, source };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
