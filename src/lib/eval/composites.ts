@@ -1,12 +1,13 @@
 // MAE composites of occluded faces, for every frame of a set at once: the teacher's
 // input. The MAE is frozen, so a frame's composite depends only on the frame and its
-// mask (keyed by the frame index, see conditions.ts): it is computed once per fold
+// mask (keyed by the frame index, see masks/keys.ts): it is computed once per fold
 // and reused by every epoch, by the evaluation of condition (c) and by the teacher.
 import type { AUDataset } from "../data/dataset.js";
+import { FrameImages, gatherImages } from "../data/frames.js";
+import { variantKey } from "../masks/keys.js";
 import type { Mae } from "../models/mae.js";
 import { reconstructImages } from "../models/reconstruct.js";
 import { occlusionPatchMasks, type OcclusionSpec } from "../masks/spec.js";
-import { FrameImages, gatherImages, variantKey } from "./conditions.js";
 
 export interface CompositeOptions {
   /** Images per MAE call. Default 64. */

@@ -4,10 +4,12 @@
 // confusion counts summed over every frame, F1 once from the sums).
 import * as tf from "@tensorflow/tfjs-core";
 import type { AUDataset } from "../data/dataset.js";
+import { gatherImages, gatherLabels, type FrameImages } from "../data/frames.js";
 import { normalizeImages } from "../data/normalize.js";
 import type { Detector } from "../models/detector.js";
+import { occludeImages } from "../masks/occlude.js";
 import { occlusionPatchMasks } from "../masks/spec.js";
-import { checkCondition, gatherImages, gatherLabels, occludeImages, type ConditionSpec, type FrameImages } from "./conditions.js";
+import { checkCondition, type ConditionSpec } from "./conditions.js";
 import { AuConfusion, type AuScores } from "./f1.js";
 
 export interface EvaluateOptions {

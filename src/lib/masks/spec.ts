@@ -22,10 +22,10 @@
 //
 // A mask is a function of (spec, key, grid): the MAE removes whole patches, so every
 // kind yields a patch mask [L] (1 = removed), whose pixels are exactly the pixels the MAE
-// reconstructs. The key is what makes masks differ between faces: the frame index for
-// evaluation and the composites it reads (so that the occluded and composite conditions
-// see the same occlusion of a frame), variantKey(frame, v) for further cached composites,
-// stepMaskKeys(seed, step) for masks drawn afresh at every training step:
+// reconstructs. The key is what makes masks differ between faces (keys.ts): the frame
+// index for evaluation and the composites it reads (so that the occluded and composite
+// conditions see the same occlusion of a frame), variantKey(frame, v) for further cached
+// composites, stepMaskKeys(seed, step, B) for masks drawn afresh at every training step:
 //   random         randomMasking(1, L, R, mixSeed(SEED, key, 0x0cc1))
 //   random block   randomBlockPatchMasks(1, grid, A, mixSeed(SEED, key, 0xb10c))
 //   fixed block, region, paint, none: the same mask for every key.

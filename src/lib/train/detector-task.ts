@@ -14,23 +14,18 @@
 // afterUpdate itself).
 import * as tf from "@tensorflow/tfjs-core";
 import { flipHorizontal } from "../data/augment.js";
+import { batchIndicesAt } from "../data/batches.js";
 import { imageBytes, type AUDataset } from "../data/dataset.js";
+import { FrameImages, gatherImages, gatherLabels } from "../data/frames.js";
 import { normalizeImages } from "../data/normalize.js";
 import { mixSeed, Rng } from "../data/prng.js";
-import {
-  checkCondition,
-  FrameImages,
-  gatherImages,
-  gatherLabels,
-  occludeImages,
-  stepMaskKeys,
-  type ConditionSpec,
-} from "../eval/conditions.js";
+import { checkCondition, type ConditionSpec } from "../eval/conditions.js";
+import { stepMaskKeys } from "../masks/keys.js";
+import { occludeImages } from "../masks/occlude.js";
 import { occlusionPatchMasks } from "../masks/spec.js";
 import { edgeCrossEntropy, edgeLabels } from "../losses/edge.js";
 import { auOccurrenceRates, auWeightsFromRates, weightedAsymmetricLoss } from "../losses/wal.js";
 import type { Detector } from "../models/detector.js";
-import { batchIndicesAt } from "./mae-task.js";
 import type { StepLoss, TrainTask } from "./trainer.js";
 
 export interface DetectorTaskOptions {

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { flipHorizontal } from "../data/augment.js";
 import { imageBytes, type AUDataset } from "../data/dataset.js";
-import { epochOrder } from "../data/batches.js";
+import { batchIndicesAt } from "../data/batches.js";
 import { normalizeImages } from "../data/normalize.js";
 import { mixSeed, Rng } from "../data/prng.js";
 import { seededNoise, type Mae } from "../models/mae.js";
@@ -18,25 +18,6 @@ export interface MaeTaskOptions {
   seed: number;
   /** Random horizontal flips. Default true. */
   flip?: boolean;
-}
-
-/** Frame indices of the batch of `step`: consecutive slices of per-epoch seeded orders. */
-export function batchIndicesAt(indices: ArrayLike<number>, batchSize: number, seed: number, step: number): Int32Array {
-  const n = indices.length;
-  if (n === 0) throw new Error("no training frames");
-  const out = new Int32Array(batchSize);
-  let pos = step * batchSize;
-  let epoch = Math.floor(pos / n);
-  let order = epochOrder(indices, seed, epoch);
-  for (let i = 0; i < batchSize; i++, pos++) {
-    const e = Math.floor(pos / n);
-    if (e !== epoch) {
-      epoch = e;
-      order = epochOrder(indices, seed, epoch);
-    }
-    out[i] = order[pos - e * n];
-  }
-  return out;
 }
 
 /** uint8 RGB images of the given frames, flipped where the step's coin says so. */

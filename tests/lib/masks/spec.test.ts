@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { fnv1a64 } from "../../../src/lib/data/hash.js";
 import { mixSeed } from "../../../src/lib/data/prng.js";
-import { stepMaskKeys, variantKey } from "../../../src/lib/eval/conditions.js";
 import { blockPatchMask, randomBlockPatchMasks } from "../../../src/lib/masks/block.js";
+import { stepMaskKeys, variantKey } from "../../../src/lib/masks/keys.js";
 import { randomMasking } from "../../../src/lib/masks/random.js";
 import { regionPatchMask } from "../../../src/lib/masks/region.js";
 import {

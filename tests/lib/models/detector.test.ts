@@ -4,7 +4,7 @@ import { MAE_PRESETS } from "../../../src/lib/config.js";
 import { generateFaceDataset } from "../../../src/lib/data/generate.js";
 import { foldSplit } from "../../../src/lib/data/folds.js";
 import { normalizeImages } from "../../../src/lib/data/normalize.js";
-import { FrameImages } from "../../../src/lib/eval/conditions.js";
+import { FrameImages } from "../../../src/lib/data/frames.js";
 import { occlusionPatchMasks, parseOcclusion } from "../../../src/lib/masks/spec.js";
 import { evaluateDetector } from "../../../src/lib/eval/evaluate.js";
 import { AuConfusion } from "../../../src/lib/eval/f1.js";
