@@ -11,6 +11,52 @@ export const STAGE_PAGES = [
   { name: "Report", path: "/pages/report" },
 ];
 
+/**
+ * The Content-Security-Policy of every page, set by a <meta> tag in the head so that it
+ * holds wherever dist/ is served. The site only ever talks to its own origin:
+ *   default-src 'self'         anything not listed below: this origin only
+ *   script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'
+ *                              Framework writes each page's code as an inline module script
+ *                              and the sidebar's state as an inline script (hashes would
+ *                              change with every edit of a page); WebAssembly (tfjs' wasm
+ *                              backend, MaskAU's own kernels) needs 'wasm-unsafe-eval'. No
+ *                              'unsafe-eval': nothing on a built page evaluates strings.
+ *   style-src 'self' 'unsafe-inline'   Plot, Inputs and Framework set inline styles
+ *   img-src 'self' data: blob:  the theme's icons are data: SVGs; an uploaded photo may be
+ *                              decoded through a blob: URL
+ *   font-src 'self'
+ *   connect-src 'self'         fetch and WebSocket to the site itself only (data loader
+ *                              outputs, wasm binaries, the preview server's live reload)
+ *   worker-src 'self'          (the browser runs wasm single-threaded: no blob: workers)
+ *   object-src 'none'; base-uri 'self'; form-action 'self'
+ * frame-ancestors cannot be set from a <meta> tag; a server that wants it sends the header.
+ * Two exceptions add 'unsafe-eval' to script-src: the Data page, whose arquero tables
+ * compile their expressions (groupby, rollup, derive) with `new Function`, and the preview
+ * server (`npm start`), which reloads edited cells with eval.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join("; ");
+
+/** Pages that evaluate strings as code (see above). */
+export const EVAL_PAGES = ["/pages/data"];
+const PREVIEW = process.argv.includes("preview");
+
+/** The policy of the page at `path`. */
+export function contentSecurityPolicy(path: string): string {
+  const unsafeEval = PREVIEW || EVAL_PAGES.includes(path);
+  return unsafeEval ? CONTENT_SECURITY_POLICY.replace("'wasm-unsafe-eval'", "'wasm-unsafe-eval' 'unsafe-eval'") : CONTENT_SECURITY_POLICY;
+}
+
 export default {
   root: "src",
   title: "MaskAU",
@@ -18,7 +64,8 @@ export default {
   // The default stylesheet list pulls a web font from a CDN; use local styles only.
   globalStylesheets: ["observablehq:stdlib/inputs.css"],
   style: "style.css",
-  head: `<link rel="icon" href="favicon.svg" type="image/svg+xml">`,
+  head: ({ path }: { path: string }) =>
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(path)}">\n<link rel="icon" href="favicon.svg" type="image/svg+xml">`,
   header: `<div class="maskau-header"><span class="maskau-title">MaskAU · occlusion-robust AU recognition</span><span id="maskau-backend"></span></div>`,
   footer: "MaskAU: occlusion-robust facial action unit recognition from a masked autoencoder's latent space.",
   pager: true,

@@ -4,6 +4,7 @@
 // parsed and then compared nothing correctly.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { checkFixture } from "../../../src/lib/fixtures/index.js";
 import { compareFixture, FixtureError, parseFixture } from "../../../src/lib/io/fixture.js";
 import { writeSafetensors } from "../../../src/lib/io/safetensors.js";
 import { fixturePath } from "../../support/shared.js";
@@ -78,5 +79,12 @@ describe("fixture sidecars", () => {
     expect(fixtureError({ ...good(), tensors: { "output.z": { role: "output", dtype: "F32", shape: [2] } } })).toMatch(/lists "output\.z" but the safetensors file has no such tensor/);
     expect(fixtureError({ ...good(), tensors: { "output.y": { role: "output", dtype: "F32", shape: [3] } } })).toMatch(/shape \[2\] in the file but \[3\] in the sidecar/);
     expect(fixtureError({ ...good(), tensors: { "input.x": { role: "input", dtype: "F32", shape: [] } } })).toMatch(/"input\.x" is I64 in the file but "F32" in the sidecar/);
+  });
+
+  it("a sidecar kind that names an Object.prototype member picks no runner (it called Object and failed with a TypeError)", async () => {
+    for (const kind of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      const fixture = parseFixture(bytes, JSON.stringify({ ...good(), kind }), "tiny.safetensors");
+      await expect(checkFixture(fixture)).rejects.toThrow(new RegExp(`^tiny\\.safetensors: unknown fixture kind "${kind}" \\(supported: mae, anfl`));
+    }
   });
 });
