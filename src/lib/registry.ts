@@ -6,6 +6,8 @@
 //   mae/tiny, mae/small, mae/base        MAE (config.ts presets; base = official ViT-B/16)
 //   detector/resnet-tiny, resnet-small   ME-GraphAU on a small torchvision-style ResNet
 //   detector/mae-vit-tiny                ME-GraphAU on the tiny MAE's encoder (frozen)
+//   student/mae-tiny                     the student (section 3.3): the tiny MAE's encoder on all
+//                                        patches, feature alignment, the teacher's MEFL head
 //
 // A checkpoint names its model in its metadata (`maskau.model` plus the config), so
 // `loadCheckpointModel` rebuilds any checkpoint MaskAU wrote from its bytes alone.
@@ -15,6 +17,7 @@ import { toOfficialNames } from "./io/keymap.js";
 import { createDetector, detectorConfig, detectorConfigFromMeta, type Detector, type DetectorConfig, type DetectorPresetName, type HeadKind } from "./models/detector.js";
 import { maeConfigFromMeta } from "./models/mae-checkpoint.js";
 import { createMae, type Mae } from "./models/mae.js";
+import { STUDENT_MODEL_KIND, studentConfig, studentConfigFromMeta, type StudentConfig, type StudentPresetName } from "./models/student.js";
 
 /** Optimiser and schedule settings shared by every run kind. */
 export interface TrainSettings {
@@ -77,7 +80,8 @@ export const TEACHER_FINETUNE_DEFAULTS = {
 
 export type MaeModelName = "mae/tiny" | "mae/small" | "mae/base";
 export type DetectorModelName = "detector/resnet-tiny" | "detector/resnet-small" | "detector/mae-vit-tiny";
-export type ModelName = MaeModelName | DetectorModelName;
+export type StudentModelName = "student/mae-tiny";
+export type ModelName = MaeModelName | DetectorModelName | StudentModelName;
 
 export interface MaeEntry {
   family: "mae";
@@ -95,7 +99,16 @@ export interface DetectorEntry {
   config(options: { head: HeadKind; numClasses: number }): DetectorConfig;
 }
 
-export type ModelEntry = MaeEntry | DetectorEntry;
+export interface StudentEntry {
+  family: "student";
+  name: StudentModelName;
+  preset: StudentPresetName;
+  description: string;
+  /** The student's config (MEFL head); `frozen` keeps the encoder fixed (default: the preset's, trained). */
+  config(options: { numClasses: number; frozen?: boolean }): StudentConfig;
+}
+
+export type ModelEntry = MaeEntry | DetectorEntry | StudentEntry;
 
 const mae = (name: MaeModelName, preset: MaePresetName, description: string): MaeEntry => ({
   family: "mae",
@@ -113,6 +126,18 @@ const detector = (name: DetectorModelName, preset: DetectorPresetName, descripti
   config: ({ head, numClasses }) => detectorConfig(preset, { head, numClasses }),
 });
 
+const student = (name: StudentModelName, preset: StudentPresetName, description: string): StudentEntry => ({
+  family: "student",
+  name,
+  preset,
+  description,
+  config: ({ numClasses, frozen }) => {
+    const cfg = studentConfig(preset, { numClasses });
+    if (frozen !== undefined) cfg.backbone.frozen = frozen;
+    return cfg;
+  },
+});
+
 export const MODELS: Record<ModelName, ModelEntry> = {
   "mae/tiny": mae("mae/tiny", "tiny", "64 px faces, 8 px patches, 96 wide, 4 blocks"),
   "mae/small": mae("mae/small", "small", "112 px faces, 16 px patches, 192 wide"),
@@ -120,6 +145,7 @@ export const MODELS: Record<ModelName, ModelEntry> = {
   "detector/resnet-tiny": detector("detector/resnet-tiny", "tiny", "ResNet 16/32/64 channels (4x4 tokens at 64 px) + 64-wide graph head"),
   "detector/resnet-small": detector("detector/resnet-small", "small", "ResNet of four stages (up to 192 channels) + 96-wide graph head"),
   "detector/mae-vit-tiny": detector("detector/mae-vit-tiny", "mae-tiny", "the tiny MAE's encoder (frozen, 8x8 tokens) + 64-wide graph head"),
+  "student/mae-tiny": student("student/mae-tiny", "mae-tiny", "the tiny MAE's encoder on all patches, pooled to 4x4, Linear 96-128-64, + the teacher's 64-wide MEFL head"),
 };
 
 export const MODEL_NAMES = Object.keys(MODELS) as ModelName[];
@@ -128,6 +154,7 @@ export const MODEL_NAMES = Object.keys(MODELS) as ModelName[];
 const LEGACY: Record<ModelEntry["family"], Record<string, ModelName>> = {
   mae: { tiny: "mae/tiny", small: "mae/small", base: "mae/base" },
   detector: { tiny: "detector/resnet-tiny", small: "detector/resnet-small", "mae-tiny": "detector/mae-vit-tiny" },
+  student: { "mae-tiny": "student/mae-tiny" },
 };
 
 /** The entry of a qualified name (or of a family's short preset name); throws listing the names. */
@@ -149,6 +176,10 @@ export function resolveDetector(name: string): DetectorEntry {
   return resolveModel(name, "detector") as DetectorEntry;
 }
 
+export function resolveStudent(name: string): StudentEntry {
+  return resolveModel(name, "student") as StudentEntry;
+}
+
 /** The qualified name a MaskAU checkpoint's metadata describes. */
 export function modelNameFromMeta(meta: CheckpointMeta, source = "checkpoint"): ModelName {
   const recorded = (meta as CheckpointMeta & { modelName?: string }).modelName;
@@ -160,12 +191,17 @@ export function modelNameFromMeta(meta: CheckpointMeta, source = "checkpoint"): 
     const cfg = detectorConfigFromMeta(meta, source);
     return cfg.backbone.kind === "mae-vit" ? "detector/mae-vit-tiny" : "detector/resnet-tiny";
   }
+  if (meta.model === STUDENT_MODEL_KIND) {
+    studentConfigFromMeta(meta, source);
+    return preset && LEGACY.student[preset] ? LEGACY.student[preset] : "student/mae-tiny";
+  }
   throw new Error(`${source} holds a "${meta.model}" model, which this version of MaskAU does not know`);
 }
 
 export type LoadedModel =
   | { family: "mae"; name: ModelName; mae: Mae; meta: CheckpointMeta | null }
-  | { family: "detector"; name: ModelName; detector: Detector; meta: CheckpointMeta };
+  | { family: "detector"; name: ModelName; detector: Detector; meta: CheckpointMeta }
+  | { family: "student"; name: ModelName; detector: Detector; meta: CheckpointMeta };
 
 /**
  * Builds and loads the model a checkpoint holds, from its metadata alone. Official
@@ -188,15 +224,16 @@ export function loadCheckpointModel(bytesOrCheckpoint: Uint8Array | DecodedCheck
     }
     return { family: "mae", name, mae: m, meta: ckpt.meta };
   }
-  if (!ckpt.meta) throw new Error(`${source} has no MaskAU metadata: it does not say which detector head and AUs it holds`);
-  const d = createDetector(detectorConfigFromMeta(ckpt.meta, source));
+  if (!ckpt.meta) throw new Error(`${source} has no MaskAU metadata: it does not say which ${entry.family} head and AUs it holds`);
+  const student = entry.family === "student";
+  const d = createDetector(student ? studentConfigFromMeta(ckpt.meta, source) : detectorConfigFromMeta(ckpt.meta, source));
   try {
     d.load(ckpt.tensors, { source });
   } catch (e) {
     d.dispose();
     throw e;
   }
-  return { family: "detector", name, detector: d, meta: ckpt.meta };
+  return student ? { family: "student", name, detector: d, meta: ckpt.meta } : { family: "detector", name, detector: d, meta: ckpt.meta };
 }
 
 /** A one-line table of the registry (for `maskau info` and the docs). */

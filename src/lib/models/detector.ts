@@ -5,28 +5,44 @@
 //                     names: patch_embed.*, cls_token, pos_embed, blocks.*, norm.*)
 //   global_linear.*   LinearBlock(C_b -> C)
 //   head.*            ANFL / MEFL
+//   align.*           the student's feature alignment (mae-aligned backbone only)
 // Backbones:
-//   resnet   a small torchvision-style ResNet (resnet.ts), trained with the head
-//   mae-vit  the MAE encoder on all patches; its patch tokens (cls dropped) feed the
-//            head; optionally frozen (then it is excluded from training and runs
-//            without gradient recording)
+//   resnet       a small torchvision-style ResNet (resnet.ts), trained with the head
+//   mae-vit      the MAE encoder on all patches; its patch tokens (cls dropped) feed the
+//                head; optionally frozen (then it is excluded from training and runs
+//                without gradient recording)
+//   mae-aligned  the student of section 3.3 (student.ts): the MAE encoder on all patches
+//                of the occluded face, then the feature alignment (align.ts: average
+//                pooling to the teacher's token grid, fully connected layers to its
+//                width); the encoder optionally frozen, the alignment always trained
 // forwardFeatures -> backbone tokens [B, T, C_b]; forwardHead(tokens) -> AU
 // probabilities [B, N] (cosine similarities, no sigmoid), the node features the
 // classifier reads [B, N, C], and for MEFL edge logits [B, N*N, 4];
 // forward(images) = forwardHead(forwardFeatures(images)). Outputs carry the head's
 // kind, so a caller switches on `kind` and MEFL's edge logits are typed as present.
 import * as tf from "@tensorflow/tfjs-core";
-import { MAE_PRESETS, type MaeConfig } from "../config.js";
+import { MAE_PRESETS, validateMaeConfig, type MaeConfig } from "../config.js";
+import { alignProblem, createAlignment, type AlignConfig, type FeatureAlignment } from "./align.js";
 import { createAnflHead, type AnflHead, type AnflOutput, type GraphMetric } from "./anfl.js";
 import { noGrad } from "./batchnorm.js";
-import { createMae, type Mae } from "./mae.js";
+import { createMae, maeSizes, type Mae } from "./mae.js";
 import { createMeflHead, type MeflHead, type MeflOutput } from "./mefl.js";
 import { CheckpointMismatchError, type LoadReport, type ParamStore, type TensorData } from "./params.js";
 import { createResNet, RESNET_PRESETS, resnetOutputSize, type ResNet, type ResNetConfig } from "./resnet.js";
 
 export type BackboneSpec =
   | { kind: "resnet"; resnet: ResNetConfig }
-  | { kind: "mae-vit"; mae: MaeConfig; /** Keep the encoder fixed (default true). */ frozen: boolean };
+  | { kind: "mae-vit"; mae: MaeConfig; /** Keep the encoder fixed (default true). */ frozen: boolean }
+  | MaeAlignedBackboneSpec;
+
+/** The student's backbone: MAE encoder on all patches (cls dropped), then the feature alignment. */
+export type MaeAlignedBackboneSpec = {
+  kind: "mae-aligned";
+  mae: MaeConfig;
+  /** Keep the encoder fixed (the alignment is trained either way). */
+  frozen: boolean;
+  align: AlignConfig;
+};
 
 export type HeadKind = "anfl" | "mefl";
 
@@ -160,7 +176,7 @@ export function isMaeEncoderName(name: string): boolean {
   return !(name.startsWith("decoder_") || name === "mask_token");
 }
 
-function maeBackbone(config: MaeConfig, frozen: boolean, seed: number, mae?: Mae): Backbone {
+function maeBackbone(config: MaeConfig, frozen: boolean, seed: number, mae?: Mae, kind: "mae-vit" | "mae-aligned" = "mae-vit"): Backbone {
   const model = mae ?? createMae(config, { seed });
   const encode = (imgs: tf.Tensor4D) =>
     tf.tidy(() => {
@@ -169,7 +185,7 @@ function maeBackbone(config: MaeConfig, frozen: boolean, seed: number, mae?: Mae
       return tf.slice(tokens, [0, 1, 0], [b, t - 1, e]) as tf.Tensor3D;
     });
   return {
-    kind: "mae-vit",
+    kind,
     params: model.params,
     outChannels: config.embedDim,
     frozen,
@@ -187,10 +203,16 @@ export type DetectorHead = AnflHead | MeflHead;
 export interface Detector {
   readonly config: DetectorConfig;
   readonly backbone: Backbone;
+  /**
+   * The feature alignment between the backbone and the head (mae-aligned backbone: the
+   * student), or null. backbone.forwardFeatures gives the MAE tokens before it.
+   */
+  readonly align: FeatureAlignment | null;
   readonly head: DetectorHead;
   /**
-   * NHWC normalised images [B, S, S, 3] -> backbone tokens [B, T, C_b] (resnet: the last
-   * feature map, t = row * w + col; mae-vit: the encoder's patch tokens, cls dropped).
+   * NHWC normalised images [B, S, S, 3] -> the tokens the head reads [B, T, C_b] (resnet:
+   * the last feature map, t = row * w + col; mae-vit: the encoder's patch tokens, cls
+   * dropped; mae-aligned: those tokens after the alignment, [B, gridOut^2, outChannels]).
    * `training` puts the backbone's BatchNorms in train mode (ignored when it is frozen).
    */
   forwardFeatures(imgs: tf.Tensor4D, options?: { training?: boolean }): tf.Tensor3D;
@@ -203,7 +225,7 @@ export interface Detector {
   /** forwardHead(forwardFeatures(imgs)): images [B, S, S, 3] -> outputs. Call inside tf.tidy or dispose the outputs. */
   forward(imgs: tf.Tensor4D, options: DetectorForwardOptions & { intermediates: true }): DetectorOutputWithIntermediates;
   forward(imgs: tf.Tensor4D, options?: DetectorForwardOptions): DetectorOutput;
-  /** Trainable variables by state_dict name (a frozen backbone is left out). */
+  /** Trainable variables by state_dict name (a frozen backbone is left out; the alignment never is). */
   trainable(): Record<string, tf.Variable>;
   countTrainable(): number;
   /** Every state_dict entry (parameters and buffers) as plain data. */
@@ -228,6 +250,14 @@ export function validateDetectorConfig(c: DetectorConfig): void {
   }
   if (c.backbone?.kind === "mae-vit") {
     if (c.backbone.mae.imgSize !== c.imgSize) throw new Error(`detector config: the MAE encoder takes ${c.backbone.mae.imgSize} px images but imgSize is ${c.imgSize}`);
+  } else if (c.backbone?.kind === "mae-aligned") {
+    const { mae, align, frozen } = c.backbone;
+    if (!mae || typeof mae !== "object") throw new Error(`detector config: the mae-aligned backbone needs its MAE config ("mae")`);
+    validateMaeConfig(mae);
+    if (mae.imgSize !== c.imgSize) throw new Error(`detector config: the MAE encoder takes ${mae.imgSize} px images but imgSize is ${c.imgSize}`);
+    if (typeof frozen !== "boolean") throw new Error(`detector config: backbone.frozen must be true or false, got ${JSON.stringify(frozen)}`);
+    const problem = alignProblem(align, maeSizes(mae).gridSize);
+    if (problem) throw new Error(`detector config: ${problem}`);
   } else if (c.backbone?.kind === "resnet") {
     if (resnetOutputSize(c.backbone.resnet, c.imgSize) < 1) throw new Error(`detector config: ${c.imgSize} px is too small for this ResNet`);
   } else {
@@ -235,16 +265,28 @@ export function validateDetectorConfig(c: DetectorConfig): void {
   }
 }
 
+/** The encoder sizes a handed-over MAE must share with the config (the decoder is not used). */
+const ENCODER_KEYS = ["imgSize", "patchSize", "inChans", "embedDim", "depth", "numHeads", "mlpRatio"] as const;
+
 /**
- * Builds a detector with fresh weights (seeded). `mae` hands over an existing MAE as the
- * mae-vit backbone (the detector then owns it and disposes it).
+ * Builds a detector with fresh weights (seeded). `mae` hands over an existing MAE (a
+ * pretrained one, say) as the mae-vit or mae-aligned backbone's encoder; the detector then
+ * owns it and disposes it. Its encoder sizes must be the config's.
  */
 export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed?: number; mae?: Mae } = {}): Detector {
   validateDetectorConfig(config);
   const cfg: DetectorConfig = structuredClone(config);
+  const bb = cfg.backbone;
+  if (mae && bb.kind !== "resnet") {
+    const differ = ENCODER_KEYS.filter((k) => mae.config[k] !== bb.mae[k]);
+    if (differ.length) throw new Error(`createDetector: the MAE handed over differs from the config's encoder in ${differ.map((k) => `${k} (${mae.config[k]} vs ${bb.mae[k]})`).join(", ")}`);
+  }
   const backbone =
-    cfg.backbone.kind === "resnet" ? resnetBackbone(cfg.backbone.resnet, seed) : maeBackbone(cfg.backbone.mae, cfg.backbone.frozen, seed, mae);
-  const headConfig = { inChannels: cfg.inChannels, backboneChannels: backbone.outChannels, numClasses: cfg.numClasses };
+    bb.kind === "resnet" ? resnetBackbone(bb.resnet, seed) : maeBackbone(bb.mae, bb.frozen, seed, mae, bb.kind);
+  // The student's alignment: seeded apart from the backbone (seed) and the head (seed + 1).
+  const align =
+    bb.kind === "mae-aligned" ? createAlignment(bb.align, { grid: maeSizes(bb.mae).gridSize, inChannels: backbone.outChannels, seed: seed + 2 }) : null;
+  const headConfig = { inChannels: cfg.inChannels, backboneChannels: align ? align.outChannels : backbone.outChannels, numClasses: cfg.numClasses };
   const head: DetectorHead =
     cfg.head === "anfl"
       ? createAnflHead({ ...headConfig, neighborNum: cfg.neighborNum, metric: cfg.metric }, { seed: seed + 1 })
@@ -253,6 +295,7 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
   // Full state_dict name -> where it lives.
   const entries = new Map<string, { store: ParamStore; local: string }>();
   for (const name of backbone.stateNames) entries.set(`backbone.${name}`, { store: backbone.params, local: name });
+  for (const name of align?.params.names() ?? []) entries.set(name, { store: align!.params, local: name });
   for (const name of head.params.names()) entries.set(name, { store: head.params, local: name });
 
   function forwardFeatures(imgs: tf.Tensor4D, { training = false }: { training?: boolean } = {}): tf.Tensor3D {
@@ -260,7 +303,9 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
     if (imgs.rank !== 4 || h !== cfg.imgSize || w !== cfg.imgSize || ch !== 3) {
       throw new Error(`detector expects NHWC images [B, ${cfg.imgSize}, ${cfg.imgSize}, 3], got [${imgs.shape}]`);
     }
-    return backbone.forwardFeatures(imgs, training && !backbone.frozen);
+    if (!align) return backbone.forwardFeatures(imgs, training && !backbone.frozen);
+    // The MAE tokens [B, g*g, E] are freed here; the aligned tokens [B, gridOut^2, C_b] are returned.
+    return tf.tidy(() => align.forward(backbone.forwardFeatures(imgs, training && !backbone.frozen)));
   }
 
   function anflOutput(out: AnflOutput, intermediates: boolean): AnflDetectorOutput | DetectorOutputWithIntermediates {
@@ -302,6 +347,7 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
       const vars = backbone.params.trainable();
       for (const name of backbone.stateNames) if (vars[name]) out[`backbone.${name}`] = vars[name];
     }
+    if (align) Object.assign(out, align.params.trainable());
     Object.assign(out, head.params.trainable());
     return out;
   }
@@ -321,6 +367,7 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
   return {
     config: cfg,
     backbone,
+    align,
     head,
     forwardFeatures,
     forwardHead,
@@ -359,6 +406,7 @@ export function createDetector(config: DetectorConfig, { seed = 0, mae }: { seed
     },
     dispose() {
       backbone.dispose();
+      align?.dispose();
       head.dispose();
     },
   };
