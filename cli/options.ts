@@ -44,6 +44,7 @@ export interface DataOpts {
   data: string;
   dataSeed: number;
   fold: number;
+  valSubjects: number;
 }
 
 /** --data, --data-seed, --fold. `foldHelp` says what the fold means for this command. */
@@ -51,7 +52,8 @@ export function addDataOptions(cmd: Command, { foldHelp = "held-out test fold (1
   return cmd
     .option("--data <spec>", 'dataset: "synthetic", "synthetic:disfa", or a folder in the ME-GraphAU list format', "synthetic")
     .option("--data-seed <n>", "seed of the synthetic generator", num("--data-seed", { int: true }), 1)
-    .option("--fold <k>", foldHelp, num("--fold", { int: true, min: foldMin }), 1);
+    .option("--fold <k>", foldHelp, num("--fold", { int: true, min: foldMin }), 1)
+    .option("--val-subjects <k>", "training subjects held out as a validation set (make choices there, not on the test fold)", num("--val-subjects", { int: true }), 0);
 }
 
 export function dataSpecOf(opts: DataOpts, size: number): DataSpec {

@@ -8,6 +8,7 @@ import { INPUT_KINDS, type InputKind } from "../../src/lib/eval/conditions.js";
 import { formatF1Table } from "../../src/lib/eval/evaluate.js";
 import type { SweepRow } from "../../src/lib/eval/sweep.js";
 import { FILL_KINDS, type Fill } from "../../src/lib/masks/fill.js";
+import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
 import { loadCheckpointModel } from "../../src/lib/registry.js";
 import { dataOfMeta, evaluateDetectorOn, loadData, loadMaeFile, type LoadedData, type LoadedMaeFile } from "../../src/lib/runs/node.js";
 import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
@@ -20,14 +21,20 @@ interface EvalOpts {
   dataSeed?: number;
   fold?: number;
   occlusion: string;
-  input: string;
+  input?: string;
   fill: Fill;
   mae?: string;
   json?: string;
   backend: BackendName;
 }
 
-/** Evaluates a detector checkpoint file under conditions, with progress bars. */
+/** Whether a checkpoint file holds a student (from its metadata; header only). */
+function isStudentFile(path: string): boolean {
+  const meta = decodeCheckpoint(new Uint8Array(readFileSync(path)), path).meta;
+  return meta?.model === "student";
+}
+
+/** Evaluates a detector or student checkpoint file under conditions, with progress bars. */
 export async function evaluateFile(
   ckpt: string,
   inputs: InputKind[],
@@ -42,9 +49,14 @@ export async function evaluateFile(
   }: { fill?: Fill; mae?: LoadedMaeFile; data?: LoadedData; dataOverride?: { source?: string; seed?: number }; fold?: number; quiet?: boolean } = {},
 ): Promise<{ rows: SweepRow[]; data: LoadedData; fold: number; frames: number; describe: string; describeFold: string }> {
   const loaded = loadCheckpointModel(new Uint8Array(readFileSync(ckpt)), { source: ckpt });
-  if (loaded.family !== "detector") {
-    if (loaded.family === "mae") loaded.mae.dispose();
-    throw new Error(`--ckpt ${ckpt} holds ${loaded.name}, not an AU detector`);
+  if (loaded.family === "mae") {
+    loaded.mae.dispose();
+    throw new Error(`--ckpt ${ckpt} holds ${loaded.name}, not an AU detector or a student`);
+  }
+  // A student reads the occluded face itself: it never receives composites (nor needs clean faces to be useful).
+  if (loaded.family === "student" && inputs.some((i) => i !== "occluded")) {
+    loaded.detector.dispose();
+    throw new Error(`--ckpt ${ckpt} is a student (${loaded.name}): it reads occluded faces only; use --input occluded`);
   }
   const phases = phaseBars(quiet);
   try {
@@ -63,19 +75,20 @@ export function evalCommand(): Command {
   const evaluate = new Command("eval").description("evaluate models");
   const cmd = evaluate
     .command("detector")
-    .description("per-AU F1 of an AU detector checkpoint on a test fold under clean, occluded or MAE-composite input")
+    .description("per-AU F1 of an AU detector (clean, occluded or MAE-composite input) or a student (occluded input) on a test fold")
     .requiredOption("--ckpt <file>", "detector checkpoint (from `maskau train detector`)")
     .option("--data <spec>", "dataset (default: the one recorded in the checkpoint, else synthetic)")
     .option("--data-seed <n>", "seed of the synthetic generator (default: from the checkpoint)", num("--data-seed", { int: true }))
     .option("--fold <k>", "test fold, 1-based (default: the checkpoint's held-out fold)", num("--fold", { int: true, min: 1 }))
     .option("--occlusion <list>", `comma list of occlusions: ${OCCLUSION_HELP}`, "random:0.5,block:0.3")
-    .option("--input <list>", `comma list of inputs (${INPUT_KINDS.join(", ")})`, "clean")
+    .option("--input <list>", `comma list of inputs (${INPUT_KINDS.join(", ")}; a student: occluded, its default)`)
     .option("--fill <kind>", `paint of removed patches for occluded input (${FILL_KINDS.join(", ")})`, fillArg, "gray")
     .option("--mae <file>", "MAE checkpoint for composite input")
     .option("--json <file>", "also write the results as JSON");
   addBackendOption(cmd);
   cmd.action(async (opts: EvalOpts) => {
-    const inputs = listOf(opts.input) as InputKind[];
+    const isStudent = isStudentFile(opts.ckpt);
+    const inputs = listOf(opts.input ?? (isStudent ? "occluded" : "clean")) as InputKind[];
     for (const i of inputs) if (!INPUT_KINDS.includes(i)) throw new Error(`--input ${i}: choose from ${INPUT_KINDS.join(", ")}`);
     if (inputs.includes("composite") && !opts.mae) throw new Error("--input composite needs --mae FILE");
     const info = await initNodeBackend(opts.backend);

@@ -35,7 +35,7 @@ export function pretrainCommand(): Command {
     .option("--no-optimizer-state", "write the final checkpoint with weights only (smaller; cannot be resumed)");
   return cmd.action(async (opts: PretrainOpts) => {
     const entry = resolveMae(opts.preset);
-    const spec = pretrainSpec({ model: entry.name, data: dataSpecOf(opts, entry.config().imgSize), fold: opts.fold, seed: opts.seed, maskRatio: opts.maskRatio, train: trainSettingsOf(opts) });
+    const spec = pretrainSpec({ model: entry.name, data: dataSpecOf(opts, entry.config().imgSize), fold: opts.fold, valSubjects: opts.valSubjects, seed: opts.seed, maskRatio: opts.maskRatio, train: trainSettingsOf(opts) });
     const info = await initNodeBackend(opts.backend);
     const phases = phaseBars();
     const resources = await loadResources(spec, phases);

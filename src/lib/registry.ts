@@ -78,6 +78,26 @@ export const TEACHER_FINETUNE_DEFAULTS = {
   compositeVariants: 4,
 } as const;
 
+/**
+ * Distillation defaults (the paper: alpha 1, beta 0.1, T 2, lambda 0.01; AdamW with weight
+ * decay 5e-4). The pretrained encoder is fine-tuned at a tenth of the head's learning rate.
+ */
+export const STUDENT_DEFAULTS = {
+  steps: 1500,
+  batch: 32,
+  lr: 1e-3,
+  minLr: 1e-5,
+  warmup: 100,
+  weightDecay: 5e-4,
+  checkpointEvery: 250,
+  lambda: 0.01,
+  alpha: 1,
+  beta: 0.1,
+  temperature: 2,
+  encoderLrScale: 0.1,
+  compositeVariants: 4,
+} as const;
+
 export type MaeModelName = "mae/tiny" | "mae/small" | "mae/base";
 export type DetectorModelName = "detector/resnet-tiny" | "detector/resnet-small" | "detector/mae-vit-tiny";
 export type StudentModelName = "student/mae-tiny";

@@ -50,3 +50,21 @@ export function subjectsByFold(ds: Pick<AUDataset, "fold" | "folds" | "subject" 
   for (const [s, f] of [...foldOf.entries()].sort((a, b) => a[0] - b[0])) out[f].push(ds.subjects[s]);
   return out;
 }
+
+/**
+ * Splits training frames into train and validation by subject: `count` of the training
+ * frames' subjects (a seeded choice) go to validation, so that choices (steps, learning
+ * rates, layouts) are made without looking at the test fold. count 0: no validation set.
+ */
+export function validationSplit(ds: Pick<AUDataset, "subject">, train: Int32Array, count: number, seed = 0): { train: Int32Array; val: Int32Array } {
+  if (count === 0) return { train, val: new Int32Array(0) };
+  const subjects = [...new Set(Array.from(train, (f) => ds.subject[f]))].sort((a, b) => a - b);
+  if (!Number.isInteger(count) || count < 0 || count >= subjects.length) {
+    throw new Error(`validation subjects must be an integer in [0, ${subjects.length - 1}] (the training frames have ${subjects.length} subjects), got ${count}`);
+  }
+  const held = new Set(new Rng(seed ^ 0x7a11d).shuffle(subjects).slice(0, count));
+  const keep: number[] = [];
+  const val: number[] = [];
+  for (const f of train) (held.has(ds.subject[f]) ? val : keep).push(f);
+  return { train: Int32Array.from(keep), val: Int32Array.from(val) };
+}

@@ -8,7 +8,7 @@
 //   spec -> registry (model + defaults) -> task (what a step computes) -> Trainer
 //        -> checkpoints (resumable every N steps; the final one with metrics) -> record
 import type { AUDataset } from "../data/dataset.js";
-import { foldSplit } from "../data/folds.js";
+import { foldSplit, validationSplit } from "../data/folds.js";
 import { faceConfigKey, faceDatasetConfig, type FaceDatasetConfig } from "../data/generate.js";
 import { buildComposites } from "../eval/composites.js";
 import type { FrameImages } from "../data/frames.js";
@@ -19,12 +19,13 @@ import { checkpointBuffers, checkpointToTrainState, encodeCheckpoint, encodeTrai
 import { createDetector, detectorModelKind, type Detector } from "../models/detector.js";
 import { createMae, type Mae } from "../models/mae.js";
 import type { TensorData } from "../models/params.js";
-import { PRETRAIN_DEFAULTS, resolveDetector, resolveMae } from "../registry.js";
+import { PRETRAIN_DEFAULTS, resolveDetector, resolveMae, resolveStudent } from "../registry.js";
 import { AdamW } from "../train/adamw.js";
 import { DetectorTrainTask } from "../train/detector-task.js";
 import { MaePretrainTask } from "../train/mae-task.js";
+import { StudentKdTask } from "../train/student-task.js";
 import { Trainer, type TrainerCallbacks, type TrainerConfig, type TrainState } from "../train/trainer.js";
-import { checkSpec, inputLabel, type DataSpec, type DetectorSpec, type PretrainSpec, type RunSpec } from "./spec.js";
+import { checkSpec, inputLabel, type DataSpec, type DetectorSpec, type PretrainSpec, type RunSpec, type StudentSpec } from "./spec.js";
 
 /** Patch side of occlusion masks when no MAE fixes it (the tiny MAE's patch at 64 px). */
 export const DEFAULT_PATCH = 8;
@@ -42,6 +43,9 @@ export interface RunResources {
   composites?: CompositeSource;
   /** spec.init: the tensors to start from. */
   init?: Map<string, TensorData>;
+  /** Student runs: the frozen teacher, and an MAE instance for the student's encoder (the student owns and disposes it). */
+  teacher?: Detector;
+  studentMae?: Mae;
 }
 
 export interface RunOptions {
@@ -53,7 +57,7 @@ export interface RunOptions {
   optimizerState?: boolean;
   /** The command or page that runs this spec (recorded as createdBy). */
   createdBy: string;
-  /** Detector runs: the frames evaluated at the end (default: the whole test fold). */
+  /** Detector runs: the frames evaluated at the end (default: the whole test fold, none when the spec holds out validation subjects). */
   evalFrames?: Int32Array;
   onEvalProgress?: (done: number, total: number) => void;
   /** Notes for the user (what was initialised, ...). */
@@ -64,8 +68,9 @@ interface RunCommon {
   readonly trainer: Trainer;
   readonly optimizer: AdamW;
   readonly dataset: AUDataset;
-  /** Frames the run trains on and the held-out test frames (empty when no fold is held out). */
+  /** Frames the run trains on, validation frames (training subjects held out) and the test fold's frames. */
   readonly trainFrames: Int32Array;
+  readonly valFrames: Int32Array;
   readonly testFrames: Int32Array;
   /** Checkpoint metadata of the run (spec, model, config, dataset, seed, createdBy). */
   readonly meta: Omit<CheckpointMetaInput, "trainer">;
@@ -95,9 +100,25 @@ export interface DetectorRun extends RunCommon {
   evaluate(frames?: Int32Array, onProgress?: (done: number, total: number) => void): Promise<Evaluation>;
   /** The evaluation stored in the final checkpoint (set when the run completes). */
   readonly evaluation: Evaluation | undefined;
+  /** Per-AU F1 on the validation subjects (spec.valSubjects > 0), set when the run completes. */
+  readonly validation: Evaluation | undefined;
 }
 
-export type Run = PretrainRun | DetectorRun;
+export interface StudentRun extends RunCommon {
+  readonly kind: "student";
+  readonly spec: StudentSpec;
+  readonly student: Detector;
+  readonly teacher: Detector;
+  readonly task: StudentKdTask;
+  /** What the student reads at test time: the occluded faces (condition (b)'s masks and fill). */
+  readonly condition: ConditionSpec;
+  encodeState(state: TrainState): Promise<Uint8Array>;
+  evaluate(frames?: Int32Array, onProgress?: (done: number, total: number) => void): Promise<Evaluation>;
+  readonly evaluation: Evaluation | undefined;
+  readonly validation: Evaluation | undefined;
+}
+
+export type Run = PretrainRun | DetectorRun | StudentRun;
 
 /** The generator config of a synthetic DataSpec. */
 export function syntheticConfig(data: DataSpec): FaceDatasetConfig {
@@ -119,10 +140,12 @@ export function describeData(data: DataSpec, dataset: AUDataset): Record<string,
   return { name: dataset.name, kind: "megraphau", path: data.source, frames: dataset.subject.length };
 }
 
-function splitOf(dataset: AUDataset, fold: number): { train: Int32Array; test: Int32Array } {
+/** Train, validation and test frames of a spec: the test fold, then `valSubjects` training subjects held out. */
+export function splitOf(dataset: AUDataset, spec: Pick<RunSpec, "fold" | "valSubjects">): { train: Int32Array; val: Int32Array; test: Int32Array } {
+  const { fold } = spec;
   if (fold > dataset.folds) throw new Error(`fold ${fold}: the dataset has folds 1..${dataset.folds}`);
-  if (fold === 0) return { train: Int32Array.from({ length: dataset.subject.length }, (_, i) => i), test: new Int32Array(0) };
-  return foldSplit(dataset, fold - 1);
+  const { train, test } = fold === 0 ? { train: Int32Array.from({ length: dataset.subject.length }, (_, i) => i), test: new Int32Array(0) } : foldSplit(dataset, fold - 1);
+  return { ...validationSplit(dataset, train, spec.valSubjects ?? 0, fold), test };
 }
 
 function trainerConfigOf(spec: RunSpec): TrainerConfig {
@@ -143,17 +166,20 @@ export function conditionOf(spec: DetectorSpec, mae?: Mae): ConditionSpec {
 
 export async function createRun(spec: PretrainSpec, resources: RunResources, options: RunOptions): Promise<PretrainRun>;
 export async function createRun(spec: DetectorSpec, resources: RunResources, options: RunOptions): Promise<DetectorRun>;
+export async function createRun(spec: StudentSpec, resources: RunResources, options: RunOptions): Promise<StudentRun>;
 export async function createRun(spec: RunSpec, resources: RunResources, options: RunOptions): Promise<Run>;
 export async function createRun(spec: RunSpec, resources: RunResources, options: RunOptions): Promise<Run> {
   checkSpec(spec);
-  return spec.kind === "pretrain" ? createPretrainRun(spec, resources, options) : createDetectorRun(spec, resources, options);
+  if (spec.kind === "pretrain") return createPretrainRun(spec, resources, options);
+  if (spec.kind === "detector") return createDetectorRun(spec, resources, options);
+  return createStudentRun(spec, resources, options);
 }
 
 async function createPretrainRun(spec: PretrainSpec, { dataset, dataDescription }: RunResources, options: RunOptions): Promise<PretrainRun> {
   const entry = resolveMae(spec.model);
   const config = entry.config();
   if (dataset.size !== config.imgSize) throw new Error(`the dataset has ${dataset.size} px images but ${entry.name} takes ${config.imgSize} px`);
-  const { train, test } = splitOf(dataset, spec.fold);
+  const { train, val, test } = splitOf(dataset, spec);
   const mae = createMae(config, { seed: spec.seed });
   const optimizer = new AdamW({ betas: [...PRETRAIN_DEFAULTS.betas], weightDecay: spec.train.weightDecay });
   const task = new MaePretrainTask(mae, dataset, train, { batchSize: spec.train.batch, maskRatio: spec.maskRatio, seed: spec.seed });
@@ -195,6 +221,7 @@ async function createPretrainRun(spec: PretrainSpec, { dataset, dataDescription 
     optimizer,
     dataset,
     trainFrames: train,
+    valFrames: val,
     testFrames: test,
     meta,
     encodeState,
@@ -226,18 +253,20 @@ function f1Metrics(ev: Evaluation): Record<string, number> {
 async function createDetectorRun(spec: DetectorSpec, resources: RunResources, options: RunOptions): Promise<DetectorRun> {
   const { dataset, dataDescription } = resources;
   const entry = resolveDetector(spec.model);
-  const { train, test } = splitOf(dataset, spec.fold);
+  const { train, val, test } = splitOf(dataset, spec);
   if (spec.input === "composite" && !resources.mae) throw new Error("input composite needs the MAE that reconstructs the faces (--mae FILE)");
   const condition = conditionOf(spec, resources.mae);
   const composites: CompositeSource =
     resources.composites ?? ((frames, occlusion, variant) => buildComposites(resources.mae!, dataset, frames, occlusion, { variant }));
   let trainComposites: FrameImages[] | undefined;
   let testComposites: FrameImages | undefined;
+  let valComposites: FrameImages | undefined;
   const variants = spec.compositeVariants;
   if (condition.input === "composite") {
     trainComposites = [];
     for (let v = 0; v < variants; v++) trainComposites.push(await composites(train, condition.occlusion, v, variants > 1 ? `train ${v + 1}/${variants}` : "train"));
     if (test.length > 0) testComposites = await composites(test, condition.occlusion, 0, "test ");
+    if (val.length > 0) valComposites = await composites(val, condition.occlusion, 0, "val ");
   }
   const cfg = entry.config({ head: spec.stage === 1 ? "anfl" : "mefl", numClasses: dataset.aus.length });
   const detector = createDetector(cfg, { seed: spec.seed });
@@ -283,16 +312,18 @@ async function createDetectorRun(spec: DetectorSpec, resources: RunResources, op
     createdBy: options.createdBy,
     spec,
   };
-  const evalFrames = options.evalFrames ?? test;
+  // A run with a validation set is for making choices: it does not look at the test fold.
+  const evalFrames = options.evalFrames ?? (val.length > 0 ? new Int32Array(0) : test);
   const evaluate = (frames = evalFrames, onProgress = options.onEvalProgress) =>
     evaluateDetector(detector, dataset, frames, {
       condition,
-      composites: testComposites,
+      composites: frames.length > 0 && valComposites?.has(frames[0]) ? valComposites : testComposites,
       onProgress,
     });
   const buffers = async () => buffersOf(await detector.stateDict(), task.variables);
   const encodeState = async (state: TrainState) => encodeTrainState(state, { ...meta, step: state.step }, await buffers());
   let evaluation: Evaluation | undefined;
+  let validation: Evaluation | undefined;
   const trainer = new Trainer(task, trainerConfigOf(spec), optimizer, {
     onStep: options.callbacks?.onStep,
     onCheckpoint: async (state) => {
@@ -303,8 +334,13 @@ async function createDetectorRun(spec: DetectorSpec, resources: RunResources, op
         return;
       }
       if (evalFrames.length > 0) evaluation = await evaluate();
+      if (val.length > 0) validation = await evaluate(val);
       if (!options.save) return;
-      const metrics = { loss: state.history.at(-1)?.loss ?? NaN, ...(evaluation ? f1Metrics(evaluation) : {}) };
+      const metrics = {
+        loss: state.history.at(-1)?.loss ?? NaN,
+        ...(evaluation ? f1Metrics(evaluation) : {}),
+        ...(validation ? Object.fromEntries(Object.entries(f1Metrics(validation)).map(([k, v]) => [`val/${k}`, v])) : {}),
+      };
       // The loss curve (every 5th step and the last) stays with a weights-only file.
       const history = state.history.filter((h, i) => h.step % 5 === 0 || i === state.history.length - 1).map((h) => ({ step: h.step, loss: h.loss, lr: h.lr }));
       const bytes = options.optimizerState
@@ -323,6 +359,7 @@ async function createDetectorRun(spec: DetectorSpec, resources: RunResources, op
     dataset,
     trainFrames: train,
     testFrames: test,
+    valFrames: val,
     meta,
     encodeState,
     restore(ckpt, source = "checkpoint") {
@@ -333,11 +370,15 @@ async function createDetectorRun(spec: DetectorSpec, resources: RunResources, op
       const reason = await runUntil(trainer, untilStep);
       // A finished run that was resumed: evaluate what is there.
       if (reason === "completed" && !evaluation && evalFrames.length > 0) evaluation = await evaluate();
+      if (reason === "completed" && !validation && val.length > 0) validation = await evaluate(val);
       return reason;
     },
     evaluate,
     get evaluation() {
       return evaluation;
+    },
+    get validation() {
+      return validation;
     },
     dispose() {
       task.dispose();
@@ -347,9 +388,154 @@ async function createDetectorRun(spec: DetectorSpec, resources: RunResources, op
   };
 }
 
+/** Names of the student's parameters that belong to the MAE encoder (fine-tuned at a lower rate, or frozen). */
+export function isEncoderParam(name: string): boolean {
+  return name.startsWith("backbone.");
+}
+
+async function createStudentRun(spec: StudentSpec, resources: RunResources, options: RunOptions): Promise<StudentRun> {
+  const { dataset, dataDescription, teacher, mae } = resources;
+  if (!teacher) throw new Error(`a student run needs its teacher loaded (${spec.teacher.path})`);
+  if (!mae || !resources.studentMae) throw new Error(`a student run needs the MAE loaded twice (${spec.mae.path}): for the teacher's composites and for the student's encoder`);
+  if (teacher.config.head !== "mefl") throw new Error(`${spec.teacher.path} is a stage-${teacher.config.head === "anfl" ? 1 : 2} (${teacher.config.head}) detector: distillation at edge level needs a stage-2 (MEFL) teacher`);
+  const entry = resolveStudent(spec.model);
+  const { train, val, test } = splitOf(dataset, spec);
+  const occlusion = parseOcclusion(spec.occlusion);
+  const patch = mae.config.patchSize;
+  const condition: ConditionSpec = { input: "occluded", occlusion, fill: spec.fill, patch };
+  const composites: CompositeSource = resources.composites ?? ((frames, occ, variant) => buildComposites(mae, dataset, frames, occ, { variant }));
+  const trainComposites: FrameImages[] = [];
+  for (let v = 0; v < spec.compositeVariants; v++) {
+    trainComposites.push(await composites(train, occlusion, v, spec.compositeVariants > 1 ? `train ${v + 1}/${spec.compositeVariants}` : "train"));
+  }
+  const cfg = entry.config({ numClasses: dataset.aus.length, frozen: spec.encoder === "frozen" });
+  const student = createDetector(cfg, { seed: spec.seed, mae: resources.studentMae });
+  const optimizer = new AdamW({ weightDecay: spec.train.weightDecay, lrScale: (name) => (isEncoderParam(name) ? spec.encoderLrScale : 1) });
+  let task: StudentKdTask;
+  try {
+    if (spec.headInit === "teacher") {
+      const head = new Map([...(await teacher.stateDict())].filter(([n]) => !n.startsWith("backbone.")));
+      const report = student.load(head, { strict: false, source: spec.teacher.path });
+      const misShaped = report.misShaped.map((m) => m.name);
+      if (misShaped.length || report.unexpected.length) {
+        throw new Error(`${spec.teacher.path}: the teacher's head does not fit this student (${[...misShaped, ...report.unexpected].slice(0, 4).join(", ")}); use --head-init fresh`);
+      }
+      options.log?.(`student head initialised from ${spec.teacher.path} (${head.size} tensors)`);
+    }
+    task = new StudentKdTask(student, teacher, dataset, train, {
+      batchSize: spec.train.batch,
+      seed: spec.seed,
+      occlusion,
+      patch,
+      fill: spec.fill,
+      composites: trainComposites,
+      lambda: spec.lambda,
+      alpha: spec.alpha,
+      beta: spec.beta,
+      temperature: spec.temperature,
+      kd: spec.kd,
+    });
+  } catch (e) {
+    student.dispose();
+    optimizer.dispose();
+    throw e;
+  }
+  const trainFolds = Array.from({ length: dataset.folds }, (_, i) => i + 1).filter((k) => k !== spec.fold);
+  const meta: Omit<CheckpointMetaInput, "trainer"> & { spec: RunSpec; modelName: string } = {
+    model: "student",
+    modelName: entry.name,
+    config: {
+      detector: cfg,
+      preset: entry.preset,
+      condition: { input: "occluded", occlusion: formatOcclusion(occlusion), fill: spec.fill, patch },
+      mae: spec.mae,
+      teacher: spec.teacher,
+      kd: { alpha: spec.alpha, beta: spec.beta, temperature: spec.temperature, lambda: spec.lambda, terms: spec.kd },
+      train: { ...spec.train, encoder: spec.encoder, encoderLrScale: spec.encoderLrScale, headInit: spec.headInit, compositeVariants: spec.compositeVariants },
+      auWeights: Array.from(task.auWeights),
+      aus: dataset.aus,
+    },
+    dataset: { ...dataDescription, testFold: spec.fold, trainFolds },
+    seed: spec.seed,
+    createdBy: options.createdBy,
+    spec,
+  };
+  const evalFrames = options.evalFrames ?? (val.length > 0 ? new Int32Array(0) : test);
+  const evaluate = (frames = evalFrames, onProgress = options.onEvalProgress) => evaluateDetector(student, dataset, frames, { condition, onProgress });
+  const buffers = async () => buffersOf(await student.stateDict(), task.variables);
+  const encodeState = async (state: TrainState) => encodeTrainState(state, { ...meta, step: state.step }, await buffers());
+  let evaluation: Evaluation | undefined;
+  let validation: Evaluation | undefined;
+  const trainer = new Trainer(task, trainerConfigOf(spec), optimizer, {
+    onStep: options.callbacks?.onStep,
+    onCheckpoint: async (state) => {
+      await options.callbacks?.onCheckpoint?.(state);
+      const final = state.step >= spec.train.steps;
+      if (!final) {
+        if (options.save) await options.save(await encodeState(state), { step: state.step, final });
+        return;
+      }
+      if (evalFrames.length > 0) evaluation = await evaluate();
+      if (val.length > 0) validation = await evaluate(val);
+      if (!options.save) return;
+      const metrics = {
+        loss: state.history.at(-1)?.loss ?? NaN,
+        ...(evaluation ? f1Metrics(evaluation) : {}),
+        ...(validation ? Object.fromEntries(Object.entries(f1Metrics(validation)).map(([k, v]) => [`val/${k}`, v])) : {}),
+      };
+      const history = state.history
+        .filter((h, i) => h.step % 5 === 0 || i === state.history.length - 1)
+        .map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, ...h.metrics }));
+      const bytes = options.optimizerState
+        ? encodeTrainState(state, { ...meta, step: state.step, metrics }, await buffers())
+        : encodeCheckpoint(await student.stateDict(), { ...meta, step: state.step, metrics, history });
+      await options.save(bytes, { step: state.step, final });
+    },
+  });
+  return {
+    kind: "student",
+    spec,
+    student,
+    teacher,
+    task,
+    condition,
+    trainer,
+    optimizer,
+    dataset,
+    trainFrames: train,
+    valFrames: val,
+    testFrames: test,
+    meta,
+    encodeState,
+    restore(ckpt, source = "checkpoint") {
+      trainer.restore(checkpointToTrainState(ckpt, source));
+      student.load(checkpointBuffers(ckpt), { strict: false, source });
+    },
+    async run(untilStep) {
+      const reason = await runUntil(trainer, untilStep);
+      if (reason === "completed" && !evaluation && evalFrames.length > 0) evaluation = await evaluate();
+      if (reason === "completed" && !validation && val.length > 0) validation = await evaluate(val);
+      return reason;
+    },
+    evaluate,
+    get evaluation() {
+      return evaluation;
+    },
+    get validation() {
+      return validation;
+    },
+    dispose() {
+      task.dispose();
+      optimizer.dispose();
+      student.dispose();
+    },
+  };
+}
+
 /** "detector/resnet-tiny stage 1, composite random:0.5, fold 1 held out, seed 0". */
 export function describeSpec(spec: RunSpec): string {
   const held = spec.fold ? `fold ${spec.fold} held out` : "no fold held out";
   if (spec.kind === "pretrain") return `${spec.model} pretraining (mask ratio ${spec.maskRatio}), ${held}, seed ${spec.seed}`;
+  if (spec.kind === "student") return `${spec.model} distilled from ${spec.teacher.path} (alpha ${spec.alpha}, beta ${spec.beta}, T ${spec.temperature}), occluded ${spec.occlusion}, ${held}, seed ${spec.seed}`;
   return `${spec.model} stage ${spec.stage}, ${inputLabel(spec)}, ${held}, seed ${spec.seed}`;
 }

@@ -16,15 +16,18 @@ import { FrameImages } from "../data/frames.js";
 import { foldSplit } from "../data/folds.js";
 import type { InputKind } from "../eval/conditions.js";
 import { evaluateSweep, type SweepRow } from "../eval/sweep.js";
+import { injectLossFault } from "../faults-node.js";
 import { readCheckpointFile, writeFileAtomic } from "../io/atomic-node.js";
 import type { CheckpointMeta } from "../io/checkpoint.js";
 import type { Fill } from "../masks/fill.js";
 import type { Detector } from "../models/detector.js";
 import { formatOcclusion } from "../masks/spec.js";
 import { loadMae } from "../models/mae-checkpoint.js";
+import { NonFiniteLossError } from "../train/trainer.js";
 import type { Mae } from "../models/mae.js";
 import { createRun, DEFAULT_PATCH, describeData, isSynthetic, syntheticConfig, type CompositeSource, type Run, type RunOptions, type RunResources } from "./create.js";
-import type { DataSpec, ModelRef, RunSpec } from "./spec.js";
+import { loadCheckpointModel } from "../registry.js";
+import type { DataSpec, ModelRef, RunSpec, StudentSpec } from "./spec.js";
 
 /** Progress of a named phase (a bar in the CLI). */
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -104,6 +107,7 @@ export interface NodeResources<S extends RunSpec> extends RunResources {
 export async function loadResources<S extends RunSpec>(spec: S, progress?: Progress, preloaded: { data?: LoadedData; mae?: LoadedMaeFile } = {}): Promise<NodeResources<S>> {
   const data = preloaded.data ?? (await loadData(spec.data, progress));
   if (spec.kind === "pretrain") return { spec, dataset: data.dataset, dataDescription: data.description };
+  if (spec.kind === "student") return studentResources(spec, data, progress, preloaded.mae);
   const maeFile = spec.mae ? (preloaded.mae ?? loadMaeFile(spec.mae.path)) : undefined;
   const init = spec.init ? (await readCheckpointFile(spec.init.path)).tensors : undefined;
   return {
@@ -114,6 +118,30 @@ export async function loadResources<S extends RunSpec>(spec: S, progress?: Progr
     maeFile,
     composites: maeFile ? diskComposites(maeFile, data.dataset, data.description, progress) : undefined,
     init,
+  };
+}
+
+/** A student's resources: the MAE (composites) and a second instance of it (the student's encoder), the frozen teacher. */
+async function studentResources<S extends RunSpec>(spec: StudentSpec, data: LoadedData, progress?: Progress, preloadedMae?: LoadedMaeFile): Promise<NodeResources<S>> {
+  const maeFile = preloadedMae ?? loadMaeFile(spec.mae.path);
+  const { bytes } = readModelFile(spec.mae.path);
+  const studentMae = loadMae(bytes, { source: spec.mae.path }).mae;
+  const { bytes: teacherBytes, ref: teacher } = readModelFile(spec.teacher.path, "--teacher");
+  const loaded = loadCheckpointModel(teacherBytes, { source: spec.teacher.path });
+  if (loaded.family !== "detector") {
+    studentMae.dispose();
+    if (loaded.family === "mae") loaded.mae.dispose();
+    throw new Error(`--teacher ${spec.teacher.path} holds ${loaded.name}, not an AU detector`);
+  }
+  return {
+    spec: { ...spec, mae: maeFile.ref, teacher } as unknown as S,
+    dataset: data.dataset,
+    dataDescription: data.description,
+    mae: maeFile.mae,
+    maeFile,
+    studentMae,
+    teacher: loaded.detector,
+    composites: diskComposites(maeFile, data.dataset, data.description, progress),
   };
 }
 
@@ -128,7 +156,14 @@ export interface NodeRunOptions extends Omit<RunOptions, "save"> {
 
 /** Builds the run of a spec on loaded resources, resumes it from `out` if asked, and trains it. */
 export async function trainToFile(spec: RunSpec, resources: RunResources, options: NodeRunOptions, onReady?: (run: Run) => void): Promise<Run> {
-  const run = await createRun(spec, resources, { ...options, save: (bytes) => writeFileAtomic(options.out, bytes) });
+  /** Step of the checkpoint `out` holds from this run (written or resumed from). */
+  let saved: number | undefined;
+  const save = async (bytes: Uint8Array, { step }: { step: number }) => {
+    await writeFileAtomic(options.out, bytes);
+    saved = step;
+  };
+  const run = await createRun(spec, resources, { ...options, save });
+  injectLossFault(run.trainer.task);
   try {
     if (options.resume) {
       if (!existsSync(options.out)) {
@@ -137,6 +172,7 @@ export async function trainToFile(spec: RunSpec, resources: RunResources, option
         const ckpt = await readCheckpointFile(options.out);
         if (ckpt.meta?.trainer) {
           run.restore(ckpt, options.out);
+          saved = run.trainer.step;
           options.log?.(`resuming ${options.out} at step ${run.trainer.step}`);
         } else if (spec.kind === "pretrain") {
           throw new Error(`--resume: ${options.out} holds no optimizer state (a weights-only checkpoint cannot be resumed)`);
@@ -148,8 +184,21 @@ export async function trainToFile(spec: RunSpec, resources: RunResources, option
     return run;
   } catch (e) {
     run.dispose();
-    throw e;
+    throw e instanceof NonFiniteLossError ? nonFiniteStop(e, options.out, saved) : e;
   }
+}
+
+/** The Trainer's non-finite stop, saying which file holds the last good state. */
+function nonFiniteStop(e: NonFiniteLossError, out: string, saved: number | undefined): Error {
+  const kept =
+    saved === undefined
+      ? `this run wrote no checkpoint to ${out} before it`
+      : `${out} holds the last good checkpoint, step ${saved} (continue it with --resume once the cause is fixed)`;
+  return new Error(
+    `the loss became ${e.value} at step ${e.step + 1}; no update was applied and ${kept}. ` +
+      `Lower the learning rate, enable gradient clipping, or check the inputs for NaN.`,
+    { cause: e },
+  );
 }
 
 /** The data and test fold a checkpoint records (its spec when it has one). */

@@ -7,7 +7,18 @@
 import type { FaceDatasetConfig } from "../data/generate.js";
 import { INPUT_KINDS, type InputKind } from "../eval/conditions.js";
 import type { Fill } from "../masks/fill.js";
-import { DETECTOR_DEFAULTS, PRETRAIN_DEFAULTS, resolveDetector, resolveMae, type DetectorModelName, type MaeModelName, type TrainSettings } from "../registry.js";
+import {
+  DETECTOR_DEFAULTS,
+  PRETRAIN_DEFAULTS,
+  resolveDetector,
+  resolveMae,
+  resolveStudent,
+  STUDENT_DEFAULTS,
+  type DetectorModelName,
+  type MaeModelName,
+  type StudentModelName,
+  type TrainSettings,
+} from "../registry.js";
 
 /** Which faces: the built-in generator or a folder of ME-GraphAU lists. */
 export interface DataSpec {
@@ -33,6 +44,8 @@ interface RunBase {
   /** Data and the 1-based test fold held out of training (0: none). */
   data: DataSpec;
   fold: number;
+  /** Training subjects held out as a validation set (choices are made on it, never on the test fold); 0: none. */
+  valSubjects: number;
   /** Seed of the initialisation, batches, flips and masks. */
   seed: number;
   train: TrainSettings;
@@ -66,7 +79,38 @@ export interface DetectorSpec extends RunBase {
   init: ModelRef | null;
 }
 
-export type RunSpec = PretrainSpec | DetectorSpec;
+/** The paper's student (§3.3): MAE latent of the occluded face -> alignment -> MEFL head, distilled from a frozen teacher. */
+export interface StudentSpec extends RunBase {
+  kind: "student";
+  model: StudentModelName;
+  /** Occlusion of the training faces (the student reads them occluded, the teacher their composites). */
+  occlusion: string;
+  /** Paint of the removed patches the student sees (as condition (b) shows them). */
+  fill: Fill;
+  /** The MAE: it reconstructs the teacher's composites and initialises the student's encoder. */
+  mae: ModelRef;
+  /** The stage-2 (MEFL) teacher, frozen. */
+  teacher: ModelRef;
+  /** Cached occlusions per training face (masks drawn per image and step among them). */
+  compositeVariants: number;
+  /** Weight of the student's own edge loss L_E. */
+  lambda: number;
+  /** Weight of the distillation loss (0: no distillation, the control). */
+  alpha: number;
+  /** Weight of edge KD inside L_kd. */
+  beta: number;
+  /** Temperature of edge KD. */
+  temperature: number;
+  /** Which KD terms: both (the paper), node only or edge only. */
+  kd: "both" | "node" | "edge";
+  /** The MAE encoder fine-tuned at encoderLrScale x the learning rate (the default), or frozen. */
+  encoder: "finetune" | "frozen";
+  encoderLrScale: number;
+  /** The student's global_linear and MEFL head start from the teacher's, or fresh. */
+  headInit: "teacher" | "fresh";
+}
+
+export type RunSpec = PretrainSpec | DetectorSpec | StudentSpec;
 export type RunKind = RunSpec["kind"];
 
 /** A pretraining spec with the registry's defaults for everything not given. */
@@ -78,6 +122,7 @@ export function pretrainSpec(p: Partial<Omit<PretrainSpec, "kind" | "train">> & 
     model,
     data: p.data ?? { source: "synthetic", seed: 1, size: resolveMae(model).config().imgSize },
     fold: p.fold ?? 1,
+    valSubjects: p.valSubjects ?? 0,
     seed: p.seed ?? 0,
     maskRatio: p.maskRatio ?? d.maskRatio,
     train: { steps: d.steps, batch: d.batch, lr: d.lr, minLr: d.minLr, warmup: d.warmup, weightDecay: d.weightDecay, checkpointEvery: d.checkpointEvery, ...p.train },
@@ -95,6 +140,7 @@ export function detectorSpec(p: Partial<Omit<DetectorSpec, "kind" | "train">> & 
     model: resolveDetector(p.model ?? "detector/resnet-tiny").name,
     data: p.data ?? { source: "synthetic", seed: 1, size: 64 },
     fold: p.fold ?? 1,
+    valSubjects: p.valSubjects ?? 0,
     seed: p.seed ?? 0,
     stage: p.stage ?? 1,
     input,
@@ -104,6 +150,35 @@ export function detectorSpec(p: Partial<Omit<DetectorSpec, "kind" | "train">> & 
     compositeVariants: input === "composite" ? (p.compositeVariants ?? d.compositeVariants) : 1,
     lambda: p.lambda ?? d.lambda,
     init: p.init ?? null,
+    train: { steps: d.steps, batch: d.batch, lr: d.lr, minLr: d.minLr, warmup: d.warmup, weightDecay: d.weightDecay, checkpointEvery: d.checkpointEvery, ...p.train },
+  };
+  checkSpec(spec);
+  return spec;
+}
+
+/** A student spec with the registry's defaults (alpha 1, beta 0.1, T 2, lambda 0.01) for everything not given. */
+export function studentSpec(p: Partial<Omit<StudentSpec, "kind" | "train">> & Pick<StudentSpec, "mae" | "teacher"> & { train?: Partial<TrainSettings> }): StudentSpec {
+  const d = STUDENT_DEFAULTS;
+  const spec: StudentSpec = {
+    kind: "student",
+    model: resolveStudent(p.model ?? "student/mae-tiny").name,
+    data: p.data ?? { source: "synthetic", seed: 1, size: 64 },
+    fold: p.fold ?? 1,
+    valSubjects: p.valSubjects ?? 0,
+    seed: p.seed ?? 0,
+    occlusion: p.occlusion ?? "random:0.5",
+    fill: p.fill ?? "gray",
+    mae: p.mae,
+    teacher: p.teacher,
+    compositeVariants: p.compositeVariants ?? d.compositeVariants,
+    lambda: p.lambda ?? d.lambda,
+    alpha: p.alpha ?? d.alpha,
+    beta: p.beta ?? d.beta,
+    temperature: p.temperature ?? d.temperature,
+    kd: p.kd ?? "both",
+    encoder: p.encoder ?? "finetune",
+    encoderLrScale: p.encoderLrScale ?? d.encoderLrScale,
+    headInit: p.headInit ?? "teacher",
     train: { steps: d.steps, batch: d.batch, lr: d.lr, minLr: d.minLr, warmup: d.warmup, weightDecay: d.weightDecay, checkpointEvery: d.checkpointEvery, ...p.train },
   };
   checkSpec(spec);
@@ -122,9 +197,22 @@ export function checkSpec(spec: RunSpec): void {
   if (!(Number.isInteger(t.warmup) && t.warmup >= 0)) throw new Error(`warmup must be an integer >= 0, got ${t.warmup}`);
   if (!(t.weightDecay >= 0)) throw new Error(`weight decay must be >= 0, got ${t.weightDecay}`);
   if (!(Number.isInteger(spec.fold) && spec.fold >= 0)) throw new Error(`fold must be an integer >= 0 (0: none held out), got ${spec.fold}`);
+  if (!(Number.isInteger(spec.valSubjects) && spec.valSubjects >= 0)) throw new Error(`validation subjects must be an integer >= 0, got ${spec.valSubjects}`);
   if (!Number.isInteger(spec.seed)) throw new Error(`seed must be an integer, got ${spec.seed}`);
   if (spec.kind === "pretrain") {
     if (!(spec.maskRatio > 0 && spec.maskRatio < 1)) throw new Error(`mask ratio must be between 0 and 1, got ${spec.maskRatio}`);
+    return;
+  }
+  if (spec.kind === "student") {
+    if (spec.occlusion === "none") throw new Error("a student needs an occlusion (e.g. --occlusion random:0.5 or block:0.3)");
+    if (!spec.mae?.path) throw new Error("a student needs the MAE (--mae FILE): it makes the teacher's composites and initialises the encoder");
+    if (!spec.teacher?.path) throw new Error("a student needs a stage-2 teacher (--teacher FILE)");
+    if (!positiveInt(spec.compositeVariants)) throw new Error(`composite variants must be a positive integer, got ${spec.compositeVariants}`);
+    for (const k of ["lambda", "alpha", "beta", "encoderLrScale"] as const) if (!(spec[k] >= 0)) throw new Error(`${k} must be >= 0, got ${spec[k]}`);
+    if (!(spec.temperature > 0)) throw new Error(`temperature must be > 0, got ${spec.temperature}`);
+    if (!["both", "node", "edge"].includes(spec.kd)) throw new Error(`kd must be both, node or edge, got ${spec.kd}`);
+    if (spec.encoder !== "finetune" && spec.encoder !== "frozen") throw new Error(`encoder must be finetune or frozen, got ${spec.encoder}`);
+    if (spec.headInit !== "teacher" && spec.headInit !== "fresh") throw new Error(`head init must be teacher or fresh, got ${spec.headInit}`);
     return;
   }
   if (spec.stage !== 1 && spec.stage !== 2) throw new Error(`stage must be 1 or 2, got ${spec.stage}`);

@@ -23,6 +23,11 @@ export interface AdamWOptions {
    * weights to mirror a torch parameter group with weight_decay = 0.
    */
   decays?: (name: string) => boolean;
+  /**
+   * Learning-rate multiplier of a parameter (default 1 for all): a torch parameter group
+   * with its own lr, e.g. a pretrained encoder fine-tuned at a tenth of the head's rate.
+   */
+  lrScale?: (name: string) => number;
 }
 
 /** Buffer names in the state, per parameter: torch's state keys. */
@@ -40,6 +45,7 @@ export class AdamW implements Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   private readonly decays: (name: string) => boolean;
+  private readonly lrScale: (name: string) => number;
   /** Updates made so far (torch's state["step"], shared by all parameters here). */
   private step = 0;
   private moments = new Map<string, Moments>();
@@ -51,6 +57,7 @@ export class AdamW implements Optimizer {
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 1e-2;
     this.decays = options.decays ?? (() => true);
+    this.lrScale = options.lrScale ?? (() => 1);
     for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
       if (!(b >= 0 && b < 1)) throw new Error(`AdamW: ${name} must be in [0, 1), got ${b}`);
     }
@@ -88,13 +95,15 @@ export class AdamW implements Optimizer {
       this.momentsFor(name, v);
     }
     const step = this.step + 1;
-    const stepSize = lr / (1 - this.beta1 ** step);
     const bias2Sqrt = Math.sqrt(1 - this.beta2 ** step);
     const fusedKernel = hasFused(FUSED_ADAMW);
     for (const name of names) {
       const p = variables[name];
       const { expAvg, expAvgSq } = this.moments.get(name)!;
-      const decay = this.decays(name) ? 1 - lr * this.weightDecay : 1;
+      const scale = this.lrScale(name);
+      const lrP = scale === 1 ? lr : lr * scale;
+      const stepSize = lrP / (1 - this.beta1 ** step);
+      const decay = this.decays(name) ? 1 - lrP * this.weightDecay : 1;
       tf.tidy(() => {
         const g = grads[name];
         if (fusedKernel && p.dtype === "float32" && g.dtype === "float32" && p.size >= FUSED_MIN_SIZE) {
