@@ -140,3 +140,28 @@ describe("AdamW", () => {
     tf.dispose([...Object.values(grads), ...Object.values(vars)]);
   });
 });
+
+describe("AdamW learning-rate scale per parameter", () => {
+  it("a parameter scaled by s moves as it would alone at lr * s; the others as before", async () => {
+    await initNodeBackend("wasm");
+    const make = () => ({ enc: tf.variable(tf.tensor1d([0.5, -1, 2, 3, -0.25])), head: tf.variable(tf.tensor1d([1, 2, -3, 0.1, 0.7])) });
+    const grads = () => ({ enc: tf.tensor1d([0.1, -0.2, 0.3, 0.05, -0.4]), head: tf.tensor1d([-0.3, 0.2, 0.1, -0.05, 0.6]) });
+    const scaled = make();
+    const opt = new AdamW({ weightDecay: 0.01, lrScale: (n) => (n === "enc" ? 0.1 : 1) });
+    const plainEnc = { enc: tf.variable(scaled.enc.clone()) };
+    const plainHead = { head: tf.variable(scaled.head.clone()) };
+    const optEnc = new AdamW({ weightDecay: 0.01 });
+    const optHead = new AdamW({ weightDecay: 0.01 });
+    for (let step = 0; step < 3; step++) {
+      const g = grads();
+      opt.update(scaled, g, 1e-2);
+      optEnc.update(plainEnc, { enc: g.enc }, 1e-3);
+      optHead.update(plainHead, { head: g.head }, 1e-2);
+      tf.dispose(Object.values(g));
+    }
+    expect(Array.from(await scaled.enc.data())).toEqual(Array.from(await plainEnc.enc.data()));
+    expect(Array.from(await scaled.head.data())).toEqual(Array.from(await plainHead.head.data()));
+    for (const o of [opt, optEnc, optHead]) o.dispose();
+    tf.dispose([scaled.enc, scaled.head, plainEnc.enc, plainHead.head]);
+  });
+});
