@@ -3,9 +3,14 @@
 // atomic), are flushed to disk with fsync, and only then renamed over the target. A
 // crash or error at any point leaves either the old file or the new one, never a
 // half-written file, and the temporary file is removed on failure.
+//
+// MASKAU_FAULT=kill-during-write:N (src/lib/faults-node.ts) makes the N-th write of
+// the process stop half way through its temporary file and hang, for the test that
+// kills a training process while it writes a checkpoint.
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { FAULT, hang } from "../faults-node.js";
 import type { TensorData } from "../models/params.js";
 import type { OptimizerState } from "../train/trainer.js";
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetaInput, type DecodedCheckpoint } from "./checkpoint.js";
@@ -19,6 +24,9 @@ export interface AtomicFs {
 
 const NODE_FS: AtomicFs = { open: fsp.open, rename: fsp.rename, rm: fsp.rm };
 
+/** Atomic writes made by this process (counted only under a kill-during-write fault). */
+let writesMade = 0;
+
 /** Name of a temporary file for `path` (same directory, hidden, unique). */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
@@ -28,15 +36,21 @@ export function tempPathFor(path: string): string {
 export async function writeFileAtomic(path: string, bytes: Uint8Array, { fs = NODE_FS }: { fs?: Partial<AtomicFs> } = {}): Promise<void> {
   const io: AtomicFs = { ...NODE_FS, ...fs };
   const tmp = tempPathFor(path);
+  const faulted = FAULT?.kind === "kill-during-write" && ++writesMade === FAULT.write;
   let renamed = false;
   try {
     const handle = await io.open(tmp, "wx", 0o644);
     try {
       let written = 0;
-      while (written < bytes.byteLength) {
-        const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written);
+      const upTo = faulted ? bytes.byteLength >> 1 : bytes.byteLength;
+      while (written < upTo) {
+        const { bytesWritten } = await handle.write(bytes, written, upTo - written);
         if (bytesWritten <= 0) throw new Error(`writing ${tmp}: no progress after ${written} of ${bytes.byteLength} bytes`);
         written += bytesWritten;
+      }
+      if (faulted) {
+        process.stderr.write(`maskau fault: hanging after ${written} of ${bytes.byteLength} bytes of ${tmp} (write ${writesMade}, for ${path})\n`);
+        await hang();
       }
       await handle.sync();
     } finally {
