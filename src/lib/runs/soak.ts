@@ -46,10 +46,10 @@ const detectorCase = (stage: 1 | 2): SoakCase => ({
 /**
  * The soak runs of each run kind, keyed by the specs' own kinds (RunKind), so the
  * type admits only kinds the run layer has and `maskau soak --kind` offers exactly these.
- * Note: the student kind (spec kind "student") is being added; once it is in the run
- * layer, its soak is one more entry here, e.g.
+ * Note: the student kind ("student", StudentSpec) has no soak yet; it is one more entry here,
  *   student: [{ label: "student", spec: (steps) => studentSpec({...}), resources: (ds) => ... }],
- * with a fresh tiny MAE twice (composites, the student's encoder) and a fresh stage-2 teacher.
+ * whose resources are a fresh tiny MAE twice (composites; the student's encoder, which the
+ * run owns) and a fresh stage-2 (MEFL) teacher. The tests and `maskau soak` pick it up.
  */
 export const SOAK_CASES: { readonly [K in RunKind]?: readonly SoakCase[] } = {
   pretrain: [{ label: "pretrain", spec: (steps) => pretrainSpec({ data: SOAK_DATA, fold: 1, seed: 1, train: train(steps) }), resources: plain }],
