@@ -68,3 +68,21 @@ export async function cachedFaceDataset(
   await cache.put(key, serializeDataset(dataset));
   return { dataset, key, fromCache: false };
 }
+
+/** Where a page's run gets its faces: the dataset of a generator config, with rendering progress. */
+export type DatasetSource = (config: FaceDatasetConfig, onProgress?: (done: number, total: number) => void) => Promise<CachedDataset>;
+
+/**
+ * A DatasetSource over `cache` that keeps the last dataset in memory, so a run started
+ * again with the same data does not read it back. Chunks of 32 frames keep a page responsive.
+ */
+export function datasetSource(cache: DatasetCache | Promise<DatasetCache>): DatasetSource {
+  let last: CachedDataset | null = null;
+  return async (config, onProgress) => {
+    const key = faceConfigKey(faceDatasetConfig(config));
+    if (last?.key === key) return { ...last, fromCache: true };
+    last = null;
+    last = await cachedFaceDataset(config, await cache, { chunk: 32, onProgress });
+    return last;
+  };
+}

@@ -252,13 +252,20 @@ describe("IndexedDB dataset cache from a Node Buffer", () => {
     const db = {
       objectStoreNames: { contains: (n: string) => stores.has(n) },
       createObjectStore: (n: string) => stores.set(n, new Map()),
-      transaction: (n: string) => ({
-        objectStore: () => ({
-          put: (v: unknown, k: IDBValidKey) => request(stores.get(n)!.set(k, structuredClone(v)) && undefined),
+      // A transaction completes (oncomplete) after its requests.
+      transaction: (n: string) => {
+        const tx: Record<string, unknown> = {};
+        const done = <T>(r: T) => {
+          queueMicrotask(() => queueMicrotask(() => (tx.oncomplete as (() => void) | undefined)?.()));
+          return r;
+        };
+        tx.objectStore = () => ({
+          put: (v: unknown, k: IDBValidKey) => done(request(stores.get(n)!.set(k, structuredClone(v)) && undefined)),
           get: (k: IDBValidKey) => request(stores.get(n)!.get(k)),
-          delete: (k: IDBValidKey) => request(stores.get(n)!.delete(k) && undefined),
-        }),
-      }),
+          delete: (k: IDBValidKey) => done(request(stores.get(n)!.delete(k) && undefined)),
+        });
+        return tx;
+      },
     };
     const g = globalThis as { indexedDB?: unknown };
     const previous = g.indexedDB;
