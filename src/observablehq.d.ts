@@ -16,3 +16,20 @@ declare module "htl" {
   export function html(strings: TemplateStringsArray, ...values: unknown[]): HTMLElement;
   export function svg(strings: TemplateStringsArray, ...values: unknown[]): SVGElement;
 }
+
+// The few Inputs the components build (settings-form.ts, prediction-view.ts); pages use the rest untyped.
+declare module "@observablehq/inputs" {
+  export type InputElement<T> = HTMLElement & { value: T };
+  interface InputOptions<T> {
+    label?: string;
+    value?: T;
+    step?: number;
+    format?: (value: T) => string;
+    disabled?: boolean;
+  }
+  export function form<T extends object>(inputs: { [K in keyof T]: InputElement<T[K]> }): InputElement<T>;
+  export function number(range: readonly [number, number], options?: InputOptions<number>): InputElement<number>;
+  export function range(range: readonly [number, number], options?: InputOptions<number>): InputElement<number>;
+  export function select<T>(data: readonly T[], options?: InputOptions<T>): InputElement<T>;
+  export function radio<T>(data: readonly T[], options?: InputOptions<T>): InputElement<T>;
+}

@@ -1,50 +1,30 @@
-// The Data page's generator: settings read from and written to the URL query
-// (so a link reproduces the view), and generation in the browser with the same
-// library code as Node, cached in IndexedDB by a hash of the config.
+// The Data page's generator: its settings (a schema: kept in the URL, so a link
+// reproduces the view), and generation in the browser with the same library code as
+// Node, cached in IndexedDB by a hash of the config.
 import { PRESETS, type PresetName } from "../lib/data/aus.js";
-import { cachedFaceDataset, memoryDatasetCache, type CachedDataset, type DatasetCache } from "../lib/data/cache.js";
-import { indexedDbDatasetCache } from "../lib/data/cache-indexeddb.js";
+import { cachedFaceDataset, memoryDatasetCache, type CachedDataset } from "../lib/data/cache.js";
 import { faceDatasetConfig, type FaceDatasetConfig } from "../lib/data/generate.js";
+import { settingsSchema } from "../lib/settings-schema.js";
+import { browserDatasetCache } from "./browser-storage.js";
 
-export interface GeneratorSettings {
+export type GeneratorSettings = {
   preset: PresetName;
   subjects: number;
   /** Frames per subject (spread over the preset's sequences). */
   frames: number;
   seed: number;
-}
+};
 
-export const DEFAULT_SETTINGS: GeneratorSettings = { preset: "bp4d", subjects: 40, frames: 8, seed: 1 };
-
-const LIMITS = { subjects: [3, 200], frames: [1, 480] } as const;
-
-function intParam(q: URLSearchParams, name: string, fallback: number, [lo, hi]: readonly [number, number]): number {
-  const raw = q.get(name);
-  if (raw === null || !/^\d+$/.test(raw)) return fallback;
-  return Math.min(hi, Math.max(lo, Number(raw)));
-}
-
-/** Generator settings from a query string; anything missing or invalid falls back to the defaults. */
-export function readSettings(search: string): GeneratorSettings {
-  const q = new URLSearchParams(search);
-  const preset = q.get("preset");
-  return {
-    preset: preset === "bp4d" || preset === "disfa" ? preset : DEFAULT_SETTINGS.preset,
-    subjects: intParam(q, "subjects", DEFAULT_SETTINGS.subjects, LIMITS.subjects),
-    frames: intParam(q, "frames", DEFAULT_SETTINGS.frames, LIMITS.frames),
-    seed: intParam(q, "seed", DEFAULT_SETTINGS.seed, [0, 2 ** 31 - 1]),
-  };
-}
-
-/** Writes `params` into the page URL (replacing history, keeping other parameters such as ?backend=). */
-export function writeQuery(params: Record<string, string | number | null | undefined>): void {
-  const url = new URL(location.href);
-  for (const [k, v] of Object.entries(params)) {
-    if (v === null || v === undefined || v === "") url.searchParams.delete(k);
-    else url.searchParams.set(k, String(v));
-  }
-  if (url.href !== location.href) history.replaceState(history.state, "", url.href);
-}
+/** Defaults, ranges and URL keys of the generator settings. */
+export const GENERATOR_SETTINGS = settingsSchema<GeneratorSettings>(
+  { preset: "bp4d", subjects: 40, frames: 8, seed: 1 },
+  {
+    preset: { choices: Object.keys(PRESETS) as PresetName[], label: "dataset preset" },
+    subjects: { range: [3, 200], integer: true },
+    frames: { range: [1, 480], integer: true },
+    seed: { range: [0, 2 ** 31 - 1], integer: true },
+  },
+);
 
 /** The generator config of page settings: frames per subject spread over the preset's sequences. */
 export function settingsConfig(s: GeneratorSettings): FaceDatasetConfig {
@@ -56,14 +36,6 @@ export function settingsConfig(s: GeneratorSettings): FaceDatasetConfig {
     sequencesPerSubject: Math.min(seqs, s.frames),
     framesPerSequence: Math.max(1, Math.round(s.frames / Math.min(seqs, s.frames))),
   });
-}
-
-let cache: Promise<DatasetCache> | undefined;
-
-/** IndexedDB where the browser allows it, otherwise memory for this page load. */
-function datasetCache(): Promise<DatasetCache> {
-  cache ??= indexedDbDatasetCache("maskau", "datasets").catch(() => memoryDatasetCache());
-  return cache;
 }
 
 export interface GeneratedDataset extends CachedDataset {
@@ -78,7 +50,7 @@ export async function generateInBrowser(
   s: GeneratorSettings, onProgress?: (done: number, total: number) => void,
 ): Promise<GeneratedDataset> {
   const config = settingsConfig(s);
-  const store = await datasetCache();
+  const store = await browserDatasetCache();
   const t0 = performance.now();
   let rendering = 0;
   const result = await cachedFaceDataset(config, store, {
@@ -119,16 +91,4 @@ export function ProgressLine(label: string): HTMLElement & { update(done: number
     text.textContent = message;
   };
   return el;
-}
-
-/** Triggers a browser download of `data` as `filename`. */
-export function downloadBlob(data: BlobPart, filename: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -61,7 +61,7 @@ export function MethodDiagram({ width = 840 }: { width?: number } = {}): SVGSVGE
   const t = byId.get("teacher")!;
   const s = byId.get("student")!;
   const kdX = t.x + t.w / 2;
-  return svg`<svg viewBox="0 0 840 235" width="${width}" style="max-width:100%;height:auto;font:13px var(--sans-serif);color:var(--theme-foreground)" role="img" aria-label="MaskAU method diagram">
+  return svg`<svg class="maskau-method-diagram" viewBox="0 0 840 235" width="${width}" role="img" aria-label="MaskAU method diagram">
     <defs><marker id="maskau-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="currentColor" fill-opacity="0.6"/></marker></defs>
     ${EDGES.map(arrow)}
     <path d="M${kdX},${t.y + H} L${kdX},${s.y - 4}" stroke="#9467bd" stroke-width="2" stroke-dasharray="5 3" marker-end="url(#maskau-arrow)"/>

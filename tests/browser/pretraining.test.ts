@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
+import { screenshotWidths } from "./layout.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 // MASKAU_DIST serves another copy of the built site (e.g. while dist/ is being rebuilt).
@@ -120,6 +121,16 @@ run("MAE pretraining page", () => {
     await page.screenshot({ path: `${SHOTS}/mae-pretraining-reconstruction.png`, fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
+  });
+
+  it("lays out at 1400 and 1024 px with nothing sticking out", async () => {
+    const { overflow, reports } = await screenshotWidths(browser, `${server.url}/pages/mae-pretraining?backend=wasm`, {
+      name: "mae-pretraining",
+      shots: SHOTS,
+      ready: (page) => expect.poll(() => page.locator(".maskau-recon-grid .maskau-image-strip").count(), { timeout: 180_000 }).toBe(3),
+    });
+    expect(overflow).toEqual({ 1400: [], 1024: [] });
+    for (const r of reports) expect(r.errors).toEqual([]);
   });
 
   // The whole flow on wasm: SwiftShader's WebGPU (no GPU here) needs ~30 s per step.

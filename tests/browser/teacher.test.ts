@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
+import { screenshotWidths } from "./layout.js";
 import { openPage } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
@@ -103,5 +104,15 @@ run("Teacher page", () => {
     await page.close();
     expect(report.offsite).toEqual([]);
     expect(report.errors).toEqual([]);
+  });
+
+  it("lays out at 1400 and 1024 px with nothing sticking out", async () => {
+    const { overflow, reports } = await screenshotWidths(browser, `${server.url}/pages/teacher`, {
+      name: "teacher",
+      shots: SHOTS,
+      ready: (page) => page.locator(".maskau-pred-table tbody tr").nth(11).waitFor({ timeout: 180_000 }),
+    });
+    expect(overflow).toEqual({ 1400: [], 1024: [] });
+    for (const r of reports) expect(r.errors).toEqual([]);
   });
 });

@@ -1,17 +1,21 @@
 // The Data page's non-DOM pieces: URL settings, the generator config they map
 // to, and the arquero tables behind the summaries and downloads.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, readSettings, settingsConfig } from "../../src/components/data-generator.js";
+import { GENERATOR_SETTINGS, settingsConfig } from "../../src/components/data-generator.js";
 import { aq, baseRateRows, foldCountRows, labelTable, splitIndices, tableArrow, tableCSV } from "../../src/components/dataset-table.js";
 import { generateFaceDataset } from "../../src/lib/data/generate.js";
 import { baseRates } from "../../src/lib/data/summary.js";
 
 describe("Data page settings", () => {
-  it("reads the URL query with defaults for missing or bad values", () => {
-    expect(readSettings("")).toEqual(DEFAULT_SETTINGS);
-    expect(readSettings("?preset=disfa&subjects=12&frames=30&seed=7&backend=wasm")).toEqual({ preset: "disfa", subjects: 12, frames: 30, seed: 7 });
-    expect(readSettings("?preset=ck&subjects=-3&frames=abc&seed=1.5")).toEqual(DEFAULT_SETTINGS);
-    expect(readSettings("?subjects=100000").subjects).toBe(200);
+  it("reads the URL query with defaults for missing or unreadable values, clamped and whole", () => {
+    const read = GENERATOR_SETTINGS.read;
+    const defaults = GENERATOR_SETTINGS.defaults;
+    expect(read("")).toEqual(defaults);
+    expect(read("?preset=disfa&subjects=12&frames=30&seed=7&backend=wasm")).toEqual({ preset: "disfa", subjects: 12, frames: 30, seed: 7 });
+    expect(read("?preset=ck&frames=abc")).toEqual(defaults);
+    expect(read("?subjects=-3&seed=1.5")).toEqual({ ...defaults, subjects: 3, seed: 2 });
+    expect(read("?subjects=100000").subjects).toBe(200);
+    expect(GENERATOR_SETTINGS.query({ ...defaults, seed: 4 })).toEqual({ preset: null, subjects: null, frames: null, seed: "4" });
   });
 
   it("spreads frames per subject over the preset's sequences", () => {

@@ -111,3 +111,38 @@ export function strongestEdges(matrix: number[][], { top, min = 0 }: { top?: num
   edges.sort((a, b) => b.weight - a.weight || a.source - b.source || a.target - b.target);
   return top === undefined ? edges : edges.slice(0, top);
 }
+
+/** What a page draws of a learned graph: the matrix that stands for it, its strongest links, and words for both. */
+export interface LearnedRelations {
+  matrix: number[][];
+  /** What a cell of the matrix is. */
+  label: string;
+  /** The `top` strongest undirected links. */
+  edges: GraphEdge[];
+  /** What a link's weight means. */
+  describe(weight: number): string;
+}
+
+/**
+ * ANFL: how often j is among i's top-K neighbours; MEFL: the co-occurrence its edge head
+ * implies. `top` strongest links (2 per AU is readable).
+ */
+export function learnedRelations(graph: RelationGraph, top: number): LearnedRelations {
+  const pct = (w: number) => (100 * w).toFixed(0);
+  if (graph.head === "anfl") {
+    const matrix = graph.adjacency!;
+    return {
+      matrix,
+      label: `share of faces where j is a top-${graph.k} neighbour of i`,
+      edges: strongestEdges(matrix, { top }),
+      describe: (w) => `top-${graph.k} neighbours on ${pct(w)}% of faces (both directions averaged)`,
+    };
+  }
+  const matrix = graph.impliedConditional!;
+  return {
+    matrix,
+    label: "P(AU j | AU i) implied by the edge head",
+    edges: strongestEdges(matrix, { top }),
+    describe: (w) => `implied P = ${pct(w)}% (both directions averaged)`,
+  };
+}

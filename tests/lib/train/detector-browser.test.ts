@@ -1,14 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { faceDatasetConfig, generateFaceDataset } from "../../../src/lib/data/generate.js";
+import { datasetSource, memoryDatasetCache } from "../../../src/lib/data/cache.js";
+import { RunSession } from "../../../src/lib/runs/session.js";
 import {
-  DEFAULT_DETECTOR_RUN,
+  DETECTOR_RUN_SETTINGS,
+  detectorSessionKind,
   createDetectorRun,
   detectorRunDataConfig,
-  detectorRunQuery,
   equivalentCommand,
   evenSubset,
-  readDetectorRun,
 } from "../../../src/lib/train/detector-browser.js";
 import { initNodeBackend } from "../../../src/lib/tf/node.js";
 
@@ -18,10 +19,11 @@ beforeAll(async () => {
 
 describe("detector run settings", () => {
   it("reads the URL, clamps, and writes only what differs from the defaults", () => {
-    expect(readDetectorRun("")).toEqual(DEFAULT_DETECTOR_RUN);
-    const s = readDetectorRun("?steps=12.4&batch=1&lr=0.01&eval=x&every=3");
-    expect(s).toMatchObject({ steps: 12, batch: 2, lr: 0.01, every: 3, evalFrames: DEFAULT_DETECTOR_RUN.evalFrames });
-    expect(detectorRunQuery(s)).toMatchObject({ steps: "12", batch: "2", lr: "0.01", every: "3", eval: null, seed: null });
+    const defaults = DETECTOR_RUN_SETTINGS.defaults;
+    expect(DETECTOR_RUN_SETTINGS.read("")).toEqual(defaults);
+    const s = DETECTOR_RUN_SETTINGS.read("?steps=12.4&batch=1&lr=0.01&eval=x&every=3");
+    expect(s).toMatchObject({ steps: 12, batch: 2, lr: 0.01, every: 3, evalFrames: defaults.evalFrames });
+    expect(DETECTOR_RUN_SETTINGS.query(s)).toMatchObject({ steps: "12", batch: "2", lr: "0.01", every: "3", eval: null, seed: null });
     expect(equivalentCommand(s)).toContain("--steps 12 --batch 2 --lr 0.01 --warmup 1 --seed 0");
   });
 
@@ -49,5 +51,19 @@ describe("createDetectorRun", () => {
     expect(ev.f1).toHaveLength(ds.aus.length);
     run.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("the Teacher page's session", () => {
+  it("measures the held-out F1 and the graph at step 0, every few steps and at the end", async () => {
+    const session = new RunSession(detectorSessionKind({ datasets: datasetSource(memoryDatasetCache()) }), { yieldTurn: async () => {}, warn: () => {} });
+    await session.start({ steps: 5, batch: 4, every: 2, evalFrames: 8, frames: 1 });
+    const s = session.state;
+    expect(s).toMatchObject({ status: "completed", step: 5, storage: null, savedStep: null });
+    expect(s.evals.map((e) => e.step)).toEqual([0, 2, 4, 5]);
+    expect(s.aus).toHaveLength(12);
+    expect(s.graph).toMatchObject({ step: 5, head: "anfl", faces: 8 });
+    expect(s.message).toMatch(/^Finished 5 steps; held-out mean F1 \d+\.\d%\.$/);
+    session.dispose();
   });
 });

@@ -5,28 +5,30 @@ import { foldSplit } from "../../../src/lib/data/folds.js";
 import { generateFaceDataset } from "../../../src/lib/data/generate.js";
 import { decodeCheckpoint } from "../../../src/lib/io/checkpoint.js";
 import { initNodeBackend } from "../../../src/lib/tf/node.js";
+import { heldOutSamples } from "../../../src/lib/data/page-dataset.js";
+import { datasetSource, memoryDatasetCache } from "../../../src/lib/data/cache.js";
+import { decodeRunState, RunSession } from "../../../src/lib/runs/session.js";
 import {
-  DEFAULT_PRETRAIN_SETTINGS,
+  PRETRAIN_SETTINGS,
   createPretrainRun,
-  decodeRunState,
-  encodeRunState,
-  formatDuration,
   heldOutMask,
-  heldOutSamples,
-  parseSavedRun,
   pretrainDataConfig,
-  pretrainQuery,
-  readPretrainSettings,
-  savedRun,
-  throughput,
+  pretrainSessionKind,
+  type PretrainMeasures,
+  type PretrainPageRun,
   type PretrainSettings,
 } from "../../../src/lib/train/mae-run.js";
-import { memoryRunStore } from "../../../src/lib/train/run-store.js";
+import { memoryRunStore, parseSavedRun, savedRun } from "../../../src/lib/train/run-store.js";
+import { formatDuration, throughput } from "../../../src/lib/train/throughput.js";
 import type { TrainState } from "../../../src/lib/train/trainer.js";
 
 beforeAll(async () => {
   await initNodeBackend("wasm");
 });
+
+const DEFAULT_PRETRAIN_SETTINGS = PRETRAIN_SETTINGS.defaults;
+const readPretrainSettings = PRETRAIN_SETTINGS.read;
+const normalize = PRETRAIN_SETTINGS.normalize;
 
 describe("pretraining settings in the URL", () => {
   it("defaults, parsing, clamping and a round trip through the query", () => {
@@ -34,10 +36,10 @@ describe("pretraining settings in the URL", () => {
     const s = readPretrainSettings("?steps=6&batch=4&lr=0.002&mask=0.5&seed=7&frames=3&preset=tiny");
     expect(s).toEqual({ preset: "tiny", steps: 6, batch: 4, lr: 0.002, maskRatio: 0.5, seed: 7, frames: 3 });
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(pretrainQuery(s))) if (v !== null) q.set(k, v);
+    for (const [k, v] of Object.entries(PRETRAIN_SETTINGS.query(s))) if (v !== null) q.set(k, v);
     expect(readPretrainSettings(`?${q}`)).toEqual(s);
     // Defaults are left out of the query.
-    expect(Object.values(pretrainQuery(DEFAULT_PRETRAIN_SETTINGS)).every((v) => v === null)).toBe(true);
+    expect(Object.values(PRETRAIN_SETTINGS.query(DEFAULT_PRETRAIN_SETTINGS)).every((v) => v === null)).toBe(true);
     // Out of range and invalid values.
     const bad = readPretrainSettings("?steps=-5&batch=2.6&mask=1.5&preset=huge&lr=abc&frames=9999");
     expect(bad.steps).toBe(1);
@@ -96,11 +98,11 @@ describe("a pretraining run", () => {
       },
     });
     expect(await first.trainer.run()).toBe("stopped");
-    const bytes = encodeRunState(first, saved!);
+    const bytes = first.encodeState(saved!);
     await store.put("run", savedRun(settings, saved!, bytes, "wasm"));
     first.dispose();
 
-    const { run: back, problem } = parseSavedRun(await store.get("run"));
+    const { run: back, problem } = parseSavedRun(await store.get("run"), normalize);
     expect(problem).toBeNull();
     expect(back!.step).toBe(2);
     expect(back!.settings).toEqual(settings);
@@ -129,13 +131,51 @@ describe("a pretraining run", () => {
 
   it("refuses a saved run from other settings and unusable stored values", async () => {
     const run = await createPretrainRun(settings, dataset);
-    const bytes = encodeRunState(run, await run.trainer.state());
+    const bytes = run.encodeState(await run.trainer.state());
     run.dispose();
     await expect(createPretrainRun({ ...settings, steps: 9 }, dataset, { resume: decodeRunState(bytes) })).rejects.toThrow(/steps=4/);
-    expect(parseSavedRun(undefined)).toEqual({ run: null, problem: null });
-    expect(parseSavedRun({ version: 2 }).problem).toMatch(/unknown format/);
-    expect(parseSavedRun({ version: 1, settings: {}, step: 1 }).problem).toMatch(/incomplete/);
+    expect(parseSavedRun(undefined, normalize)).toEqual({ run: null, problem: null });
+    expect(parseSavedRun({ version: 2 }, normalize).problem).toMatch(/unknown format/);
+    expect(parseSavedRun({ version: 1, settings: {}, step: 1 }, normalize).problem).toMatch(/incomplete/);
+    expect(parseSavedRun({ version: 1, settings: { preset: "huge" }, step: 1, totalSteps: 4, checkpoint: bytes }, normalize).problem).toMatch(/settings are invalid \(unknown MAE preset "huge"/);
     expect(MAE_PRESETS.tiny.imgSize).toBe(dataset.size);
+  });
+});
+
+describe("the pretraining page's session", () => {
+  it("shows reconstructions, and a run paused, saved and resumed after a reload ends as an uninterrupted one", async () => {
+    const settings: PretrainSettings = { ...PRETRAIN_SETTINGS.defaults, steps: 4, batch: 2, frames: 1, seed: 5 };
+    const datasets = datasetSource(memoryDatasetCache());
+    const options = { yieldTurn: async () => {}, warn: () => {} };
+    const kind = pretrainSessionKind({ datasets, backend: "wasm", samples: 2, refreshMs: 1e9 });
+
+    const whole = new RunSession(kind, options);
+    await whole.start(settings);
+    expect(whole.state).toMatchObject({ status: "completed", step: 4 });
+    expect(whole.state.reconstructions).toMatchObject({ step: 4, patch: 8 });
+    expect(whole.state.reconstructions!.composite.length).toBe(2 * 64 * 64 * 3);
+    const wholeBytes = (await whole.checkpoint())!;
+    whole.dispose();
+
+    const store = memoryRunStore();
+    let first!: RunSession<PretrainSettings, PretrainPageRun, PretrainMeasures>;
+    const pausing = { ...kind, measureDue: (t: { step: number }) => (t.step === 2 && first.pause(), false) };
+    first = new RunSession(pausing, { ...options, store, key: "mae", backend: "wasm" });
+    await first.init();
+    await first.start(settings);
+    expect(first.state).toMatchObject({ status: "paused", step: 2, savedStep: 2 });
+    first.dispose();
+
+    const reloaded = new RunSession(kind, { ...options, store, key: "mae", backend: "wasm" });
+    await reloaded.init();
+    expect(reloaded.state.offer).toMatchObject({ step: 2, settings });
+    await reloaded.resume();
+    expect(reloaded.state).toMatchObject({ status: "completed", step: 4, savedStep: 4 });
+    expect(reloaded.state.history.map((h) => h.loss)).toEqual(whole.state.history.map((h) => h.loss));
+    const a = decodeRunState(wholeBytes);
+    const b = decodeRunState((await reloaded.checkpoint())!);
+    for (const [name, v] of Object.entries(a.variables)) expect(b.variables[name].values, name).toEqual(v.values);
+    reloaded.dispose();
   });
 });
 

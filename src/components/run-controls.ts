@@ -1,0 +1,72 @@
+// Buttons that drive a run session: start, pause, resume (a paused run, or a saved one
+// offered after a reload), and where the page offers them, download the checkpoint and
+// discard the run. Buttons are named (button[name=start], ...) and enabled by the
+// session's snapshots.
+import { isBusy, type RunSnapshot } from "../lib/runs/session.js";
+import { downloadCheckpoint } from "./download.js";
+import { el } from "./element.js";
+
+/** What the controls need of a session (a RunSession). */
+export interface ControlledSession<S> {
+  readonly state: RunSnapshot<S>;
+  subscribe(listener: (s: RunSnapshot<S>) => void): () => void;
+  start(settings: Partial<S>): Promise<void>;
+  pause(): void;
+  resume(): Promise<void>;
+  discard(): Promise<void>;
+  checkpoint(): Promise<Uint8Array | null>;
+}
+
+export interface RunControlsOptions<S> {
+  /** The settings a new run starts with (the settings form's value). */
+  settings(): Partial<S>;
+  /** Offer the checkpoint as a download, named by this. */
+  downloadName?: (s: RunSnapshot<S>) => string;
+  /** Offer to discard the run (and its saved copy). */
+  discard?: boolean;
+}
+
+/** Start / pause / resume (/ download / discard) buttons for `session`. */
+export function RunControls<S>(session: ControlledSession<S>, options: RunControlsOptions<S>): HTMLElement {
+  const root = el("div", { className: "maskau-run-controls" });
+  const button = (name: string, text: string, onClick: () => void, primary = false) => {
+    const b = el("button", { type: "button", name, textContent: text, className: primary ? "maskau-primary" : "" });
+    b.addEventListener("click", onClick);
+    root.append(b);
+    return b;
+  };
+  const start = button("start", "Start", () => {
+    const s = session.state;
+    // A saved run is replaced by the new one's first save: ask first.
+    if (s.storage !== null && (s.offer || s.status === "paused") && !confirm(`Replace the saved run (step ${s.step || s.offer?.step}) with a new one?`)) return;
+    void session.start(options.settings());
+  }, true);
+  const pause = button("pause", "Pause", () => session.pause());
+  const resume = button("resume", "Resume", () => void session.resume(), true);
+  const { downloadName } = options;
+  const download = downloadName
+    ? button("download", "Download checkpoint", async () => {
+        const bytes = await session.checkpoint();
+        if (bytes) downloadCheckpoint(bytes, downloadName(session.state));
+      })
+    : null;
+  const discard = options.discard
+    ? button("discard", "Discard run", () => {
+        if (confirm("Discard this run and its saved copy?")) void session.discard();
+      })
+    : null;
+  session.subscribe((s) => {
+    const busy = isBusy(s.status);
+    const canResume = s.status === "paused" || (s.status === "idle" && s.offer !== null);
+    const hasRun = s.settings !== null || s.offer !== null;
+    start.disabled = busy;
+    start.textContent = hasRun ? "Start new run" : "Start";
+    pause.disabled = s.status !== "training";
+    pause.hidden = canResume;
+    resume.hidden = !canResume;
+    resume.textContent = s.status === "idle" && s.offer ? (s.offer.step >= s.offer.totalSteps ? "Open saved run (finished)" : `Resume saved run at step ${s.offer.step}`) : "Resume";
+    if (download) download.disabled = !hasRun || s.status === "preparing" || s.status === "pausing" || (s.step === 0 && s.offer === null);
+    if (discard) discard.disabled = busy || !hasRun;
+  });
+  return root;
+}

@@ -1,0 +1,27 @@
+// The pages' training sessions: the run layer's RunSession (src/lib/runs/session.ts) with
+// the browser's storage (browser-storage.ts). Pretraining runs are saved every 50 steps
+// and on pause, so a reload can resume them; the Teacher page's runs live in memory.
+import { RunSession } from "../lib/runs/session.js";
+import { detectorSessionKind, type DetectorMeasures, type DetectorPageRun, type DetectorRunSettings } from "../lib/train/detector-browser.js";
+import { pretrainSessionKind, type PretrainMeasures, type PretrainPageRun, type PretrainSettings } from "../lib/train/mae-run.js";
+import { browserDatasets, browserRunStore } from "./browser-storage.js";
+
+export type PretrainSession = RunSession<PretrainSettings, PretrainPageRun, PretrainMeasures>;
+export type DetectorSession = RunSession<DetectorRunSettings, DetectorPageRun, DetectorMeasures>;
+
+/** The MAE pretraining page's session; it looks for a saved run at once. */
+export function pretrainSession(backend: string): PretrainSession {
+  const session = new RunSession(pretrainSessionKind({ datasets: browserDatasets(), backend }), {
+    store: browserRunStore(),
+    key: "mae-pretraining",
+    backend,
+    saveEvery: 50,
+  });
+  void session.init();
+  return session;
+}
+
+/** The Teacher page's session. */
+export function detectorSession(): DetectorSession {
+  return new RunSession(detectorSessionKind({ datasets: browserDatasets() }));
+}
