@@ -2,6 +2,7 @@
 // calibration targets, per-fold positives, the AU co-occurrence heatmap and
 // intensity histograms. Inputs are plain rows and matrices; outputs are DOM.
 import * as Plot from "@observablehq/plot";
+import { RelationMatrix } from "./relation-matrix.js";
 
 export interface RateRow {
   au: string;
@@ -54,46 +55,13 @@ export function BaseRatePlot(rows: RateRow[], targets: { au: string; rate: numbe
  * [A][A] with null/NaN where AU i never occurs.
  */
 export function CooccurrenceHeatmap(aus: number[], matrix: (number | null)[][], { width = 520 } = {}): Element {
-  const cells: { given: string; then: string; p: number | null }[] = [];
-  aus.forEach((ai, i) =>
-    aus.forEach((aj, j) => {
-      const v = matrix[i]?.[j];
-      cells.push({ given: String(ai), then: String(aj), p: v === null || v === undefined || !Number.isFinite(v) ? null : v });
-    }),
-  );
-  const names = aus.map(String);
-  const side = Math.max(220, Math.min(width, 70 + names.length * 46));
-  const cell = (side - 70) / names.length;
-  return Plot.plot({
-    width: side,
-    height: side - 10,
-    marginLeft: 46,
-    marginTop: 40,
-    marginRight: 8,
-    marginBottom: 8,
-    padding: 0.04,
-    x: { domain: names, axis: "top", label: "then AU j →", labelAnchor: "right" },
-    y: { domain: names, label: "given AU i ↓", labelAnchor: "top" },
-    color: { type: "linear", domain: [0, 1], scheme: "blues", legend: true, label: "P(AU j occurs | AU i occurs)", tickFormat: "%" },
-    marks: [
-      Plot.cell(cells, {
-        x: "then",
-        y: "given",
-        fill: "p",
-        inset: 0.5,
-        title: (d: { given: string; then: string; p: number | null }) =>
-          d.p === null ? `AU${d.given} never occurs` : `P(AU${d.then} | AU${d.given}) = ${(d.p * 100).toFixed(1)}%`,
-      }),
-      cell >= 22
-        ? Plot.text(cells, {
-            x: "then",
-            y: "given",
-            text: (d: { p: number | null }) => (d.p === null ? "–" : Math.round(d.p * 100).toString()),
-            fill: (d: { p: number | null }) => ((d.p ?? 0) > 0.55 ? "white" : "#333"),
-            fontSize: cell >= 34 ? 10 : 8.5,
-          })
-        : null,
-    ],
+  return RelationMatrix(aus, matrix, {
+    width,
+    label: "P(AU j occurs | AU i occurs)",
+    axes: { x: "then AU j →", y: "given AU i ↓" },
+    legendFormat: "%",
+    cellSize: 46,
+    title: (i, j, p) => (p === null ? `AU${aus[i]} never occurs` : `P(AU${aus[j]} | AU${aus[i]}) = ${(p * 100).toFixed(1)}%`),
   });
 }
 
