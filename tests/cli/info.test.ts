@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { summariseDawnLog } from "../../cli/commands/info.js";
 
 const run = promisify(execFile);
 
@@ -18,6 +19,23 @@ describe("maskau info", () => {
     expect(byName.cpu.ok).toBe(true);
     // The unit project runs WebGPU on SwiftShader (MASKAU_WEBGPU=swiftshader).
     expect(byName.webgpu.ok, byName.webgpu.detail).toBe(true);
+  });
+
+  it("prints one line per backend and nothing on stderr when WebGPU finds no adapter", async () => {
+    // No Vulkan driver: Dawn warns on its process's stderr, which info captures in a child process.
+    const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: "/nonexistent/icd.json" };
+    delete env.MASKAU_WEBGPU;
+    const { stdout, stderr } = await run("node", ["cli/maskau.mjs", "info"], { env });
+    expect(stderr).toBe("");
+    const lines = stdout.split("\n");
+    const backends = lines.slice(lines.indexOf("backends") + 1).filter(Boolean);
+    expect(backends.map((l) => l.trim().split(/\s+/)[0])).toEqual(["wasm", "cpu", "webgpu"]);
+    expect(backends[2]).toMatch(/^ {2}webgpu +FAIL {2}no WebGPU adapter is available \(Vulkan found no GPU driver\); MASKAU_WEBGPU=swiftshader/);
+  });
+
+  it("summarises Dawn's Vulkan messages", () => {
+    expect(summariseDawnLog("Warning: vkCreateInstance: Found no drivers!\nWarning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER\n")).toBe("Vulkan found no GPU driver");
+    expect(summariseDawnLog("")).toBeNull();
   });
 
   it("exits non-zero with a message on an unknown command", async () => {
