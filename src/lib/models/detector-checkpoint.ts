@@ -1,5 +1,5 @@
-// Loading an AU detector from checkpoint bytes (pages and tests; the CLI reads files
-// with cli/detector-runs.ts): the detector config comes from the MaskAU metadata.
+// Loading an AU detector from checkpoint bytes (pages and tests; the CLI rebuilds any
+// checkpoint with loadCheckpointModel in registry.ts): the config comes from the metadata.
 import { decodeCheckpoint, type CheckpointMeta } from "../io/checkpoint.js";
 import { createDetector, detectorConfigFromMeta, type Detector } from "./detector.js";
 

@@ -34,11 +34,12 @@ export type ResNetPresetName = "tiny" | "small" | "resnet18";
 
 export const RESNET_PRESETS: Record<ResNetPresetName, ResNetConfig> = {
   /**
-   * For 64 px faces on a CPU: 5x5 stride-2 stem, no max pool, three stages of one
-   * block (16, 32, 64 channels): an 8 x 8 map of 64-wide tokens at 64 px input.
+   * For 64 px faces on a CPU: 5x5 stride-2 stem and the 3x3 stride-2 max pool, three
+   * stages of one block (16, 32, 64 channels): a 4 x 4 map of 64-wide tokens at 64 px
+   * input (64 -> 32 -> 16 -> 8 -> 4).
    */
   tiny: { stemChannels: 16, stemKernel: 5, stemStride: 2, maxPool: true, widths: [16, 32, 64], blocks: [1, 1, 1] },
-  /** Four stages of two blocks (24..192 channels): a 4 x 4 map at 64 px. */
+  /** No max pool, four stages of two blocks (24..192 channels): a 4 x 4 map at 64 px (64 -> 32 -> 16 -> 8 -> 4). */
   small: { stemChannels: 24, stemKernel: 5, stemStride: 2, maxPool: false, widths: [24, 48, 96, 192], blocks: [2, 2, 2, 2] },
   /** torchvision resnet18 without avgpool/fc (512-wide tokens, 7 x 7 at 224 px). */
   resnet18: { stemChannels: 64, stemKernel: 7, stemStride: 2, maxPool: true, widths: [64, 128, 256, 512], blocks: [2, 2, 2, 2] },

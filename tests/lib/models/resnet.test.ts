@@ -52,6 +52,12 @@ describe("ResNet backbone", () => {
     net.dispose();
   });
 
+  it("gives the feature map sizes the presets' comments state", () => {
+    expect(resnetOutputSize(RESNET_PRESETS.tiny, 64)).toBe(4);
+    expect(resnetOutputSize(RESNET_PRESETS.small, 64)).toBe(4);
+    expect(resnetOutputSize(RESNET_PRESETS.resnet18, 224)).toBe(7);
+  });
+
   it("initialises convs kaiming-normal (fan out) and BatchNorm at 1 / 0 / 0 / 1", async () => {
     await useBackend("cpu");
     const net = createResNet(RESNET_PRESETS.small, { seed: 3 });
