@@ -10,6 +10,10 @@ declare module "observablehq:stdlib" {
     blob(): Promise<Blob>;
   }
   export function FileAttachment(name: string): FileAttachmentHandle;
+  export const Generators: {
+    /** A generator of the values `change` is called with; `initialize` returns a dispose function. */
+    observe<T>(initialize: (change: (value: T) => void) => (() => void) | void): AsyncGenerator<T>;
+  };
 }
 
 declare module "htl" {

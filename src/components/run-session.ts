@@ -1,7 +1,8 @@
 // The pages' training sessions: the run layer's RunSession (src/lib/runs/session.ts) with
 // the browser's storage (browser-storage.ts). Pretraining runs are saved every 50 steps
 // and on pause, so a reload can resume them; the Teacher page's runs live in memory.
-import { RunSession } from "../lib/runs/session.js";
+import { Generators } from "observablehq:stdlib";
+import { RunSession, type SessionSnapshot } from "../lib/runs/session.js";
 import { detectorSessionKind, type DetectorMeasures, type DetectorPageRun, type DetectorRunSettings } from "../lib/train/detector-browser.js";
 import { pretrainSessionKind, type PretrainMeasures, type PretrainPageRun, type PretrainSettings } from "../lib/train/mae-run.js";
 import { browserDatasets, browserRunStore } from "./browser-storage.js";
@@ -24,4 +25,25 @@ export function pretrainSession(backend: string): PretrainSession {
 /** The Teacher page's session. */
 export function detectorSession(): DetectorSession {
   return new RunSession(detectorSessionKind({ datasets: browserDatasets() }));
+}
+
+/**
+ * A session's snapshots as a page value, or one part of them (`pick`) that changes less
+ * often than the snapshot does (the relation graph changes only at evaluations), so the
+ * cells that read it redraw only when it changes.
+ */
+export function observeSession<S, M, T = SessionSnapshot<S, M>>(
+  session: { subscribe(listener: (s: SessionSnapshot<S, M>) => void): () => void },
+  pick: (s: SessionSnapshot<S, M>) => T = (s) => s as unknown as T,
+): AsyncGenerator<T> {
+  return Generators.observe<T>((change) => {
+    let last: { value: T } | null = null;
+    const unsubscribe = session.subscribe((s) => {
+      const value = pick(s);
+      if (last && last.value === value) return;
+      last = { value };
+      change(value);
+    });
+    return () => void unsubscribe();
+  });
 }
