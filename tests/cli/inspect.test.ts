@@ -10,8 +10,12 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatReport, inspectFile, type InspectReport } from "../../cli/commands/inspect.js";
 import { MAE_PRESETS } from "../../src/lib/config.js";
-import { maeLayout } from "../../src/lib/io/model-fit.js";
+import { encodeCheckpoint } from "../../src/lib/io/checkpoint.js";
+import { detectorLayout, maeLayout } from "../../src/lib/io/model-fit.js";
 import { writeSafetensors, type TensorToWrite } from "../../src/lib/io/safetensors.js";
+import { alignLayout } from "../../src/lib/models/align.js";
+import { createStudent, studentConfig, studentModelKind } from "../../src/lib/models/student.js";
+import { useBackend } from "../lib/tf/backends.js";
 import { fixturePath } from "../support/shared.js";
 
 const run = promisify(execFile);
@@ -115,6 +119,47 @@ describe("maskau inspect", () => {
     expect(mefl.fit).toMatchObject({ model: "megraphau-mefl", fits: null });
     expect(mefl.fit.detail).toMatch(/ME-GraphAU names: the MEFL head with no backbone/);
     expect((await inspectFile(fileOf("other.safetensors", [["w", [2]]]))).fit.detail).toMatch(/no naming scheme MaskAU knows/);
+  });
+
+  it("a student checkpoint fits the student its metadata describes, alignment (align.*) included; a missing align tensor is named", async () => {
+    await useBackend("cpu");
+    const cfg = studentConfig("mae-tiny", { numClasses: 12 });
+    const student = createStudent(cfg, { seed: 1 });
+    const state = await student.stateDict();
+    student.dispose();
+    const meta = { model: studentModelKind(), modelName: "student/mae-tiny", config: { detector: cfg, preset: "mae-tiny" } };
+    const path = join(dir, "student.safetensors");
+    writeFileSync(path, encodeCheckpoint(state, meta));
+    // The layout inspect compares with holds the alignment, between the encoder and the head.
+    const layout = await detectorLayout(cfg);
+    const names = layout.map((e) => e.name);
+    expect(names).toEqual([...state.keys()]);
+    const aligned = alignLayout(cfg.backbone.align, cfg.backbone.mae.embedDim);
+    expect(layout.filter((e) => e.name.startsWith("align."))).toEqual(aligned);
+    expect(names.indexOf("align.fc1.weight")).toBeGreaterThan(names.lastIndexOf("backbone.norm.bias"));
+    expect(names.indexOf("align.fc2.bias")).toBeLessThan(names.indexOf("global_linear.fc.weight"));
+
+    const { code, stdout } = await cli("--json", path);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as InspectReport;
+    expect(report.maskau!.model).toBe("student");
+    expect(report.fit).toMatchObject({ model: "student", basis: "metadata", fits: true });
+    expect(report.fit.detail).toMatch(/the student \(MAE encoder, alignment to 4x4x64, MEFL head\) built from the metadata's config: all \d+ tensors match/);
+    expect(report.fit.comparison).toMatchObject({ expected: state.size, matched: state.size, missing: [], unexpected: [] });
+
+    // Without align.fc2.bias the file does not fit, and the report says which tensor is missing.
+    const partial = new Map([...state].filter(([n]) => n !== "align.fc2.bias"));
+    const partialPath = join(dir, "student-partial.safetensors");
+    writeFileSync(partialPath, encodeCheckpoint(partial, meta));
+    const bad = await inspectFile(partialPath);
+    expect(bad.fit.fits).toBe(false);
+    expect(bad.fit.comparison!.missing).toEqual(["align.fc2.bias"]);
+    expect(formatReport(bad)).toMatch(/fits {8}NO .*missing align\.fc2\.bias/);
+
+    // A student's tensors without metadata are told apart from a plain ME-GraphAU by align.*.
+    const bare = await inspectFile(fileOf("student-bare.safetensors", layout.map((e) => [e.name, e.shape])));
+    expect(bare.fit).toMatchObject({ model: "student", basis: "names", fits: null });
+    expect(bare.fit.detail).toMatch(/MaskAU student names: an MAE-encoder backbone, the feature alignment \(align\.\*\) and the MEFL head/);
   });
 
   it("notes a .json beside the file that is not its sidecar, and still lists the file", async () => {

@@ -1,17 +1,19 @@
 // Which model a safetensors file's tensors fit, from their names and shapes alone (the
 // values are never read):
 //   * a MaskAU checkpoint names its model kind and config in its metadata: that model's
-//     state_dict layout is built (the MAE's is pure; a detector is created with fresh
-//     weights on the running tfjs backend and only its names and shapes are read) and
-//     compared name by name;
+//     state_dict layout is built (the MAE's is pure; a detector or student is created with
+//     fresh weights on the running tfjs backend and only its names and shapes are read)
+//     and compared name by name;
 //   * a reference fixture's sidecar gives its config: MAE fixtures' weights are compared
 //     the same way, other kinds get the guess below;
 //   * any other file gets a guess from its names: official MAE names (checked against the
-//     MAE presets), Hugging Face ViTMAE names, ME-GraphAU names, torchvision ResNet names.
+//     MAE presets), Hugging Face ViTMAE names, ME-GraphAU names (a student's with its
+//     alignment, align.*), torchvision ResNet names.
 import { MAE_PRESETS, maeConfigFromSidecar, type MaeConfig } from "../config.js";
 import { detectorConfigFromMeta, isMaeEncoderName, type DetectorConfig } from "../models/detector.js";
 import { maeConfigFromMeta } from "../models/mae-checkpoint.js";
 import { maeStateDictLayout } from "../models/mae.js";
+import { STUDENT_MODEL_KIND, studentConfigFromMeta } from "../models/student.js";
 import { OPTIMIZER_PREFIX, type CheckpointMeta } from "./checkpoint.js";
 import type { Sidecar } from "./fixture.js";
 import { detectScheme } from "./keymap.js";
@@ -79,24 +81,26 @@ export function maeLayout(config: MaeConfig): NamedShape[] {
 }
 
 /**
- * A detector's state_dict names and shapes: the detector is created (fresh weights, on the
- * running tfjs backend: initialise one first, cpu is enough), read and disposed.
+ * A detector's or student's state_dict names and shapes (backbone.*, a student's align.*,
+ * global_linear.* and head.*): the model is created (fresh weights, on the running tfjs
+ * backend: initialise one first, cpu is enough), read and disposed.
  */
 export async function detectorLayout(config: DetectorConfig): Promise<NamedShape[]> {
   const { createDetector } = await import("../models/detector.js");
   const detector = createDetector(config);
   try {
     const backbone = detector.backbone.stateNames.map((n) => ({ name: `backbone.${n}`, shape: [...detector.backbone.params.get(n).shape] }));
+    const align = detector.align ? detector.align.params.names().map((n) => ({ name: n, shape: [...detector.align!.params.get(n).shape] })) : [];
     const head = detector.head.params.names().map((n) => ({ name: n, shape: [...detector.head.params.get(n).shape] }));
-    return [...backbone, ...head];
+    return [...backbone, ...align, ...head];
   } finally {
     detector.dispose();
   }
 }
 
-/** Whether fitFromMeta will build a detector (and so needs a tfjs backend). */
+/** Whether fitFromMeta will build a detector or student (and so needs a tfjs backend). */
 export function needsBackend(meta: CheckpointMeta | null): boolean {
-  return meta?.model === "megraphau-anfl" || meta?.model === "megraphau-mefl";
+  return meta?.model === "megraphau-anfl" || meta?.model === "megraphau-mefl" || meta?.model === STUDENT_MODEL_KIND;
 }
 
 /** Compares a MaskAU checkpoint's model tensors (optimizer buffers excluded) with the model its metadata describes. */
@@ -116,6 +120,16 @@ export async function fitFromMeta(meta: CheckpointMeta, tensors: readonly NamedS
     }
     const preset = typeof meta.config.preset === "string" ? ` ${meta.config.preset}` : "";
     return fit(maeLayout(config), `the MAE${preset} built from the metadata's config`);
+  }
+  if (meta.model === STUDENT_MODEL_KIND) {
+    try {
+      const config = studentConfigFromMeta(meta, source);
+      const layout = await detectorLayout(config);
+      const { align } = config.backbone;
+      return fit(layout, `the student (MAE encoder, alignment to ${align.gridOut}x${align.gridOut}x${align.outChannels}, ${config.head.toUpperCase()} head) built from the metadata's config`);
+    } catch (e) {
+      return invalid(e);
+    }
   }
   if (needsBackend(meta)) {
     let layout: NamedShape[];
@@ -176,6 +190,9 @@ export function guessByNames(tensors: readonly NamedShape[]): ModelFit {
 
   if (has(/^global_linear\./) || has(/^head\.(class_linears|gnn|sc)\b/)) {
     const head = has(/^head\.(edge_extractor|edge_fc)\b/) ? "MEFL" : "ANFL";
+    if (has(/^align\.fc\d+\.weight$/)) {
+      return guess("student", `MaskAU student names: an MAE-encoder backbone, the feature alignment (align.*) and the ${head} head${note}`);
+    }
     const backbone = has(/^backbone\.layer\d+\./) ? "a ResNet backbone" : has(/^backbone\.(blocks|patch_embed)\./) ? "an MAE-encoder backbone" : has(/^backbone\./) ? "an unknown backbone" : "no backbone";
     return guess(`megraphau-${head.toLowerCase()}`, `ME-GraphAU names: the ${head} head with ${backbone}${note}`);
   }
