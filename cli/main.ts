@@ -10,6 +10,7 @@ import { evalCommand } from "./commands/eval.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { infoCommand } from "./commands/info.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { costsCommand } from "./commands/costs.js";
 import { soakCommand } from "./commands/soak.js";
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(reproduceCommand());
   program.addCommand(benchCommand());
+  program.addCommand(costsCommand());
   program.addCommand(soakCommand());
   return program;
 }
