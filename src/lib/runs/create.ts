@@ -24,7 +24,7 @@ import { AdamW } from "../train/adamw.js";
 import { DetectorTrainTask } from "../train/detector-task.js";
 import { MaePretrainTask } from "../train/mae-task.js";
 import { StudentKdTask } from "../train/student-task.js";
-import { Trainer, type TrainerCallbacks, type TrainerConfig, type TrainState } from "../train/trainer.js";
+import { Trainer, type TrainTask, type TrainerCallbacks, type TrainerConfig, type TrainState } from "../train/trainer.js";
 import { checkSpec, inputLabel, type DataSpec, type DetectorSpec, type PretrainSpec, type RunSpec, type StudentSpec } from "./spec.js";
 
 /** Patch side of occlusion masks when no MAE fixes it (the tiny MAE's patch at 64 px). */
@@ -250,6 +250,89 @@ function f1Metrics(ev: Evaluation): Record<string, number> {
   return m;
 }
 
+/**
+ * What detector and student runs share: the Trainer, resumable checkpoints every N steps,
+ * the final evaluation (test fold, or the validation subjects when the spec holds some
+ * out) written into the final checkpoint's metrics, exact restore, and disposal.
+ */
+function evaluatedTraining(p: {
+  spec: DetectorSpec | StudentSpec;
+  model: Detector;
+  task: TrainTask & { dispose(): void };
+  optimizer: AdamW;
+  meta: Omit<CheckpointMetaInput, "trainer">;
+  options: RunOptions;
+  val: Int32Array;
+  test: Int32Array;
+  evaluate: (frames: Int32Array, onProgress?: (done: number, total: number) => void) => Promise<Evaluation>;
+}) {
+  const { spec, model, task, optimizer, meta, options, val, test } = p;
+  // A run with a validation set is for making choices: it does not look at the test fold.
+  const evalFrames = options.evalFrames ?? (val.length > 0 ? new Int32Array(0) : test);
+  const evaluate = (frames = evalFrames, onProgress = options.onEvalProgress) => p.evaluate(frames, onProgress);
+  const buffers = async () => buffersOf(await model.stateDict(), task.variables);
+  const encodeState = async (state: TrainState) => encodeTrainState(state, { ...meta, step: state.step }, await buffers());
+  let evaluation: Evaluation | undefined;
+  let validation: Evaluation | undefined;
+  const evaluateEnd = async () => {
+    if (!evaluation && evalFrames.length > 0) evaluation = await evaluate();
+    if (!validation && val.length > 0) validation = await evaluate(val);
+  };
+  const trainer = new Trainer(task, trainerConfigOf(spec), optimizer, {
+    onStep: options.callbacks?.onStep,
+    onCheckpoint: async (state) => {
+      await options.callbacks?.onCheckpoint?.(state);
+      const final = state.step >= spec.train.steps;
+      if (!final) {
+        if (options.save) await options.save(await encodeState(state), { step: state.step, final });
+        return;
+      }
+      await evaluateEnd();
+      if (!options.save) return;
+      const metrics = {
+        loss: state.history.at(-1)?.loss ?? NaN,
+        ...(evaluation ? f1Metrics(evaluation) : {}),
+        ...(validation ? Object.fromEntries(Object.entries(f1Metrics(validation)).map(([k, v]) => [`val/${k}`, v])) : {}),
+      };
+      // The loss curve (every 5th step and the last, with the loss terms) stays with a weights-only file.
+      const history = state.history
+        .filter((h, i) => h.step % 5 === 0 || i === state.history.length - 1)
+        .map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, ...h.metrics }));
+      const bytes = options.optimizerState
+        ? encodeTrainState(state, { ...meta, step: state.step, metrics }, await buffers())
+        : encodeCheckpoint(await model.stateDict(), { ...meta, step: state.step, metrics, history });
+      await options.save(bytes, { step: state.step, final });
+    },
+  });
+  return {
+    trainer,
+    optimizer,
+    encodeState,
+    evaluate,
+    restore(ckpt: DecodedCheckpoint, source = "checkpoint") {
+      trainer.restore(checkpointToTrainState(ckpt, source));
+      model.load(checkpointBuffers(ckpt), { strict: false, source });
+    },
+    async run(untilStep?: number) {
+      const reason = await runUntil(trainer, untilStep);
+      // A finished run that was resumed: evaluate what is there.
+      if (reason === "completed") await evaluateEnd();
+      return reason;
+    },
+    get evaluation() {
+      return evaluation;
+    },
+    get validation() {
+      return validation;
+    },
+    dispose() {
+      task.dispose();
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
 async function createDetectorRun(spec: DetectorSpec, resources: RunResources, options: RunOptions): Promise<DetectorRun> {
   const { dataset, dataDescription } = resources;
   const entry = resolveDetector(spec.model);
@@ -312,80 +395,19 @@ async function createDetectorRun(spec: DetectorSpec, resources: RunResources, op
     createdBy: options.createdBy,
     spec,
   };
-  // A run with a validation set is for making choices: it does not look at the test fold.
-  const evalFrames = options.evalFrames ?? (val.length > 0 ? new Int32Array(0) : test);
-  const evaluate = (frames = evalFrames, onProgress = options.onEvalProgress) =>
-    evaluateDetector(detector, dataset, frames, {
-      condition,
-      composites: frames.length > 0 && valComposites?.has(frames[0]) ? valComposites : testComposites,
-      onProgress,
-    });
-  const buffers = async () => buffersOf(await detector.stateDict(), task.variables);
-  const encodeState = async (state: TrainState) => encodeTrainState(state, { ...meta, step: state.step }, await buffers());
-  let evaluation: Evaluation | undefined;
-  let validation: Evaluation | undefined;
-  const trainer = new Trainer(task, trainerConfigOf(spec), optimizer, {
-    onStep: options.callbacks?.onStep,
-    onCheckpoint: async (state) => {
-      await options.callbacks?.onCheckpoint?.(state);
-      const final = state.step >= spec.train.steps;
-      if (!final) {
-        if (options.save) await options.save(await encodeState(state), { step: state.step, final });
-        return;
-      }
-      if (evalFrames.length > 0) evaluation = await evaluate();
-      if (val.length > 0) validation = await evaluate(val);
-      if (!options.save) return;
-      const metrics = {
-        loss: state.history.at(-1)?.loss ?? NaN,
-        ...(evaluation ? f1Metrics(evaluation) : {}),
-        ...(validation ? Object.fromEntries(Object.entries(f1Metrics(validation)).map(([k, v]) => [`val/${k}`, v])) : {}),
-      };
-      // The loss curve (every 5th step and the last) stays with a weights-only file.
-      const history = state.history.filter((h, i) => h.step % 5 === 0 || i === state.history.length - 1).map((h) => ({ step: h.step, loss: h.loss, lr: h.lr }));
-      const bytes = options.optimizerState
-        ? encodeTrainState(state, { ...meta, step: state.step, metrics }, await buffers())
-        : encodeCheckpoint(await detector.stateDict(), { ...meta, step: state.step, metrics, history });
-      await options.save(bytes, { step: state.step, final });
-    },
-  });
-  return {
-    kind: "detector",
+  const core = evaluatedTraining({
     spec,
-    detector,
-    condition,
-    trainer,
+    model: detector,
+    task,
     optimizer,
-    dataset,
-    trainFrames: train,
-    testFrames: test,
-    valFrames: val,
     meta,
-    encodeState,
-    restore(ckpt, source = "checkpoint") {
-      trainer.restore(checkpointToTrainState(ckpt, source));
-      detector.load(checkpointBuffers(ckpt), { strict: false, source });
-    },
-    async run(untilStep) {
-      const reason = await runUntil(trainer, untilStep);
-      // A finished run that was resumed: evaluate what is there.
-      if (reason === "completed" && !evaluation && evalFrames.length > 0) evaluation = await evaluate();
-      if (reason === "completed" && !validation && val.length > 0) validation = await evaluate(val);
-      return reason;
-    },
-    evaluate,
-    get evaluation() {
-      return evaluation;
-    },
-    get validation() {
-      return validation;
-    },
-    dispose() {
-      task.dispose();
-      optimizer.dispose();
-      detector.dispose();
-    },
-  };
+    options,
+    val,
+    test,
+    evaluate: (frames, onProgress) =>
+      evaluateDetector(detector, dataset, frames, { condition, composites: frames.length > 0 && valComposites?.has(frames[0]) ? valComposites : testComposites, onProgress }),
+  });
+  return Object.assign(core, { kind: "detector" as const, spec, detector, condition, dataset, trainFrames: train, testFrames: test, valFrames: val, meta });
 }
 
 /** Names of the student's parameters that belong to the MAE encoder (fine-tuned at a lower rate, or frozen). */
@@ -460,76 +482,18 @@ async function createStudentRun(spec: StudentSpec, resources: RunResources, opti
     createdBy: options.createdBy,
     spec,
   };
-  const evalFrames = options.evalFrames ?? (val.length > 0 ? new Int32Array(0) : test);
-  const evaluate = (frames = evalFrames, onProgress = options.onEvalProgress) => evaluateDetector(student, dataset, frames, { condition, onProgress });
-  const buffers = async () => buffersOf(await student.stateDict(), task.variables);
-  const encodeState = async (state: TrainState) => encodeTrainState(state, { ...meta, step: state.step }, await buffers());
-  let evaluation: Evaluation | undefined;
-  let validation: Evaluation | undefined;
-  const trainer = new Trainer(task, trainerConfigOf(spec), optimizer, {
-    onStep: options.callbacks?.onStep,
-    onCheckpoint: async (state) => {
-      await options.callbacks?.onCheckpoint?.(state);
-      const final = state.step >= spec.train.steps;
-      if (!final) {
-        if (options.save) await options.save(await encodeState(state), { step: state.step, final });
-        return;
-      }
-      if (evalFrames.length > 0) evaluation = await evaluate();
-      if (val.length > 0) validation = await evaluate(val);
-      if (!options.save) return;
-      const metrics = {
-        loss: state.history.at(-1)?.loss ?? NaN,
-        ...(evaluation ? f1Metrics(evaluation) : {}),
-        ...(validation ? Object.fromEntries(Object.entries(f1Metrics(validation)).map(([k, v]) => [`val/${k}`, v])) : {}),
-      };
-      const history = state.history
-        .filter((h, i) => h.step % 5 === 0 || i === state.history.length - 1)
-        .map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, ...h.metrics }));
-      const bytes = options.optimizerState
-        ? encodeTrainState(state, { ...meta, step: state.step, metrics }, await buffers())
-        : encodeCheckpoint(await student.stateDict(), { ...meta, step: state.step, metrics, history });
-      await options.save(bytes, { step: state.step, final });
-    },
-  });
-  return {
-    kind: "student",
+  const core = evaluatedTraining({
     spec,
-    student,
-    teacher,
+    model: student,
     task,
-    condition,
-    trainer,
     optimizer,
-    dataset,
-    trainFrames: train,
-    valFrames: val,
-    testFrames: test,
     meta,
-    encodeState,
-    restore(ckpt, source = "checkpoint") {
-      trainer.restore(checkpointToTrainState(ckpt, source));
-      student.load(checkpointBuffers(ckpt), { strict: false, source });
-    },
-    async run(untilStep) {
-      const reason = await runUntil(trainer, untilStep);
-      if (reason === "completed" && !evaluation && evalFrames.length > 0) evaluation = await evaluate();
-      if (reason === "completed" && !validation && val.length > 0) validation = await evaluate(val);
-      return reason;
-    },
-    evaluate,
-    get evaluation() {
-      return evaluation;
-    },
-    get validation() {
-      return validation;
-    },
-    dispose() {
-      task.dispose();
-      optimizer.dispose();
-      student.dispose();
-    },
-  };
+    options,
+    val,
+    test,
+    evaluate: (frames, onProgress) => evaluateDetector(student, dataset, frames, { condition, onProgress }),
+  });
+  return Object.assign(core, { kind: "student" as const, spec, student, teacher, task, condition, dataset, trainFrames: train, testFrames: test, valFrames: val, meta });
 }
 
 /** "detector/resnet-tiny stage 1, composite random:0.5, fold 1 held out, seed 0". */
