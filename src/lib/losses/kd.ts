@@ -90,11 +90,11 @@ function xlogx(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Node KD (eq. 11): binary KL(teacher || student) per AU, mean over batch and AUs.
- * pStudent, pTeacher [B, N] probabilities -> scalar.
+ * The binary KL(teacher || student) of every (face, AU) pair, before any mean: the terms
+ * that node KD (eq. 11) averages. pStudent, pTeacher [B, N] probabilities -> [B, N].
  */
-export function nodeKd(pStudent: tf.Tensor, pTeacher: tf.Tensor, { eps = KD_DEFAULTS.eps }: Pick<KdOptions, "eps"> = {}): tf.Scalar {
-  sameShape("nodeKd", pStudent, pTeacher);
+export function binaryKl(pStudent: tf.Tensor, pTeacher: tf.Tensor, { eps = KD_DEFAULTS.eps }: Pick<KdOptions, "eps"> = {}): tf.Tensor {
+  sameShape("binaryKl", pStudent, pTeacher);
   resolve({ eps });
   return tf.tidy(() => {
     const t = frozen(tf.cast(pTeacher, "float32"));
@@ -102,8 +102,25 @@ export function nodeKd(pStudent: tf.Tensor, pTeacher: tf.Tensor, { eps = KD_DEFA
     const oneMinusT = tf.sub(1, t);
     const teacherTerm = tf.add(xlogx(t), xlogx(oneMinusT)); // t log t + (1-t) log(1-t)
     const crossTerm = tf.add(tf.mul(t, tf.log(s)), tf.mul(oneMinusT, tf.log(tf.sub(1, s)))); // t log s + (1-t) log(1-s)
-    return tf.mean(tf.sub(teacherTerm, crossTerm)) as tf.Scalar;
+    return tf.sub(teacherTerm, crossTerm);
   });
+}
+
+/**
+ * Node KD (eq. 11): binary KL(teacher || student) per AU, mean over batch and AUs.
+ * pStudent, pTeacher [B, N] probabilities -> scalar.
+ */
+export function nodeKd(pStudent: tf.Tensor, pTeacher: tf.Tensor, options: Pick<KdOptions, "eps"> = {}): tf.Scalar {
+  return tf.tidy(() => tf.mean(binaryKl(pStudent, pTeacher, options)) as tf.Scalar);
+}
+
+/**
+ * Node KD of each AU: the binary KL averaged over the batch only (what the KD dynamics
+ * show per AU); its mean over the AUs is nodeKd. pStudent, pTeacher [B, N] -> [N].
+ */
+export function nodeKdPerAu(pStudent: tf.Tensor, pTeacher: tf.Tensor, options: Pick<KdOptions, "eps"> = {}): tf.Tensor1D {
+  if (pStudent.rank !== 2) throw new Error(`nodeKdPerAu: probabilities must be [B, N], got [${pStudent.shape}]`);
+  return tf.tidy(() => tf.mean(binaryKl(pStudent, pTeacher, options), 0) as tf.Tensor1D);
 }
 
 /**

@@ -54,6 +54,18 @@ export interface LossPoint {
   step: number;
   loss: number;
   lr: number;
+  /** The step's other scalars, when its task reports any (a student's loss terms). */
+  metrics?: Record<string, number>;
+  /** Gradient norms per group of parameters, when the run asks the Trainer for them. */
+  gradNorms?: Record<string, number>;
+}
+
+/** The point a step report adds to a session's history (metrics and gradient norms only when there are some). */
+export function lossPoint(r: Pick<StepReport, "step" | "loss" | "lr"> & Partial<Pick<StepReport, "metrics" | "gradNorms">>): LossPoint {
+  const point: LossPoint = { step: r.step, loss: r.loss, lr: r.lr };
+  if (r.metrics && Object.keys(r.metrics).length > 0) point.metrics = r.metrics;
+  if (r.gradNorms) point.gradNorms = r.gradNorms;
+  return point;
 }
 
 /** A saved run as offered for resuming (without its checkpoint bytes). */
@@ -94,6 +106,8 @@ export interface SessionRun<S> {
 export interface BuildContext<M> {
   /** A saved state to continue from (null for a new run). */
   resume: TrainState | null;
+  /** The saved checkpoint `resume` was read from (for a run that restores more than the trainer's state, e.g. BatchNorm statistics). */
+  resumeCheckpoint: Uint8Array | null;
   /** Pass these to the run's Trainer. */
   callbacks: Required<Pick<TrainerCallbacks, "onStep" | "onCheckpoint">>;
   /** Call onCheckpoint every this many steps (0 when runs are not saved). */
@@ -266,7 +280,7 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
       this.fail(error);
       return;
     }
-    await this.prepare(saved.settings, state);
+    await this.prepare(saved.settings, state, saved.checkpoint);
   }
 
   /** Asks the run to stop after the current step; it saves and reports "paused". */
@@ -326,14 +340,14 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
     this.update({ status: "error", error: message, message: `Stopped: ${message}` });
   }
 
-  private async prepare(settings: S, resume: TrainState | null): Promise<void> {
+  private async prepare(settings: S, resume: TrainState | null, resumeCheckpoint: Uint8Array | null = null): Promise<void> {
     this.update({
       status: "preparing",
       error: null,
       settings,
       step: resume?.step ?? 0,
       totalSteps: this.kind.totalSteps(settings),
-      history: (resume?.history ?? []).map((r) => ({ step: r.step, loss: r.loss, lr: r.lr })),
+      history: (resume?.history ?? []).map(lossPoint),
       imagesPerSecond: null,
       etaSeconds: null,
       offer: null,
@@ -344,6 +358,7 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
     try {
       const run = await this.kind.build(settings, {
         resume,
+        resumeCheckpoint: resume ? resumeCheckpoint : null,
         checkpointEvery: this.store ? (this.options.saveEvery ?? 50) : 0,
         callbacks: { onStep: (report) => this.onStep(report), onCheckpoint: (state) => this.save(state) },
         progress: (message, fields) => this.update({ message, ...fields }),
@@ -389,12 +404,12 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
 
   private async onStep(report: StepReport): Promise<"stop" | undefined> {
     const run = this.run!;
-    const { step, loss, lr } = report;
+    const { step } = report;
     const total = this.kind.totalSteps(run.settings);
     this.times.push({ step, time: this.now() });
     if (this.times.length > 64) this.times.splice(0, this.times.length - 64);
     const t = throughput(this.times, this.kind.batch(run.settings), total);
-    this.update({ step, history: [...this.snapshot.history, { step, loss, lr }], imagesPerSecond: t.imagesPerSecond, etaSeconds: t.etaSeconds });
+    this.update({ step, history: [...this.snapshot.history, lossPoint(report)], imagesPerSecond: t.imagesPerSecond, etaSeconds: t.etaSeconds });
     await this.flushDownloads();
     const timing = { step, totalSteps: total, sinceMs: this.now() - this.measured.at, costMs: this.measured.cost, pausing: this.pauseRequested };
     if (this.kind.measureDue?.(timing, run)) {

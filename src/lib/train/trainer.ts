@@ -56,6 +56,13 @@ export interface TrainerConfig extends Omit<CosineSchedule, "totalSteps"> {
   clipNorm?: number;
   /** Call `onCheckpoint` every this many steps (and at the end); 0 for never. */
   checkpointEvery?: number;
+  /**
+   * Report the gradient norm of groups of variables (e.g. a student's encoder, alignment
+   * and head) in StepReport.gradNorms: the group of each variable by name, null to leave it
+   * out. Costs one reduction per variable and a read-back per step, so only when asked. Not
+   * part of a saved state (TrainState.config is plain data).
+   */
+  gradNormGroups?: (name: string) => string | null;
 }
 
 export interface StepReport {
@@ -66,6 +73,8 @@ export interface StepReport {
   loss: number;
   /** Global gradient norm before clipping (when clipping is on). */
   gradNorm?: number;
+  /** L2 norm of each group's gradients before clipping (when TrainerConfig.gradNormGroups is set). */
+  gradNorms?: Record<string, number>;
   metrics: Record<string, number>;
   /** Wall-clock milliseconds of this step, including reading the loss back. */
   ms: number;
@@ -102,6 +111,22 @@ export class NonFiniteLossError extends Error {
 
 export type StopReason = "completed" | "stopped";
 
+/** The L2 norm of each group's gradients, [groups] in order of first appearance (one tensor: one read-back). */
+function groupNormTensor(grads: tf.NamedTensorMap, groupOf: (name: string) => string | null): { groups: string[]; norms: tf.Tensor1D } {
+  const members = new Map<string, tf.Tensor[]>();
+  for (const [name, g] of Object.entries(grads)) {
+    const group = groupOf(name);
+    if (group === null) continue;
+    if (!members.has(group)) members.set(group, []);
+    members.get(group)!.push(g);
+  }
+  const groups = [...members.keys()];
+  const norms = tf.tidy(() =>
+    groups.length === 0 ? tf.tensor1d([]) : tf.sqrt(tf.stack(groups.map((g) => tf.addN(members.get(g)!.map((t) => tf.sum(tf.square(t))))))) as tf.Tensor1D,
+  );
+  return { groups, norms };
+}
+
 export class Trainer {
   /** Number of updates made so far. */
   step = 0;
@@ -134,6 +159,7 @@ export class Trainer {
       return out.loss;
     }, varList);
     const byName = this.gradsByName(grads);
+    const groupNorms = this.config.gradNormGroups ? groupNormTensor(byName, this.config.gradNormGroups) : undefined;
     let gradNormTensor: tf.Scalar | undefined;
     let applied = byName;
     if (this.config.clipNorm && this.config.clipNorm > 0) {
@@ -149,6 +175,11 @@ export class Trainer {
       const metrics: Record<string, number> = {};
       for (const [k, t] of Object.entries(metricTensors)) metrics[k] = (await t.data())[0];
       const gradNorm = gradNormTensor ? (await gradNormTensor.data())[0] : undefined;
+      let gradNorms: Record<string, number> | undefined;
+      if (groupNorms) {
+        const values = await groupNorms.norms.data();
+        gradNorms = Object.fromEntries(groupNorms.groups.map((g, i) => [g, values[i]]));
+      }
       this.step += 1;
       const report: StepReport = {
         step: this.step,
@@ -156,13 +187,14 @@ export class Trainer {
         lr,
         loss,
         gradNorm,
+        ...(gradNorms ? { gradNorms } : {}),
         metrics,
         ms: performance.now() - start,
       };
       this.history.push(report);
       return report;
     } finally {
-      tf.dispose([value, gradNormTensor, ...Object.values(grads), ...Object.values(metricTensors)]);
+      tf.dispose([value, gradNormTensor, groupNorms?.norms, ...Object.values(grads), ...Object.values(metricTensors)]);
       if (applied !== byName) tf.dispose(Object.values(applied));
     }
   }
@@ -193,9 +225,11 @@ export class Trainer {
     for (const [name, v] of Object.entries(this.task.variables)) {
       variables[name] = { shape: v.shape.slice(), values: (await v.data()) as Float32Array };
     }
+    const { gradNormGroups: _groups, ...config } = this.config;
+    void _groups;
     return {
       step: this.step,
-      config: { ...this.config },
+      config,
       variables,
       optimizer: this.optimizer.readState ? await this.optimizer.readState() : this.optimizer.getState(),
       history: this.history.slice(),

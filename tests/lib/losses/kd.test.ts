@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { runKdFixture } from "../../../src/lib/fixtures/kd.js";
 import { fixtureTensor } from "../../../src/lib/io/fixture.js";
-import { edgeKd, KD_DEFAULTS, kdTerms, nodeKd, weightedKdLoss } from "../../../src/lib/losses/kd.js";
+import { binaryKl, edgeKd, KD_DEFAULTS, kdTerms, nodeKd, nodeKdPerAu, weightedKdLoss } from "../../../src/lib/losses/kd.js";
 import { expectParity, loadFixture } from "../models/fixture-parity.js";
 import { PARITY_BACKENDS, useBackend } from "../tf/backends.js";
 
@@ -57,6 +57,30 @@ describe("distillation losses (paper eq. 11-14)", () => {
     // Identical distributions give 0.
     expect((await nodeKd(pt, pt).data())[0]).toBeCloseTo(0, 6);
     tf.dispose([ps, pt, value, ...grads, one]);
+  });
+
+  it("node KD per AU: each column's binary KL averaged over the batch; their mean is node KD", async () => {
+    await useBackend("cpu");
+    // Three faces, four AUs; AU 3 agrees exactly, AU 0 disagrees most.
+    const p = [[0.9, 0.2, 0.5, 0.3], [0.1, 0.6, 0.5, 0.8], [0.8, 0.4, 1, 0.1]];
+    const t = [[0.1, 0.3, 0.6, 0.3], [0.9, 0.5, 0.4, 0.8], [0.2, 0.4, 0.7, 0.1]];
+    const ps = tf.tensor2d(p);
+    const pt = tf.tensor2d(t);
+    const perAu = await nodeKdPerAu(ps, pt).data();
+    expect(perAu).toHaveLength(4);
+    for (let j = 0; j < 4; j++) {
+      const want = nodeKdReference(Array.from(await ps.data()).filter((_, k) => k % 4 === j), Array.from(await pt.data()).filter((_, k) => k % 4 === j)).value;
+      expect(perAu[j]).toBeCloseTo(want, 6);
+    }
+    expect(perAu[3]).toBeCloseTo(0, 6);
+    expect(perAu[0]).toBeGreaterThan(Math.max(perAu[1], perAu[2]));
+    const mean = Array.from(perAu).reduce((a, v) => a + v, 0) / 4;
+    expect(mean).toBeCloseTo((await nodeKd(ps, pt).data())[0], 6);
+    // The elementwise terms, row by row.
+    const terms = await binaryKl(ps, pt).data();
+    expect(terms[1 * 4 + 0]).toBeCloseTo(nodeKdReference([0.1], [0.9]).value, 6);
+    expect(() => nodeKdPerAu(tf.tensor1d([0.5]), tf.tensor1d([0.5]))).toThrow(/\[B, N\]/);
+    tf.dispose([ps, pt]);
   });
 
   it("edge KD: T² · mean over edges of KL(softmax(z_t/T) || softmax(z_s/T)), gradient T (q_s - q_t) / edges", async () => {

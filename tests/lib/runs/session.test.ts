@@ -21,7 +21,9 @@ class FakeTrainer {
   async run(): Promise<"completed" | "stopped"> {
     while (this.step < this.steps) {
       this.step += 1;
-      const report: StepReport = { step: this.step, totalSteps: this.steps, lr: 0.1, loss: 1 / this.step, metrics: {}, ms: 1 };
+      // Loss terms and gradient norms on even steps only: a history point carries them when there are some.
+      const extra = this.step % 2 === 0 ? { metrics: { term: this.step }, gradNorms: { all: 2 * this.step } } : { metrics: {} };
+      const report: StepReport = { step: this.step, totalSteps: this.steps, lr: 0.1, loss: 1 / this.step, ...extra, ms: 1 };
       this.history.push(report);
       const verdict = await this.callbacks.onStep(report);
       if (this.every > 0 && this.step % this.every === 0 && this.step < this.steps) await this.callbacks.onCheckpoint(await this.state());
@@ -58,7 +60,7 @@ interface Measures {
 }
 
 /** A kind whose build records what it was given and whose measure records the step. */
-function fakeKind(log: { builds: { settings: Settings; resumeStep: number | null }[]; runs: FakeRun[] }, options: { measureEvery?: number; pauseAt?: number; session?: () => RunSession<Settings, FakeRun, Measures> } = {}): SessionKind<Settings, FakeRun, Measures> {
+function fakeKind(log: { builds: { settings: Settings; resumeStep: number | null; resumeBytes?: number }[]; runs: FakeRun[] }, options: { measureEvery?: number; pauseAt?: number; session?: () => RunSession<Settings, FakeRun, Measures> } = {}): SessionKind<Settings, FakeRun, Measures> {
   return {
     name: "fake training",
     normalize: (s) => {
@@ -69,10 +71,10 @@ function fakeKind(log: { builds: { settings: Settings; resumeStep: number | null
     totalSteps: (s) => s.steps,
     batch: (s) => s.batch,
     noMeasures: { measured: [] },
-    async build(settings, { resume, callbacks, checkpointEvery, progress, turn }) {
+    async build(settings, { resume, resumeCheckpoint, callbacks, checkpointEvery, progress, turn }) {
       progress("building the fake…");
       await turn();
-      log.builds.push({ settings, resumeStep: resume?.step ?? null });
+      log.builds.push({ settings, resumeStep: resume?.step ?? null, ...(resumeCheckpoint ? { resumeBytes: resumeCheckpoint.length } : {}) });
       const trainer = new FakeTrainer(settings.steps, {
         onStep: async (r) => {
           // A page that clicks Pause at a given step.
@@ -171,11 +173,16 @@ describe("run session", () => {
     // The checkpoint of the offered run can be downloaded before resuming.
     expect((await b.checkpoint())!.length).toBeGreaterThan(0);
 
+    const savedBytes = (await b.checkpoint())!.length;
     await b.resume();
-    expect(second.builds).toEqual([{ settings: { steps: 5, batch: 1 }, resumeStep: 2 }]);
+    // The build gets the saved checkpoint too (for what the trainer state lacks, e.g. BatchNorm statistics).
+    expect(second.builds).toEqual([{ settings: { steps: 5, batch: 1 }, resumeStep: 2, resumeBytes: savedBytes }]);
     expect(seen).toEqual(["idle", "preparing", "training", "completed"]);
     // The history came back with the snapshot: one point per step since step 1.
     expect(b.state.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5]);
+    // With the steps' loss terms and gradient norms, restored ones included; none where a step had none.
+    expect(b.state.history.slice(0, 2)).toEqual([{ step: 1, loss: 1, lr: 0.1 }, { step: 2, loss: 0.5, lr: 0.1, metrics: { term: 2 }, gradNorms: { all: 4 } }]);
+    expect(b.state.history[3]).toEqual({ step: 4, loss: 0.25, lr: 0.1, metrics: { term: 4 }, gradNorms: { all: 8 } });
     expect(b.state).toMatchObject({ status: "completed", step: 5, savedStep: 5, offer: null });
   });
 

@@ -193,6 +193,44 @@ describe("Trainer", () => {
     task.dispose();
   });
 
+  it("reports per-group gradient norms only when asked, equal to the norms of the groups' gradients", async () => {
+    // Step 0's gradients, computed by hand: the groups' norms must be their L2 norms.
+    const probe = regressionTask();
+    const { grads } = tf.variableGrads(() => probe.loss(0).loss, [probe.variables.w, probe.variables.b]);
+    const sq = async (t: tf.Tensor) => Array.from(await t.data()).reduce((a, v) => a + v * v, 0);
+    const wSq = await sq(grads[probe.variables.w.name]);
+    const bSq = await sq(grads[probe.variables.b.name]);
+    tf.dispose(Object.values(grads));
+    probe.dispose();
+
+    const plain = regressionTask();
+    const withoutGroups = new Trainer(plain, CONFIG, new MomentumSGD());
+    expect((await withoutGroups.trainStep()).gradNorms).toBeUndefined();
+    plain.dispose();
+
+    const task = regressionTask();
+    const groups = (name: string) => (name === "w" ? "weights" : name === "b" ? "bias" : null);
+    const trainer = new Trainer(task, { ...CONFIG, gradNormGroups: groups }, new MomentumSGD());
+    const report = await trainer.trainStep();
+    expect(Object.keys(report.gradNorms!)).toEqual(["weights", "bias"]);
+    expect(report.gradNorms!.weights).toBeCloseTo(Math.sqrt(wSq), 4);
+    expect(report.gradNorms!.bias).toBeCloseTo(Math.sqrt(bSq), 4);
+    // One group over both: the global norm the clipping reports (before clipping).
+    const all = regressionTask();
+    const whole = new Trainer(all, { ...CONFIG, gradNormGroups: () => "all" }, new MomentumSGD());
+    const r = await whole.trainStep();
+    expect(r.gradNorms!.all).toBeCloseTo(r.gradNorm!, 4);
+    expect(r.gradNorms!.all).toBeCloseTo(Math.sqrt(wSq + bSq), 4);
+    // The saved state stays plain data, and the extra report leaks nothing.
+    const state = await trainer.state();
+    expect("gradNormGroups" in state.config).toBe(false);
+    expect(() => structuredClone(state)).not.toThrow();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await trainer.trainStep();
+    expect(tf.memory().numTensors).toBe(before);
+    [task, all].forEach((t) => t.dispose());
+  });
+
   it("does not leak tensors across steps", async () => {
     const task = regressionTask();
     const trainer = new Trainer(task, { ...CONFIG, steps: 10 }, new MomentumSGD());
