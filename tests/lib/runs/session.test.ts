@@ -22,7 +22,7 @@ class FakeTrainer {
     while (this.step < this.steps) {
       this.step += 1;
       // Loss terms and gradient norms on even steps only: a history point carries them when there are some.
-      const extra = this.step % 2 === 0 ? { metrics: { term: this.step }, gradNorms: { all: 2 * this.step } } : { metrics: {} };
+      const extra: Pick<StepReport, "metrics" | "gradNorms"> = this.step % 2 === 0 ? { metrics: { term: this.step }, gradNorms: { all: 2 * this.step } } : { metrics: {} };
       const report: StepReport = { step: this.step, totalSteps: this.steps, lr: 0.1, loss: 1 / this.step, ...extra, ms: 1 };
       this.history.push(report);
       const verdict = await this.callbacks.onStep(report);
