@@ -70,6 +70,25 @@ describe("shipped checkpoints give docs/table2.md's F1", () => {
   });
 });
 
+describe("shipped stage-2 teachers give the F1 recorded in their metadata", () => {
+  it("(d) MEFL teachers on composites", { timeout: 400_000 }, async () => {
+    for (const [file, occ] of [
+      ["teacher-tiny-mefl-random0.5", "random:0.5"],
+      ["teacher-tiny-mefl-block0.3", "block:0.3"],
+    ]) {
+      const path = `src/checkpoints/${file}.safetensors`;
+      const meta = decodeCheckpoint(new Uint8Array(readFileSync(path)), path).meta!;
+      expect(meta.model).toBe("megraphau-mefl");
+      const json = join(dir, `${file}.json`);
+      await maskau("eval", "detector", "--ckpt", path, "--input", "composite", "--occlusion", occ, "--mae", shippedMae, "--json", json);
+      const [row] = JSON.parse(readFileSync(json, "utf8")).rows as { f1: number[]; meanF1: number }[];
+      expect(row.meanF1, file).toBe(meta.metrics!.meanF1);
+      const aus = (meta.config.aus as number[]).map((au) => meta.metrics![`f1/AU${au}`]);
+      expect(row.f1, file).toEqual(aus);
+    }
+  });
+});
+
 describe("short runs write the recorded weights", () => {
   beforeAll(async () => {
     await maskau("data", "generate", "--subjects", "6", "--sequences", "1", "--frames", "5", "--size", "64", "--seed", "2", "--out", data, "--no-cache");

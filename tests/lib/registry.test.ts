@@ -44,6 +44,8 @@ describe("model registry", () => {
       ["detector-tiny-clean", "detector/resnet-tiny", "detector"],
       ["teacher-tiny-random0.5", "detector/resnet-tiny", "detector"],
       ["teacher-tiny-block0.3", "detector/resnet-tiny", "detector"],
+      ["teacher-tiny-mefl-random0.5", "detector/resnet-tiny", "detector"],
+      ["teacher-tiny-mefl-block0.3", "detector/resnet-tiny", "detector"],
     ];
     for (const [file, name, family] of cases) {
       const path = `src/checkpoints/${file}.safetensors`;
