@@ -60,15 +60,9 @@ export function dataSpecOf(opts: DataOpts, size: number): DataSpec {
   return { source: opts.data, seed: opts.dataSeed, size };
 }
 
-export interface TrainOpts {
-  steps: number;
-  batch: number;
-  lr: number;
-  minLr: number;
-  warmup: number;
-  weightDecay: number;
+/** The optimiser flags as commander parses them: the run's TrainSettings plus the seed. */
+export interface TrainOpts extends TrainSettings {
   seed: number;
-  checkpointEvery: number;
 }
 
 /** The optimiser flags, with the defaults of a run kind (PRETRAIN_DEFAULTS, DETECTOR_DEFAULTS). */

@@ -184,21 +184,13 @@ export function trainCommand(): Command {
   return train;
 }
 
-interface TrainStudentOpts extends DataOpts, TrainOpts {
-  occlusion: string;
-  fill: Fill;
+const STUDENT_FLAGS = ["occlusion", "fill", "compositeVariants", "lambda", "alpha", "beta", "temperature", "kd", "encoder", "encoderLrScale", "headInit"] as const;
+type StudentFlags = (typeof STUDENT_FLAGS)[number];
+
+interface TrainStudentOpts extends DataOpts, TrainOpts, Pick<StudentSpec, StudentFlags> {
   mae: string;
   teacher: string;
-  compositeVariants: number;
   preset: string;
-  lambda: number;
-  alpha: number;
-  beta: number;
-  temperature: number;
-  kd: "both" | "node" | "edge";
-  encoder: "finetune" | "frozen";
-  encoderLrScale: number;
-  headInit: "teacher" | "fresh";
   out: string;
   resume: boolean;
   optimizerState: boolean;
@@ -241,25 +233,16 @@ function trainStudentCommand(): Command {
   addBackendOption(cmd);
   return cmd.action(async (opts: TrainStudentOpts) => {
     const entry = resolveStudent(opts.preset);
+    const flags = Object.fromEntries(STUDENT_FLAGS.map((k) => [k, opts[k]])) as Pick<StudentSpec, StudentFlags>;
     const spec = studentSpec({
+      ...flags,
       model: entry.name,
       data: dataSpecOf(opts, 64),
       fold: opts.fold,
       valSubjects: opts.valSubjects,
       seed: opts.seed,
-      occlusion: opts.occlusion,
-      fill: opts.fill,
       mae: { path: opts.mae },
       teacher: { path: opts.teacher },
-      compositeVariants: opts.compositeVariants,
-      lambda: opts.lambda,
-      alpha: opts.alpha,
-      beta: opts.beta,
-      temperature: opts.temperature,
-      kd: opts.kd,
-      encoder: opts.encoder,
-      encoderLrScale: opts.encoderLrScale,
-      headInit: opts.headInit,
       train: trainSettingsOf(opts),
     });
     const info = await initNodeBackend(opts.backend);

@@ -51,15 +51,12 @@ export const PRETRAIN_DEFAULTS = {
   betas: [0.9, 0.95] as [number, number],
 } as const;
 
-/** ME-GraphAU training defaults (AdamW with weight decay 5e-4 as ME-GraphAU; lambda as the paper). */
+/** The schedule of the AU graph models (detector and student): AdamW with weight decay 5e-4 as ME-GraphAU. */
+const GRAPH_MODEL_SCHEDULE = { steps: 1500, batch: 32, lr: 1e-3, minLr: 1e-5, warmup: 100, weightDecay: 5e-4, checkpointEvery: 250 } as const;
+
+/** ME-GraphAU training defaults (lambda as the paper). */
 export const DETECTOR_DEFAULTS = {
-  steps: 1500,
-  batch: 32,
-  lr: 1e-3,
-  minLr: 1e-5,
-  warmup: 100,
-  weightDecay: 5e-4,
-  checkpointEvery: 250,
+  ...GRAPH_MODEL_SCHEDULE,
   /** Stage-2 weight of the edge loss: 0.01 in the occlusion paper (ME-GraphAU's own default is 0.001). */
   lambda: 0.01,
   /** Composite input: cached occlusions per training face. */
@@ -83,13 +80,7 @@ export const TEACHER_FINETUNE_DEFAULTS = {
  * decay 5e-4). The pretrained encoder is fine-tuned at a tenth of the head's learning rate.
  */
 export const STUDENT_DEFAULTS = {
-  steps: 1500,
-  batch: 32,
-  lr: 1e-3,
-  minLr: 1e-5,
-  warmup: 100,
-  weightDecay: 5e-4,
-  checkpointEvery: 250,
+  ...GRAPH_MODEL_SCHEDULE,
   lambda: 0.01,
   alpha: 1,
   beta: 0.1,

@@ -89,10 +89,9 @@ export interface PretrainRun extends RunCommon {
   encodeState(state: TrainState): Uint8Array;
 }
 
-export interface DetectorRun extends RunCommon {
-  readonly kind: "detector";
-  readonly spec: DetectorSpec;
-  readonly detector: Detector;
+/** Detector and student runs: evaluated at the end (test fold, or validation subjects). */
+interface EvaluatedRun extends RunCommon {
+  /** What the model reads at test time. */
   readonly condition: ConditionSpec;
   /** Resumable checkpoint bytes of a state (BatchNorm statistics read from the model). */
   encodeState(state: TrainState): Promise<Uint8Array>;
@@ -104,18 +103,19 @@ export interface DetectorRun extends RunCommon {
   readonly validation: Evaluation | undefined;
 }
 
-export interface StudentRun extends RunCommon {
+export interface DetectorRun extends EvaluatedRun {
+  readonly kind: "detector";
+  readonly spec: DetectorSpec;
+  readonly detector: Detector;
+}
+
+/** A student run; its condition is the occluded faces (condition (b)'s masks and fill). */
+export interface StudentRun extends EvaluatedRun {
   readonly kind: "student";
   readonly spec: StudentSpec;
   readonly student: Detector;
   readonly teacher: Detector;
   readonly task: StudentKdTask;
-  /** What the student reads at test time: the occluded faces (condition (b)'s masks and fill). */
-  readonly condition: ConditionSpec;
-  encodeState(state: TrainState): Promise<Uint8Array>;
-  evaluate(frames?: Int32Array, onProgress?: (done: number, total: number) => void): Promise<Evaluation>;
-  readonly evaluation: Evaluation | undefined;
-  readonly validation: Evaluation | undefined;
 }
 
 export type Run = PretrainRun | DetectorRun | StudentRun;

@@ -113,35 +113,40 @@ export interface StudentSpec extends RunBase {
 export type RunSpec = PretrainSpec | DetectorSpec | StudentSpec;
 export type RunKind = RunSpec["kind"];
 
-/** A pretraining spec with the registry's defaults for everything not given. */
-export function pretrainSpec(p: Partial<Omit<PretrainSpec, "kind" | "train">> & { train?: Partial<TrainSettings> } = {}): PretrainSpec {
-  const d = PRETRAIN_DEFAULTS;
-  const model = resolveMae(p.model ?? "mae/tiny").name;
-  const spec: PretrainSpec = {
-    kind: "pretrain",
-    model,
-    data: p.data ?? { source: "synthetic", seed: 1, size: resolveMae(model).config().imgSize },
+type SpecInput<S extends RunSpec> = Partial<Omit<S, "kind" | "train">> & { train?: Partial<TrainSettings> };
+
+/** The parts every spec shares, with defaults: data (synthetic, seed 1, `size` px), fold 1, no validation subjects, seed 0. */
+function baseOf(p: SpecInput<RunSpec>, size: number, defaults: TrainSettings): RunBase {
+  return {
+    data: p.data ?? { source: "synthetic", seed: 1, size },
     fold: p.fold ?? 1,
     valSubjects: p.valSubjects ?? 0,
     seed: p.seed ?? 0,
-    maskRatio: p.maskRatio ?? d.maskRatio,
-    train: { steps: d.steps, batch: d.batch, lr: d.lr, minLr: d.minLr, warmup: d.warmup, weightDecay: d.weightDecay, checkpointEvery: d.checkpointEvery, ...p.train },
+    train: { steps: defaults.steps, batch: defaults.batch, lr: defaults.lr, minLr: defaults.minLr, warmup: defaults.warmup, weightDecay: defaults.weightDecay, checkpointEvery: defaults.checkpointEvery, ...p.train },
+  };
+}
+
+/** A pretraining spec with the registry's defaults for everything not given. */
+export function pretrainSpec(p: SpecInput<PretrainSpec> = {}): PretrainSpec {
+  const model = resolveMae(p.model ?? "mae/tiny");
+  const spec: PretrainSpec = {
+    kind: "pretrain",
+    model: model.name,
+    ...baseOf(p, model.config().imgSize, PRETRAIN_DEFAULTS),
+    maskRatio: p.maskRatio ?? PRETRAIN_DEFAULTS.maskRatio,
   };
   checkSpec(spec);
   return spec;
 }
 
 /** A detector spec with the registry's defaults for everything not given. */
-export function detectorSpec(p: Partial<Omit<DetectorSpec, "kind" | "train">> & { train?: Partial<TrainSettings> } = {}): DetectorSpec {
+export function detectorSpec(p: SpecInput<DetectorSpec> = {}): DetectorSpec {
   const d = DETECTOR_DEFAULTS;
   const input = p.input ?? "clean";
   const spec: DetectorSpec = {
     kind: "detector",
     model: resolveDetector(p.model ?? "detector/resnet-tiny").name,
-    data: p.data ?? { source: "synthetic", seed: 1, size: 64 },
-    fold: p.fold ?? 1,
-    valSubjects: p.valSubjects ?? 0,
-    seed: p.seed ?? 0,
+    ...baseOf(p, 64, d),
     stage: p.stage ?? 1,
     input,
     occlusion: input === "clean" ? "none" : (p.occlusion ?? "none"),
@@ -150,22 +155,18 @@ export function detectorSpec(p: Partial<Omit<DetectorSpec, "kind" | "train">> & 
     compositeVariants: input === "composite" ? (p.compositeVariants ?? d.compositeVariants) : 1,
     lambda: p.lambda ?? d.lambda,
     init: p.init ?? null,
-    train: { steps: d.steps, batch: d.batch, lr: d.lr, minLr: d.minLr, warmup: d.warmup, weightDecay: d.weightDecay, checkpointEvery: d.checkpointEvery, ...p.train },
   };
   checkSpec(spec);
   return spec;
 }
 
 /** A student spec with the registry's defaults (alpha 1, beta 0.1, T 2, lambda 0.01) for everything not given. */
-export function studentSpec(p: Partial<Omit<StudentSpec, "kind" | "train">> & Pick<StudentSpec, "mae" | "teacher"> & { train?: Partial<TrainSettings> }): StudentSpec {
+export function studentSpec(p: SpecInput<StudentSpec> & Pick<StudentSpec, "mae" | "teacher">): StudentSpec {
   const d = STUDENT_DEFAULTS;
   const spec: StudentSpec = {
     kind: "student",
     model: resolveStudent(p.model ?? "student/mae-tiny").name,
-    data: p.data ?? { source: "synthetic", seed: 1, size: 64 },
-    fold: p.fold ?? 1,
-    valSubjects: p.valSubjects ?? 0,
-    seed: p.seed ?? 0,
+    ...baseOf(p, 64, d),
     occlusion: p.occlusion ?? "random:0.5",
     fill: p.fill ?? "gray",
     mae: p.mae,
@@ -179,7 +180,6 @@ export function studentSpec(p: Partial<Omit<StudentSpec, "kind" | "train">> & Pi
     encoder: p.encoder ?? "finetune",
     encoderLrScale: p.encoderLrScale ?? d.encoderLrScale,
     headInit: p.headInit ?? "teacher",
-    train: { steps: d.steps, batch: d.batch, lr: d.lr, minLr: d.minLr, warmup: d.warmup, weightDecay: d.weightDecay, checkpointEvery: d.checkpointEvery, ...p.train },
   };
   checkSpec(spec);
   return spec;
