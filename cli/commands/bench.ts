@@ -150,7 +150,7 @@ export function formatBench(r: BenchReport): string {
 export function benchCommand(): Command {
   return new Command("bench")
     .description("time the shared benchmark workloads on each backend and compare with the PyTorch CPU anchor")
-    .option("--workloads <list>", "comma-separated workloads (mae_infer, mae_train, gcn, student_kd_step)", list, Object.keys(WORKLOADS))
+    .option("--workloads <list>", `comma-separated workloads (${Object.keys(WORKLOADS).join(", ")})`, list, Object.keys(WORKLOADS))
     .option("--backends <list>", "comma-separated backends (wasm, cpu, webgpu)", list, ["wasm", "cpu", "webgpu"])
     .option("--warmup <n>", "untimed steps", int("--warmup"), 3)
     .option("--iters <n>", "timed steps", int("--iters"), 10)

@@ -1,5 +1,5 @@
 // The AU graph head of shared/bench/README.md (ME-GraphAU ANFL style, 12 AUs, width 192,
-// top-4 neighbours), built from MaskAU's ANFL pieces: per-AU projections as one Linear,
+// or 64 in detector_train, top-4 neighbours), built from MaskAU's ANFL pieces: per-AU projections as one Linear,
 // the FGG graph (dot-product similarity, top-K, D^-1/2 A D^-1/2 with row degrees, no
 // gradient), one GCN layer g = Â V(h) + U(h) with a train-mode BatchNorm over the nodes,
 // and the cosine classifier against ReLU'd prototypes.
@@ -16,9 +16,12 @@ export const BENCH_TOPK = 4;
 export class BenchGraphHead {
   readonly params = new ParamStore();
 
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    readonly dim = BENCH_DIM,
+  ) {
     const init = new Init(seed);
-    const [n, d] = [BENCH_AUS, BENCH_DIM];
+    const [n, d] = [BENCH_AUS, dim];
     // Linear weights in torch layout [out, in], Xavier-uniform, zero bias (the anchor's init).
     this.params.add("proj.weight", init.xavier([n * d, d]));
     this.params.add("proj.bias", tf.zeros([n * d]));
@@ -30,13 +33,13 @@ export class BenchGraphHead {
     this.params.add("head.sc", init.xavier([n, d]));
   }
 
-  /** f [B, 192] -> probabilities [B, 12] (train-mode BatchNorm; running statistics are not kept). */
+  /** f [B, dim] -> probabilities [B, 12] (train-mode BatchNorm; running statistics are not kept). */
   forward(f: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const p = this.params;
       const [b] = f.shape;
       const lin = (x: tf.Tensor, name: string) => linearT(x, p.get(`${name}.weight`) as tf.Tensor2D, p.get(`${name}.bias`) as tf.Tensor1D);
-      const h = tf.reshape(tf.relu(lin(f, "proj")), [b, BENCH_AUS, BENCH_DIM]) as tf.Tensor3D;
+      const h = tf.reshape(tf.relu(lin(f, "proj")), [b, BENCH_AUS, this.dim]) as tf.Tensor3D;
       const { normAdj } = fggGraph(h, BENCH_TOPK, "dots", false);
       const g = tf.add(tf.matMul(normAdj, lin(h, "V") as tf.Tensor3D), lin(h, "U"));
       const { y } = batchNormCore(g, 1, batchNormTensors(p, "bn"), { training: true });
@@ -49,9 +52,9 @@ export class BenchGraphHead {
   }
 }
 
-/** Matrix-product FLOPs of the head (README section 5): forward, and backward when `f` needs a gradient or not. */
-export function graphHeadFlops(b: number, fNeedsGrad: boolean): { forward: number; backward: number } {
-  const [n, d] = [BENCH_AUS, BENCH_DIM];
+/** Matrix-product FLOPs of the head of width `d` (README section 5): forward, and backward when `f` needs a gradient or not. */
+export function graphHeadFlops(b: number, fNeedsGrad: boolean, d = BENCH_DIM): { forward: number; backward: number } {
+  const n = BENCH_AUS;
   const proj = 2 * b * d * (n * d);
   const sim = 2 * b * n * d * n;
   const lin = 2 * b * n * d * d;

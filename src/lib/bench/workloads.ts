@@ -1,6 +1,6 @@
 // The benchmark workloads of shared/bench/README.md, built from MaskAU's own model
 // code (the MAE in src/lib/models/mae.ts, the ANFL pieces in src/lib/models/anfl.ts, the
-// AdamW in src/lib/train/adamw.ts) so the figures measure what users run. Shapes, step boundaries and hyperparameters match
+// tiny detector's ResNet backbone in src/lib/models/resnet.ts, the AdamW in src/lib/train/adamw.ts) so the figures measure what users run. Shapes, step boundaries and hyperparameters match
 // the PyTorch anchor (torch_anchor.py) exactly; the patch embedding is the Conv2d
 // form, which the anchor states is equivalent to its Linear(192, 192).
 import * as tf from "@tensorflow/tfjs-core";
@@ -8,8 +8,10 @@ import type { MaeConfig } from "../config.js";
 import { MAE_DEFAULTS } from "../config.js";
 import { Rng } from "../data/prng.js";
 import { Init } from "../models/anfl.js";
+import { DETECTOR_PRESETS } from "../models/detector.js";
 import { createMae, seededNoise } from "../models/mae.js";
 import { ParamStore } from "../models/params.js";
+import { createResNet, type ResNetConfig } from "../models/resnet.js";
 import { linearT } from "../tf/ops.js";
 import { AdamW } from "../train/adamw.js";
 import { BENCH_AUS, BENCH_DIM, BenchGraphHead, graphHeadFlops } from "./graph-head.js";
@@ -236,9 +238,91 @@ export function maeTrain(seed = 0): Workload {
   };
 }
 
+/** The tiny detector's backbone (detector preset `tiny`): stem 16 (5x5 s2) + max pool, one basic block each of 16, 32, 64. */
+export function benchResNet(): ResNetConfig {
+  const backbone = DETECTOR_PRESETS.tiny.backbone;
+  if (backbone.kind !== "resnet") throw new Error("the tiny detector preset no longer has a ResNet backbone");
+  return backbone.resnet;
+}
+
+/**
+ * Matrix-product FLOPs of a ResNet's convolutions as im2col products [B*Ho*Wo, Cin*k*k] x
+ * [Cin*k*k, Cout] (README section 5): forward, and backward = 1x the stem (its input, the
+ * images, is constant) + 2x every other convolution.
+ */
+export function resnetConvFlops(c: ResNetConfig, b = BENCH_BATCH, size = BENCH_MAE.imgSize, inChannels = 3): { forward: number; backward: number } {
+  const out = (n: number, k: number, s: number, p: number) => Math.floor((n + 2 * p - k) / s) + 1;
+  const conv = (side: number, cin: number, k: number, cout: number) => 2 * b * side * side * cin * k * k * cout;
+  let side = out(size, c.stemKernel, c.stemStride, Math.floor(c.stemKernel / 2));
+  const stem = conv(side, inChannels, c.stemKernel, c.stemChannels);
+  let forward = stem;
+  let backward = stem;
+  if (c.maxPool) side = out(side, 3, 2, 1);
+  let cin = c.stemChannels;
+  c.widths.forEach((w, s) => {
+    for (let i = 0; i < c.blocks[s]; i++) {
+      const stride = i === 0 && s > 0 ? 2 : 1;
+      const sideOut = out(side, 3, stride, 1);
+      let f = conv(sideOut, cin, 3, w) + conv(sideOut, w, 3, w);
+      if (stride !== 1 || cin !== w) f += conv(sideOut, cin, 1, w);
+      forward += f;
+      backward += 2 * f;
+      side = sideOut;
+      cin = w;
+    }
+  });
+  return { forward, backward };
+}
+
+/** detector_train: the tiny ResNet's convolutions plus the graph head at its width, on mean-pooled tokens. */
+export function detectorTrainFlops(c = benchResNet(), b = BENCH_BATCH): number {
+  const convs = resnetConvFlops(c, b);
+  const head = graphHeadFlops(b, true, c.widths[c.widths.length - 1]);
+  return convs.forward + convs.backward + head.forward + head.backward;
+}
+
+/**
+ * detector_train: the tiny detector's ResNet backbone in train mode (batch statistics; the
+ * running statistics move after each step, as torch's do), its tokens [32, 16, 64] mean-pooled
+ * into the graph head of width 64, BCE against Bernoulli(0.5) labels, backward, one AdamW
+ * step over backbone and head.
+ */
+export function detectorTrain(seed = 0): Workload {
+  const config = benchResNet();
+  const width = config.widths[config.widths.length - 1];
+  const net = createResNet(config, { seed });
+  const head = new BenchGraphHead(seed + 2, width);
+  const imgs = benchImages(seed + 1);
+  const y = seeded(seed + 3, [BENCH_BATCH, BENCH_AUS], (r) => (r.next() < 0.5 ? 1 : 0));
+  const variables: Record<string, tf.Variable> = {
+    ...Object.fromEntries(Object.entries(net.params.trainable()).map(([k, v]) => [`backbone.${k}`, v])),
+    ...Object.fromEntries(Object.entries(head.params.trainable()).map(([k, v]) => [`head.${k}`, v])),
+  };
+  const optimizer = new AdamW({ betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.05 });
+  return {
+    name: "detector_train",
+    flops: detectorTrainFlops(config),
+    parameters: countOf(variables),
+    async step() {
+      await optimizerStep(optimizer, variables, () => {
+        const tokens = net.forwardFeatures(imgs, { training: true });
+        return binaryCrossEntropy(head.forward(tf.mean(tokens, 1) as tf.Tensor2D), y);
+      });
+      net.commitBatchNorm();
+    },
+    dispose() {
+      optimizer.dispose();
+      net.dispose();
+      head.dispose();
+      tf.dispose([imgs, y]);
+    },
+  };
+}
+
 export const WORKLOADS: Record<string, (seed?: number) => Workload> = {
   mae_infer: maeInfer,
   mae_train: maeTrain,
   gcn,
   student_kd_step: studentKdStep,
+  detector_train: detectorTrain,
 };
