@@ -11,9 +11,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { AUDataset } from "../data/dataset.js";
 import { generateFaceDataset } from "../data/generate.js";
 import { MAE_PRESETS } from "../config.js";
+import { createDetector, detectorConfig } from "../models/detector.js";
 import { createMae, type Mae } from "../models/mae.js";
 import { createRun, describeData, type RunResources } from "./create.js";
-import { detectorSpec, pretrainSpec, type DataSpec, type RunKind, type RunSpec } from "./spec.js";
+import { detectorSpec, pretrainSpec, studentSpec, type DataSpec, type RunKind, type RunSpec } from "./spec.js";
 
 /** The soak's dataset: 6 synthetic identities, 4 frames each (16 train / 8 test frames on fold 1). */
 export const SOAK_DATA: DataSpec = { source: "synthetic", seed: 2, size: 64, generator: { subjects: 6, sequencesPerSubject: 1, framesPerSequence: 4 } };
@@ -44,16 +45,46 @@ const detectorCase = (stage: 1 | 2): SoakCase => ({
 });
 
 /**
+ * Student input of the soak: a fresh tiny MAE twice (the composites the teacher reads; the
+ * student's encoder, which the run owns and disposes) and a fresh stage-2 (MEFL) teacher.
+ */
+function withTeacher(dataset: AUDataset) {
+  const mae: Mae = createMae(MAE_PRESETS.tiny, { seed: 7 });
+  const studentMae: Mae = createMae(MAE_PRESETS.tiny, { seed: 7 });
+  const teacher = createDetector(detectorConfig("tiny", { head: "mefl", numClasses: dataset.aus.length }), { seed: 8 });
+  return {
+    resources: { dataset, dataDescription: describeData(SOAK_DATA, dataset), mae, studentMae, teacher },
+    dispose: () => {
+      mae.dispose();
+      teacher.dispose();
+    },
+  };
+}
+
+const studentCase: SoakCase = {
+  label: "student kd",
+  spec: (steps) =>
+    studentSpec({
+      data: SOAK_DATA,
+      fold: 1,
+      seed: 1,
+      occlusion: "random:0.5",
+      mae: { path: "soak:fresh-mae-tiny" },
+      teacher: { path: "soak:fresh-mefl-teacher" },
+      compositeVariants: 2,
+      train: train(steps),
+    }),
+  resources: withTeacher,
+};
+
+/**
  * The soak runs of each run kind, keyed by the specs' own kinds (RunKind), so the
  * type admits only kinds the run layer has and `maskau soak --kind` offers exactly these.
- * Note: the student kind ("student", StudentSpec) has no soak yet; it is one more entry here,
- *   student: [{ label: "student", spec: (steps) => studentSpec({...}), resources: (ds) => ... }],
- * whose resources are a fresh tiny MAE twice (composites; the student's encoder, which the
- * run owns) and a fresh stage-2 (MEFL) teacher. The tests and `maskau soak` pick it up.
  */
 export const SOAK_CASES: { readonly [K in RunKind]?: readonly SoakCase[] } = {
   pretrain: [{ label: "pretrain", spec: (steps) => pretrainSpec({ data: SOAK_DATA, fold: 1, seed: 1, train: train(steps) }), resources: plain }],
   detector: [detectorCase(1), detectorCase(2)],
+  student: [studentCase],
 };
 
 /** The run kinds that have a soak, in SOAK_CASES's order. */

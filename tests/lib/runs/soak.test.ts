@@ -12,14 +12,15 @@ beforeAll(async () => {
 
 describe("soak", () => {
   it("covers every run kind it lists, each case building a spec of that kind", () => {
-    expect(soakKinds()).toEqual(expect.arrayContaining(["pretrain", "detector"]));
+    expect(soakKinds()).toEqual(expect.arrayContaining(["pretrain", "detector", "student"]));
     for (const kind of soakKinds()) for (const c of SOAK_CASES[kind]!) expect(c.spec(10).kind, c.label).toBe(kind);
     expect(SOAK_CASES.detector!.map((c) => c.label)).toEqual(["detector s1 composite", "detector s2 composite"]);
+    expect(SOAK_CASES.student!.map((c) => c.label)).toEqual(["student kd"]);
   });
 
   it("60 steps of each run kind: tensors and bytes after step 10 equal those after step 60", async () => {
     const rows = await soak(soakKinds(), { steps: 60, warmup: 10 });
-    expect(rows.map((r) => r.label)).toEqual(expect.arrayContaining(["pretrain", "detector s1 composite", "detector s2 composite"]));
+    expect(rows.map((r) => r.label)).toEqual(expect.arrayContaining(["pretrain", "detector s1 composite", "detector s2 composite", "student kd"]));
     for (const r of rows) {
       expect(r.tensors[1], `${r.label} tensors`).toBe(r.tensors[0]);
       expect(r.bytes[1], `${r.label} bytes`).toBe(r.bytes[0]);
