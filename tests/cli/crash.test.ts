@@ -66,8 +66,10 @@ describe("a run killed while writing a checkpoint", () => {
     const whole = join(dir, "pretrain-whole.safetensors");
     const file = join(dir, "pretrain-killed.safetensors");
     await maskau([...pretrain, "--out", whole]);
+    let left = "";
     const signal = await killDuringWrite([...pretrain, "--out", file], 2, (tmp) => {
       // Caught in the act: half of step 4's checkpoint in the temporary file, step 2's in place.
+      left = tmp.path;
       expect(tmp.written).toBe(tmp.total >> 1);
       expect(statSync(tmp.path).size).toBe(tmp.written);
       expect(read(file).meta?.step).toBe(2);
@@ -76,9 +78,12 @@ describe("a run killed while writing a checkpoint", () => {
     const kept = read(file);
     expect(kept.meta?.step).toBe(2);
     expect(kept.optimizer?.step).toBe(2);
+    expect(existsSync(left)).toBe(true);
     const { stderr } = await maskau([...pretrain, "--out", file, "--resume"]);
     expect(stderr).toContain(`resuming ${file} at step 2`);
     expectSameRun(read(whole), read(file));
+    // The resumed run's first write removed the temporary file the killed one left.
+    expect(existsSync(left)).toBe(false);
   });
 
   it("detector (--optimizer-state): killed while writing the final checkpoint, it keeps step 4's and resumes to the uninterrupted result", async () => {

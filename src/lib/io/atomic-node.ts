@@ -2,7 +2,9 @@
 // bytes go to a temporary file in the same directory (same file system, so rename is
 // atomic), are flushed to disk with fsync, and only then renamed over the target. A
 // crash or error at any point leaves either the old file or the new one, never a
-// half-written file, and the temporary file is removed on failure.
+// half-written file, and the temporary file is removed on failure. A writer killed
+// mid-write (SIGKILL, power loss) cannot remove its temporary file, so each new write of
+// a file first removes the temporary files of that file whose writer process is gone.
 //
 // MASKAU_FAULT=kill-during-write:N (src/lib/faults-node.ts) makes the N-th write of
 // the process stop half way through its temporary file and hang, for the test that
@@ -32,9 +34,57 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
-/** Writes `bytes` to `path` atomically (temp file + fsync + rename + directory fsync). */
+/** Whether process `pid` exists on this machine (signal 0 only checks; EPERM: it exists but is not ours). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Removes the temporary files of `path` (tempPathFor's `.F.<pid>.<hex>.tmp`) whose writer
+ * process no longer exists: left by a writer that was killed mid-write. Those of live
+ * processes, this one included, may be writes in progress and are kept. Best effort (a
+ * file that cannot be listed or removed is left); returns the paths removed.
+ */
+export async function removeStaleTemps(path: string, { fs = NODE_FS }: { fs?: Partial<AtomicFs> } = {}): Promise<string[]> {
+  const io: AtomicFs = { ...NODE_FS, ...fs };
+  const pattern = new RegExp(`^\\.${escapeRegExp(basename(path))}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+  let names: string[];
+  try {
+    names = await fsp.readdir(dirname(path));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    const stale = join(dirname(path), name);
+    try {
+      await io.rm(stale, { force: true });
+      removed.push(stale);
+    } catch {
+      /* best effort */
+    }
+  }
+  return removed;
+}
+
+/**
+ * Writes `bytes` to `path` atomically (temp file + fsync + rename + directory fsync), after
+ * removing temporary files of `path` that killed writers left (removeStaleTemps).
+ */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, { fs = NODE_FS }: { fs?: Partial<AtomicFs> } = {}): Promise<void> {
   const io: AtomicFs = { ...NODE_FS, ...fs };
+  await removeStaleTemps(path, { fs: io });
   const tmp = tempPathFor(path);
   const faulted = FAULT?.kind === "kill-during-write" && ++writesMade === FAULT.write;
   let renamed = false;

@@ -1,0 +1,57 @@
+// Temporary files left by killed writers (`.F.<pid>.<hex>.tmp`, see tempPathFor) are removed
+// when a new atomic write of F starts; those of live processes (a write in progress), of
+// other files and other names are left alone.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { removeStaleTemps, tempPathFor, writeFileAtomic } from "../../../src/lib/io/atomic-node.js";
+
+const dir = mkdtempSync(join(tmpdir(), "maskau-atomic-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+  return Number(r.stdout);
+}
+
+describe("stale temporary files of atomic writes", () => {
+  it("a new write of F removes F's temporary files whose writer is gone, and nothing else", async () => {
+    const path = join(dir, "run.v2.safetensors");
+    writeFileSync(path, "old");
+    const dead = deadPid();
+    const name = (pid: number | string, file = "run.v2.safetensors", hex = "0123456789ab") => `.${file}.${pid}.${hex}.tmp`;
+    const killed = [name(dead), name(dead, undefined, "ba9876543210")];
+    const kept = [
+      name(process.pid), // this process: a write in progress
+      name(process.ppid), // a live process
+      name(dead, "other.safetensors"), // another file's
+      name(dead, "run.v2Xsafetensors"), // the dot is not a wildcard
+      name(dead, undefined, "xyz"), // not tempPathFor's shape
+      name("abc"),
+    ];
+    for (const n of [...killed, ...kept]) writeFileSync(join(dir, n), "half a checkpoint");
+    // tempPathFor's names are what is matched.
+    expect(tempPathFor(path)).toMatch(new RegExp(`/\\.run\\.v2\\.safetensors\\.${process.pid}\\.[0-9a-f]{12}\\.tmp$`));
+
+    await writeFileAtomic(path, Uint8Array.from([1, 2, 3]));
+    expect([...readFileSync(path)]).toEqual([1, 2, 3]);
+    expect(readdirSync(dir).sort()).toEqual(["run.v2.safetensors", ...kept].sort());
+    // Nothing more to remove.
+    expect(await removeStaleTemps(path)).toEqual([]);
+  });
+
+  it("a failure to remove a stale file does not stop the write", async () => {
+    const path = join(dir, "b.safetensors");
+    const stale = join(dir, `.b.safetensors.${deadPid()}.00000000000f.tmp`);
+    writeFileSync(stale, "half");
+    const rm = async (p: Parameters<typeof import("node:fs/promises").rm>[0]) => {
+      if (p === stale) throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+    };
+    await writeFileAtomic(path, Uint8Array.from([9]), { fs: { rm } });
+    expect([...readFileSync(path)]).toEqual([9]);
+    expect(readdirSync(dir).filter((f) => f.includes("b.safetensors")).sort()).toEqual([basename(stale), "b.safetensors"]);
+  });
+});
