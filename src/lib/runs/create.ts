@@ -250,6 +250,29 @@ function f1Metrics(ev: Evaluation): Record<string, number> {
   return m;
 }
 
+/** Checkpoint metadata of a detector or student run: the spec, the model, its config, the AU weights and the folds. */
+function graphModelMeta(
+  spec: DetectorSpec | StudentSpec,
+  model: string,
+  modelName: string,
+  dataset: AUDataset,
+  dataDescription: Record<string, unknown>,
+  options: RunOptions,
+  auWeights: Float32Array,
+  config: Record<string, unknown>,
+): Omit<CheckpointMetaInput, "trainer"> & { spec: RunSpec; modelName: string } {
+  const trainFolds = Array.from({ length: dataset.folds }, (_, i) => i + 1).filter((k) => k !== spec.fold);
+  return {
+    model,
+    modelName,
+    config: { ...config, auWeights: Array.from(auWeights), aus: dataset.aus },
+    dataset: { ...dataDescription, testFold: spec.fold, trainFolds },
+    seed: spec.seed,
+    createdBy: options.createdBy,
+    spec,
+  };
+}
+
 /**
  * What detector and student runs share: the Trainer, resumable checkpoints every N steps,
  * the final evaluation (test fold, or the validation subjects when the spec holds some
@@ -371,30 +394,19 @@ async function createDetectorRun(spec: DetectorSpec, resources: RunResources, op
     optimizer.dispose();
     throw e;
   }
-  const trainFolds = Array.from({ length: dataset.folds }, (_, i) => i + 1).filter((k) => k !== spec.fold);
-  const meta: Omit<CheckpointMetaInput, "trainer"> & { spec: RunSpec; modelName: string } = {
-    model: detectorModelKind(cfg.head),
-    modelName: entry.name,
-    config: {
-      detector: cfg,
-      preset: entry.preset,
-      stage: spec.stage,
-      condition: { input: condition.input, occlusion: formatOcclusion(condition.occlusion), fill: condition.fill, patch: condition.patch },
-      mae: spec.mae,
-      train: {
-        ...spec.train,
-        lambda: spec.stage === 2 ? spec.lambda : null,
-        init: spec.init?.path ?? null,
-        compositeVariants: condition.input === "composite" ? variants : null,
-      },
-      auWeights: Array.from(task.auWeights),
-      aus: dataset.aus,
+  const meta = graphModelMeta(spec, detectorModelKind(cfg.head), entry.name, dataset, dataDescription, options, task.auWeights, {
+    detector: cfg,
+    preset: entry.preset,
+    stage: spec.stage,
+    condition: { input: condition.input, occlusion: formatOcclusion(condition.occlusion), fill: condition.fill, patch: condition.patch },
+    mae: spec.mae,
+    train: {
+      ...spec.train,
+      lambda: spec.stage === 2 ? spec.lambda : null,
+      init: spec.init?.path ?? null,
+      compositeVariants: condition.input === "composite" ? variants : null,
     },
-    dataset: { ...dataDescription, testFold: spec.fold, trainFolds },
-    seed: spec.seed,
-    createdBy: options.createdBy,
-    spec,
-  };
+  });
   const core = evaluatedTraining({
     spec,
     model: detector,
@@ -462,26 +474,15 @@ async function createStudentRun(spec: StudentSpec, resources: RunResources, opti
     optimizer.dispose();
     throw e;
   }
-  const trainFolds = Array.from({ length: dataset.folds }, (_, i) => i + 1).filter((k) => k !== spec.fold);
-  const meta: Omit<CheckpointMetaInput, "trainer"> & { spec: RunSpec; modelName: string } = {
-    model: "student",
-    modelName: entry.name,
-    config: {
-      detector: cfg,
-      preset: entry.preset,
-      condition: { input: "occluded", occlusion: formatOcclusion(occlusion), fill: spec.fill, patch },
-      mae: spec.mae,
-      teacher: spec.teacher,
-      kd: { alpha: spec.alpha, beta: spec.beta, temperature: spec.temperature, lambda: spec.lambda, terms: spec.kd },
-      train: { ...spec.train, encoder: spec.encoder, encoderLrScale: spec.encoderLrScale, headInit: spec.headInit, compositeVariants: spec.compositeVariants },
-      auWeights: Array.from(task.auWeights),
-      aus: dataset.aus,
-    },
-    dataset: { ...dataDescription, testFold: spec.fold, trainFolds },
-    seed: spec.seed,
-    createdBy: options.createdBy,
-    spec,
-  };
+  const meta = graphModelMeta(spec, "student", entry.name, dataset, dataDescription, options, task.auWeights, {
+    detector: cfg,
+    preset: entry.preset,
+    condition: { input: "occluded", occlusion: formatOcclusion(occlusion), fill: spec.fill, patch },
+    mae: spec.mae,
+    teacher: spec.teacher,
+    kd: { alpha: spec.alpha, beta: spec.beta, temperature: spec.temperature, lambda: spec.lambda, terms: spec.kd },
+    train: { ...spec.train, encoder: spec.encoder, encoderLrScale: spec.encoderLrScale, headInit: spec.headInit, compositeVariants: spec.compositeVariants },
+  });
   const core = evaluatedTraining({
     spec,
     model: student,
