@@ -1,20 +1,39 @@
 // The pages' training sessions: the run layer's RunSession (src/lib/runs/session.ts) with
-// the browser's storage (browser-storage.ts). Pretraining runs are saved every 50 steps
-// and on pause, so a reload can resume them; the Teacher page's runs live in memory.
+// the browser's storage (browser-storage.ts). Pretraining and distillation runs are saved
+// every 50 steps and on pause, so a reload can resume them; the Teacher page's runs live
+// in memory.
 import { Generators } from "observablehq:stdlib";
 import { RunSession, type SessionSnapshot } from "../lib/runs/session.js";
 import { detectorSessionKind, type DetectorMeasures, type DetectorPageRun, type DetectorRunSettings } from "../lib/train/detector-browser.js";
 import { pretrainSessionKind, type PretrainMeasures, type PretrainPageRun, type PretrainSettings } from "../lib/train/mae-run.js";
+import { studentSessionKind, type ShippedStudentModels, type StudentMeasures, type StudentPageRun, type StudentRunSettings } from "../lib/train/student-browser.js";
 import { browserDatasets, browserRunStore } from "./browser-storage.js";
 
 export type PretrainSession = RunSession<PretrainSettings, PretrainPageRun, PretrainMeasures>;
 export type DetectorSession = RunSession<DetectorRunSettings, DetectorPageRun, DetectorMeasures>;
+export type StudentSession = RunSession<StudentRunSettings, StudentPageRun, StudentMeasures>;
 
 /** The MAE pretraining page's session; it looks for a saved run at once. */
 export function pretrainSession(backend: string): PretrainSession {
   const session = new RunSession(pretrainSessionKind({ datasets: browserDatasets(), backend }), {
     store: browserRunStore(),
     key: "mae-pretraining",
+    backend,
+    saveEvery: 50,
+  });
+  void session.init();
+  return session;
+}
+
+/**
+ * The Student & KD page's session; `models` loads the shipped MAE and teachers
+ * (shipped-teachers.ts, not imported here: its files would be copied for every page that
+ * imports this module). It looks for a saved run at once.
+ */
+export function studentSession(backend: string, models: () => Promise<ShippedStudentModels>): StudentSession {
+  const session = new RunSession(studentSessionKind({ datasets: browserDatasets(), backend, models }), {
+    store: browserRunStore(),
+    key: "student-kd",
     backend,
     saveEvery: 50,
   });
