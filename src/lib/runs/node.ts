@@ -11,7 +11,7 @@ import type { AUDataset } from "../data/dataset.js";
 import { nodeFileSource } from "../data/files-node.js";
 import { canonicalJson, fnv1a64 } from "../data/hash.js";
 import { importMeGraphAU } from "../data/import-megraphau.js";
-import { buildComposites } from "../eval/composites.js";
+import { buildComposites, compositeFingerprint } from "../eval/composites.js";
 import { FrameImages } from "../data/frames.js";
 import { foldSplit } from "../data/folds.js";
 import type { InputKind } from "../eval/conditions.js";
@@ -78,12 +78,16 @@ export function loadMaeFile(path: string): LoadedMaeFile {
 
 /**
  * Composites of a frame list from the disk cache, keyed by the MAE file's hash, the
- * dataset, the occlusion, the frames and the variant; computed and stored on a miss.
+ * dataset, the occlusion, the frames, the variant and the fingerprint of the arithmetic
+ * that computes them here (compositeFingerprint: build, backend and kernels), so that
+ * composites written by another build or backend are recomputed, never served; computed
+ * and stored on a miss.
  */
 export function diskComposites(m: LoadedMaeFile, dataset: AUDataset, dataDescription: Record<string, unknown>, progress?: Progress): CompositeSource {
   return async (frames, plan, variant, label) => {
     const framesHash = fnv1a64(new Uint8Array(frames.buffer, frames.byteOffset, frames.byteLength));
-    const key = `composites-${fnv1a64(m.ref.hash!, canonicalJson(dataDescription), formatOcclusion(plan), framesHash, ...(variant > 0 ? [`variant ${variant}`] : []))}`;
+    const numerics = await compositeFingerprint(m.mae, dataset, frames, plan, { variant });
+    const key = `composites-${fnv1a64(m.ref.hash!, canonicalJson(dataDescription), formatOcclusion(plan), framesHash, ...(variant > 0 ? [`variant ${variant}`] : []), `numerics ${numerics}`)}`;
     const cache = nodeDatasetCache(defaultCacheDir());
     const hit = await cache.get(key);
     if (hit && hit.length === frames.length * dataset.size * dataset.size * 3) return new FrameImages(frames, hit, dataset.size);
