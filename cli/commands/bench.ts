@@ -88,7 +88,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       try {
         const step = async () => {
           await workload.step();
-          bar?.update(++done);
+          // Counted outside the optional call: with no bar (--json), bar?.update(++done) would skip the increment.
+          done++;
+          bar?.update(done);
           if (done === o.warmup || done === o.warmup + o.iters) {
             mem.tensors.push(tf.memory().numTensors);
             mem.bytes.push(tf.memory().numBytes);

@@ -28,6 +28,9 @@ describe("maskau bench", () => {
     expect(row.min_ms).toBeGreaterThan(0);
     expect(row.median_ms).toBeGreaterThanOrEqual(row.min_ms);
     expect(row.gflops_per_s).toBeCloseTo(row.gflop / (row.median_ms / 1000), 6);
+    // Sampled after the warm-up and at the end (also under --json, which draws no progress bar).
+    expect(row.tensors[0]).toBeGreaterThan(0);
+    expect(row.bytes[0]).toBeGreaterThan(0);
     expect(row.tensors[1]).toBe(row.tensors[0]);
     expect(row.bytes[1]).toBe(row.bytes[0]);
   });
