@@ -1,6 +1,8 @@
 // A row of square images with captions (original | occluded | reconstruction |
 // composite | error heatmap ...). Takes plain data: uint8 RGB pixels, or a float
-// map in [0, 1] drawn with a colour scale.
+// map in [0, 1] drawn with a colour scale; a panel whose image is still being computed
+// is a placeholder of the same size saying what is being done.
+import { Pending } from "./progress.js";
 
 export interface ImagePanel {
   title: string;
@@ -12,6 +14,8 @@ export interface ImagePanel {
   heat?: { values: ArrayLike<number>; rows: number; cols: number; max?: number };
   /** Optional one-line note under the caption (e.g. "MSE 0.031"). */
   note?: string;
+  /** The image is not ready: what is being done (drawn as a placeholder with a progress bar). */
+  pending?: string;
 }
 
 /** Viridis-like ramp (5 stops), enough for a per-patch error heatmap. */
@@ -67,9 +71,14 @@ export function ImageStrip(panels: ImagePanel[], { scale = 3 } = {}): HTMLElemen
   root.className = "maskau-image-strip";
   for (const panel of panels) {
     const figure = document.createElement("figure");
-    const canvas = panel.heat ? heatCanvas(panel.heat) : rgbCanvas(panel.rgb ?? new Uint8Array(panel.size * panel.size * 3), panel.size);
+    let canvas: HTMLElement;
+    if (panel.pending !== undefined) {
+      canvas = Pending({ state: "pending", message: panel.pending, done: null, total: null }, { className: "maskau-panel-pending" });
+    } else {
+      canvas = panel.heat ? heatCanvas(panel.heat) : rgbCanvas(panel.rgb ?? new Uint8Array(panel.size * panel.size * 3), panel.size);
+      canvas.style.imageRendering = "pixelated";
+    }
     canvas.style.width = canvas.style.height = `${panel.size * scale}px`;
-    canvas.style.imageRendering = "pixelated";
     canvas.setAttribute("aria-label", panel.title);
     const caption = document.createElement("figcaption");
     caption.textContent = panel.title;

@@ -2,13 +2,14 @@
 // (the Teacher page): controls for the face and the occlusion (kept in the URL), the
 // original, occluded and composite images, and the per-AU predictions as a plot and a table.
 import * as Inputs from "@observablehq/inputs";
-import { PREDICTION_LABELS, type HeldOutPrediction } from "../lib/eval/face-predictions.js";
+import { PREDICTION_LABELS, type FacePredictions, type HeldOutFace } from "../lib/eval/face-predictions.js";
 import { CONDITIONS } from "../lib/eval/table2.js";
 import type { OcclusionSpec } from "../lib/masks/spec.js";
 import { el } from "./element.js";
 import { CONDITION_COLORS } from "./f1-table.js";
 import { ImageStrip } from "./image-strip.js";
 import { PredictionPlot, PredictionTable } from "./prediction-plot.js";
+import { Pending, type Progress } from "./progress.js";
 import { queryInteger, queryOcclusion } from "./url-state.js";
 
 export interface OcclusionChoice {
@@ -38,18 +39,27 @@ export function occlusionOf(choice: OcclusionChoice): OcclusionSpec {
     : { kind: "block", area: choice.amount, placement: "fixed", cx: 0.5, cy: 0.5, aspect: 1 };
 }
 
-/** original | occluded | composite, then the four conditions' predictions (plot and table). */
-export function FacePredictionView(v: HeldOutPrediction, { width = 900 }: { width?: number } = {}): HTMLElement {
+/**
+ * original | occluded | composite, then the four conditions' predictions (plot and table).
+ * The face and its occlusion are drawn at once; the composite and the predictions are
+ * placeholders until the models have run.
+ */
+export function FacePredictionView(v: HeldOutFace, predictions: Progress<FacePredictions>, { width = 900 }: { width?: number } = {}): HTMLElement {
   const on = v.aus.filter((_, i) => v.labels[i]).map((a) => `AU${a}`).join(" ") || "none";
-  const series = CONDITIONS.map((c) => ({ name: PREDICTION_LABELS[c], color: CONDITION_COLORS[c], probs: v.predictions.probs[c] }));
+  const ready = predictions.state === "ready" ? predictions.value : null;
   const strip = ImageStrip(
     [
       { title: `original (${v.subject})`, size: v.size, rgb: v.face, note: `labels: ${on}` },
-      { title: `occluded (${v.masks.removed}/${v.masks.patchMask.length} patches)`, size: v.size, rgb: v.predictions.occluded },
-      { title: "MAE composite", size: v.size, rgb: v.predictions.composite, note: `MSE on removed patches ${v.predictions.removedError.toFixed(3)}` },
+      { title: `occluded (${v.masks.removed}/${v.masks.patchMask.length} patches)`, size: v.size, rgb: v.occluded },
+      ready
+        ? { title: "MAE composite", size: v.size, rgb: ready.composite, note: `MSE on removed patches ${ready.removedError.toFixed(3)}` }
+        : { title: "MAE composite", size: v.size, pending: predictions.state === "error" ? "failed" : "reconstructing…" },
     ],
     { scale: 2.2 },
   );
+  if (predictions.state !== "ready") return el("div", {}, strip, Pending(predictions));
+  const { probs } = predictions.value;
+  const series = CONDITIONS.map((c) => ({ name: PREDICTION_LABELS[c], color: CONDITION_COLORS[c], probs: probs[c] }));
   // Side by side when there is room (3 : 2), stacked otherwise: the table needs about 360 px.
   const wide = width >= 900;
   const plotWidth = wide ? Math.floor(((width - 24) * 3) / 5) : width;

@@ -1,14 +1,29 @@
-// The MAE shipped with MaskAU (src/checkpoints/mae-tiny.safetensors) on the pretraining
-// page: loaded once the page is up, run once on the held-out faces, and described with
-// its loss curve. The page still trains when the file cannot be read.
+// The MAE shipped with MaskAU (src/checkpoints/mae-tiny.safetensors): the model itself
+// for the Occlusion lab, and on the pretraining page loaded once the page is up, run once
+// on the held-out faces, and described with its loss curve. The page still trains when
+// the file cannot be read.
 import { FileAttachment } from "observablehq:stdlib";
 import type { MaeConfig } from "../lib/config.js";
 import type { HeldOutSamples } from "../lib/data/page-dataset.js";
 import type { CheckpointMeta } from "../lib/io/checkpoint.js";
+import type { Mae } from "../lib/models/mae.js";
 import { loadMae } from "../lib/models/mae-checkpoint.js";
 import { reconstructImages, type ImageReconstruction } from "../lib/models/reconstruct.js";
 import { el } from "./element.js";
 import { LossChart } from "./loss-chart.js";
+import { Pending, type Report } from "./progress.js";
+import { startRuntime } from "./runtime.js";
+
+/** Reads and builds the shipped MAE once the page's backend has started (its weights live there). */
+export async function shippedMaeModel(report: Report = async () => {}): Promise<{ mae: Mae; meta: CheckpointMeta | null }> {
+  report("Starting the compute backend…");
+  await startRuntime();
+  const file = FileAttachment("../checkpoints/mae-tiny.safetensors");
+  report(`Loading ${file.name}…`);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  report(`Building the MAE from ${file.name} (${(bytes.length / 2 ** 20).toFixed(1)} MiB)…`);
+  return loadMae(bytes, { source: file.name });
+}
 
 export type ShippedMae =
   | { state: "loading"; step?: undefined; out?: undefined }
@@ -19,8 +34,7 @@ export type ShippedMae =
 export async function* loadShippedMae(samples: HeldOutSamples, mask: Float32Array): AsyncGenerator<ShippedMae> {
   yield { state: "loading" };
   try {
-    const file = FileAttachment("../checkpoints/mae-tiny.safetensors");
-    const { mae, meta } = loadMae(new Uint8Array(await file.arrayBuffer()), { source: file.name });
+    const { mae, meta } = await shippedMaeModel();
     try {
       const usable = mae.config.imgSize === samples.size && !mae.config.normPixLoss;
       const out = usable ? await reconstructImages(mae, samples.images, mask) : null;
@@ -38,7 +52,7 @@ export async function* loadShippedMae(samples: HeldOutSamples, mask: Float32Arra
 export function ShippedMaeSummary(shipped: ShippedMae, { width = 640, file = "src/checkpoints/mae-tiny.safetensors" }: { width?: number; file?: string } = {}): HTMLElement {
   const root = el("div", { className: "maskau-shipped-mae" });
   if (shipped.state === "loading") {
-    root.append(el("p", { className: "muted" }, "Loading ", el("code", { textContent: file }), "…"));
+    root.append(Pending({ state: "pending", message: `Loading ${file}…`, done: null, total: null }));
     return root;
   }
   if (shipped.state === "error") {

@@ -9,6 +9,8 @@ import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { openPage } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
+// MASKAU_DIST serves another copy of the built site (e.g. while dist/ is being rebuilt).
+const DIST = process.env.MASKAU_DIST ?? "dist";
 const run = chromiumAvailable() || process.env.CI === "true" ? describe : describe.skip;
 
 // A landscape test photo: red bands left and right that the centre crop must drop, and
@@ -43,9 +45,9 @@ run("Occlusion lab", () => {
   let browser: Browser;
   let server: StaticServer;
   beforeAll(async () => {
-    if (!existsSync("dist/index.html")) throw new Error("dist/ is missing: run `npm run build` first");
+    if (!existsSync(`${DIST}/index.html`)) throw new Error("dist/ is missing: run `npm run build` first");
     mkdirSync("test-output/screenshots", { recursive: true });
-    server = await serveStatic("dist");
+    server = await serveStatic(DIST);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -56,7 +58,8 @@ run("Occlusion lab", () => {
   it("reconstructs the face under the URL's occlusion and keeps controls in the URL", async () => {
     const { page, report } = await openPage(browser, `${server.url}/pages/occlusion-lab?occlusion=random:0.5:3&face=2&fill=noise`);
     const figures = page.locator(".maskau-image-strip figure");
-    await figures.nth(4).waitFor({ timeout: 180_000 });
+    // The fifth panel (the error map) is drawn once the MAE has run; until then it is a placeholder.
+    await page.locator(".maskau-image-strip figure:nth-child(5) canvas").waitFor({ timeout: 180_000 });
     expect(await figures.count()).toBe(5);
     const captions = await page.locator(".maskau-image-strip figcaption").allTextContents();
     expect(captions[1]).toContain("32/64 patches");
@@ -84,8 +87,7 @@ run("Occlusion lab", () => {
       { centre: [70, 108, 132], name: "face.jpg", mimeType: "image/jpeg", buffer: Buffer.from(jpeg.encode({ width, height, data: Buffer.from(jpg) }, 95).data) },
     ];
     const { page, report } = await openPage(browser, `${server.url}/pages/occlusion-lab?backend=wasm&occlusion=random:0.5:3`);
-    const figures = page.locator(".maskau-image-strip figure");
-    await figures.nth(4).waitFor({ timeout: 180_000 });
+    await page.locator(".maskau-image-strip figure:nth-child(5) canvas").waitFor({ timeout: 180_000 });
     await page.getByLabel("my photo", { exact: true }).check();
     const fileInput = page.locator("input[type=file]");
     await fileInput.waitFor({ timeout: 30_000 });
@@ -121,7 +123,7 @@ run("Occlusion lab", () => {
     const message = page.locator(".maskau-photo-error");
     await message.waitFor({ timeout: 60_000 });
     expect(await message.textContent()).toMatch(/notes\.png.*could not be read as an image/);
-    await page.waitForFunction(() => document.querySelectorAll(".maskau-image-strip figure").length === 5, null, { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelectorAll(".maskau-image-strip figure canvas").length === 5, null, { timeout: 120_000 });
     await page.screenshot({ path: "test-output/screenshots/occlusion-lab-photo-bad.png", fullPage: true });
     await page.close();
     expect(report.offsite).toEqual([]);

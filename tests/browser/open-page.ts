@@ -7,8 +7,10 @@ export interface PageReport {
   offsite: string[];
 }
 
-export async function openPage(browser: Browser, url: string): Promise<{ page: Page; report: PageReport }> {
+/** Opens `url` in a new page; `initScript` runs in the page before any of its scripts. */
+export async function openPage(browser: Browser, url: string, { initScript }: { initScript?: () => void } = {}): Promise<{ page: Page; report: PageReport }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  if (initScript) await page.addInitScript(initScript);
   const report: PageReport = { errors: [], offsite: [] };
   const origin = new URL(url).origin;
   await page.route("**/*", (route) => {

@@ -142,7 +142,7 @@ run("MAE pretraining page", () => {
     expect(await badge.getAttribute("data-backend")).toBe("wasm");
 
     // Settings from the URL are in the form; the shipped model's reconstructions are shown before any training.
-    await page.locator(".maskau-recon-grid").waitFor({ timeout: 120_000 });
+    await page.locator(".maskau-recon-grid").first().waitFor({ timeout: 120_000 });
     await expect.poll(() => page.locator(".maskau-recon-grid .maskau-image-strip").count(), { timeout: 120_000 }).toBe(3);
     const start = page.locator(".maskau-run-controls button[name=start]");
     await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);

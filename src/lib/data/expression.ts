@@ -130,7 +130,26 @@ function loadingMatrix(): Float64Array {
 /** Size of the fixed reference simulation used for calibration. */
 const CALIBRATION = { subjects: 96, sequences: 8, frames: 60, seed: 0x5eed };
 
-const offsetCache = new Map<PresetName, Float64Array>();
+/**
+ * simulateCalibrationOffsets of each preset, computed once and written here: the
+ * reference simulation (46,080 frames) takes a third of a second, which every page load
+ * and every command would otherwise spend before its first face. Printed with 17
+ * significant digits, so each is the computed double exactly;
+ * tests/lib/data/expression.test.ts recomputes them, so a change of the expression
+ * model that moves them fails there until they are written again.
+ */
+export const CALIBRATED_OFFSETS: Readonly<Record<PresetName, readonly number[]>> = {
+  bp4d: [
+    -0.42391103740621705, -0.2513010807371171, -0.9712836408489574, -0.5597394274405783, -0.2699386414715851,
+    -1.4461758594553242, -0.30542759820205667, 0.4476761430618055, -0.4195307762124467, -0.2205927580069471,
+    -0.778573187336397, -1.1363311199235875, -1.1968977274866934, -0.8091868435750569, -1.4907361881126227,
+  ],
+  disfa: [
+    -0.9750553968511859, -0.7234622595376217, -0.09207002383092311, -2.8949642470132293, -1.011748172761844,
+    -0.8203126476235192, -1.1984590718899844, -1.1074078275802584, -0.9550777899928913, -0.474002015865401,
+    -1.1790434711851236, -1.5670561561423786, -1.7688645183669869, -0.42467049673080215, -1.2764659114345944,
+  ],
+};
 
 /**
  * Per-AU offsets (indexed like ALL_AUS) for a preset: raw + offset reaches
@@ -138,11 +157,9 @@ const offsetCache = new Map<PresetName, Float64Array>();
  * fraction of the reference simulation's frames. Labelled AUs use the preset's
  * threshold and rate; the others reach intensity 1 at UNLABELLED_RATES.
  * Independent of the dataset seed, so a subject renders the same whatever the
- * dataset size.
+ * dataset size. The generator reads them from CALIBRATED_OFFSETS (calibrateOffsets).
  */
-export function calibrateOffsets(presetName: PresetName): Float64Array {
-  const cached = offsetCache.get(presetName);
-  if (cached) return cached;
+export function simulateCalibrationOffsets(presetName: PresetName): Float64Array {
   const preset = PRESETS[presetName];
   const A = ALL_AUS.length;
   const { subjects, sequences, frames, seed } = CALIBRATION;
@@ -168,8 +185,14 @@ export function calibrateOffsets(presetName: PresetName): Float64Array {
     const idx = Math.min(sorted.length - 1, Math.max(0, Math.floor((1 - rate) * sorted.length)));
     offsets[a] = threshold - 0.5 - sorted[idx];
   });
-  offsetCache.set(presetName, offsets);
   return offsets;
+}
+
+/** The calibrated offsets of a preset (see simulateCalibrationOffsets), as the generator uses them. */
+export function calibrateOffsets(presetName: PresetName): Float64Array {
+  const offsets = CALIBRATED_OFFSETS[presetName];
+  if (!offsets) throw new Error(`no calibrated offsets for preset "${presetName}": choose ${Object.keys(CALIBRATED_OFFSETS).join(" or ")}`);
+  return Float64Array.from(offsets);
 }
 
 /**

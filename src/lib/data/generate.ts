@@ -235,13 +235,10 @@ export class FaceDatasetBuilder {
   /** Renders up to `count` more frames; returns how many are done in total. */
   step(count = 256): number {
     const cfg = this.config;
-    const preset = PRESETS[cfg.preset];
-    const A = preset.aus.length;
-    const AA = ALL_AUS.length;
+    const A = this.labelIndex.length;
     const F = cfg.framesPerSequence;
     const ib = cfg.size * cfg.size * 3;
     const end = Math.min(this.total, this.done + count);
-    const cont = new Float64Array(AA);
     for (let i = this.done; i < end; i++) {
       const subject = Math.floor(i / (cfg.sequencesPerSubject * F));
       const seq = Math.floor(i / F) % cfg.sequencesPerSubject;
@@ -249,15 +246,11 @@ export class FaceDatasetBuilder {
       if (t === 0 || !this.current) {
         this.current = { subject, seq, ...simulateSequence(cfg, this.identities[subject], subject, seq, this.offsets) };
       }
-      const cur = this.current;
-      for (let a = 0; a < AA; a++) cont[a] = continuousIntensity(cur.intens[t * AA + a]);
-      drawFace(this.raster, this.identities[subject], cont, cur.frames[t]);
-      this.raster.toUint8(this.ds.images, i * ib, cur.frames[t].noise, cur.rng);
-      for (let a = 0; a < A; a++) {
-        const level = integerIntensity(cur.intens[t * AA + this.labelIndex[a]]);
-        this.ds.intensities![i * A + a] = level;
-        this.ds.labels[i * A + a] = level >= preset.occurrenceThreshold ? 1 : 0;
-      }
+      renderFrame(cfg, this.raster, this.identities[subject], this.current, t, this.labelIndex, {
+        images: this.ds.images.subarray(i * ib, (i + 1) * ib),
+        labels: this.ds.labels.subarray(i * A, (i + 1) * A),
+        intensities: this.ds.intensities!.subarray(i * A, (i + 1) * A),
+      });
       this.ds.subject[i] = subject;
       this.ds.sequence[i] = subject * cfg.sequencesPerSubject + seq;
       this.ds.frame[i] = t;
@@ -271,6 +264,73 @@ export class FaceDatasetBuilder {
     if (!this.finished) throw new Error(`the dataset is not finished: ${this.done}/${this.total} frames rendered; call step() until finished`);
     return this.ds;
   }
+}
+
+/**
+ * Draws frame `t` of a simulated sequence and writes its pixels ([S, S, 3] uint8), labels
+ * and integer intensities (one per labelled AU) into `out`. Frames of a sequence must be
+ * drawn in order: the pixel noise continues the sequence's random stream.
+ */
+function renderFrame(
+  cfg: FaceDatasetConfig,
+  raster: Raster,
+  identity: Identity,
+  sequence: { intens: Float64Array; frames: FrameParams[]; rng: Rng },
+  t: number,
+  labelIndex: readonly number[],
+  out: { images: Uint8Array; labels: Uint8Array; intensities: Uint8Array },
+): void {
+  const preset = PRESETS[cfg.preset];
+  const AA = ALL_AUS.length;
+  const cont = new Float64Array(AA);
+  for (let a = 0; a < AA; a++) cont[a] = continuousIntensity(sequence.intens[t * AA + a]);
+  drawFace(raster, identity, cont, sequence.frames[t]);
+  raster.toUint8(out.images, 0, sequence.frames[t].noise, sequence.rng);
+  for (let a = 0; a < labelIndex.length; a++) {
+    const level = integerIntensity(sequence.intens[t * AA + labelIndex[a]]);
+    out.intensities[a] = level;
+    out.labels[a] = level >= preset.occurrenceThreshold ? 1 : 0;
+  }
+}
+
+/** The first frames of one sequence, rendered without the rest of the dataset. */
+export interface RenderedSequence {
+  /** [frames, S, S, 3] uint8 RGB. */
+  images: Uint8Array;
+  /** [frames, A] 0/1 per labelled AU of the preset. */
+  labels: Uint8Array;
+  /** [frames, A] integer intensities 0..5. */
+  intensities: Uint8Array;
+  frames: number;
+}
+
+/**
+ * Frames 0..frames-1 of sequence `seq` of `subject`, rendered alone: the same bytes and
+ * labels as those frames of the whole dataset of `config` (every subject's sequences come
+ * from random streams of their own), at the cost of those frames only. The pages draw
+ * their held-out faces this way instead of rendering every subject.
+ */
+export function renderSequence(config: Partial<FaceDatasetConfig>, subject: number, seq = 0, frames?: number): RenderedSequence {
+  const cfg = faceDatasetConfig(config);
+  if (!Number.isInteger(subject) || subject < 0 || subject >= cfg.subjects) throw new Error(`subject ${subject} is not one of the config's ${cfg.subjects} subjects`);
+  if (!Number.isInteger(seq) || seq < 0 || seq >= cfg.sequencesPerSubject) throw new Error(`sequence ${seq} is not one of the ${cfg.sequencesPerSubject} sequences per subject`);
+  const F = Math.min(cfg.framesPerSequence, frames ?? cfg.framesPerSequence);
+  const preset = PRESETS[cfg.preset];
+  const A = preset.aus.length;
+  const ib = cfg.size * cfg.size * 3;
+  const identity = datasetIdentities(cfg)[subject];
+  const sequence = simulateSequence(cfg, identity, subject, seq, calibrateOffsets(cfg.preset));
+  const labelIndex = preset.aus.map((au) => (ALL_AUS as readonly number[]).indexOf(au));
+  const raster = new Raster(cfg.size);
+  const out = { images: new Uint8Array(F * ib), labels: new Uint8Array(F * A), intensities: new Uint8Array(F * A) };
+  for (let t = 0; t < F; t++) {
+    renderFrame(cfg, raster, identity, sequence, t, labelIndex, {
+      images: out.images.subarray(t * ib, (t + 1) * ib),
+      labels: out.labels.subarray(t * A, (t + 1) * A),
+      intensities: out.intensities.subarray(t * A, (t + 1) * A),
+    });
+  }
+  return { ...out, frames: F };
 }
 
 export interface GenerateOptions {

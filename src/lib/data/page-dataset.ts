@@ -3,10 +3,8 @@
 // one video-like sequence each, subject-exclusive folds. Fold 1 is held out everywhere:
 // the shipped MAE and detectors never saw its subjects, nor does a run trained in a page,
 // so its faces are the ones whose reconstructions and predictions the pages show.
-import type { AUDataset } from "./dataset.js";
-import { foldSplit } from "./folds.js";
-import { gatherImages, gatherLabels } from "./frames.js";
-import { faceDatasetConfig, generateFaceDataset, type FaceDatasetConfig } from "./generate.js";
+import { PRESETS } from "./aus.js";
+import { datasetIdentities, datasetSubjectFolds, faceDatasetConfig, renderSequence, type FaceDatasetConfig, type RenderedSequence } from "./generate.js";
 
 /** Seed of the synthetic generator. */
 export const PAGE_DATA_SEED = 1;
@@ -29,10 +27,11 @@ export function pageDataConfig({ frames, size = 64 }: { frames: number; size?: n
 
 /** The held-out faces of the pages' dataset, with their labels and subjects. */
 export interface HeldOutFaces {
-  dataset: AUDataset;
-  /** Frame indices of the held-out fold in `dataset` (a face's mask key in evaluation). */
+  /** Frame indices of the held-out fold in the pages' dataset (a face's mask key in evaluation). */
   frames: Int32Array;
   size: number;
+  /** The labelled AUs (BP4D's 12). */
+  aus: number[];
   /** [size, size, 3] uint8 RGB of held-out face i. */
   image(i: number): Uint8Array;
   /** 0/1 per AU of held-out face i. */
@@ -42,18 +41,49 @@ export interface HeldOutFaces {
   images(count?: number): Uint8Array;
 }
 
-/** The held-out faces of the pages' dataset with `frames` frames per subject. */
+/**
+ * The held-out faces of the pages' dataset with `frames` frames per subject. Nothing is
+ * rendered up front: a face's sequence is drawn the first time one of its faces is asked
+ * for (renderSequence: the same bytes as the whole dataset's), so a page shows its first
+ * face after one subject's frames instead of all 41 subjects'.
+ */
 export function heldOutFaces(size: number, frames = 1): HeldOutFaces {
-  const dataset = generateFaceDataset(pageDataConfig({ frames, size }));
-  const held = foldSplit(dataset, HELD_OUT_FOLD).test;
+  const config = pageDataConfig({ frames, size });
+  const subjects = datasetIdentities(config).map((id) => id.subject);
+  const folds = datasetSubjectFolds(config, subjects);
+  // One sequence per subject, subject-major: frame index = subject * frames + t.
+  const held: number[] = [];
+  for (let s = 0; s < subjects.length; s++) if (folds[s] === HELD_OUT_FOLD) for (let t = 0; t < frames; t++) held.push(s * frames + t);
+  const heldFrames = Int32Array.from(held);
+  const sequences = new Map<number, RenderedSequence>();
+  const sequence = (i: number) => {
+    if (!(i >= 0 && i < heldFrames.length)) throw new Error(`held-out face ${i} does not exist: there are ${heldFrames.length}`);
+    const subject = Math.floor(heldFrames[i] / frames);
+    let r = sequences.get(subject);
+    if (!r) sequences.set(subject, (r = renderSequence(config, subject, 0)));
+    return { r, t: heldFrames[i] % frames };
+  };
+  const ib = size * size * 3;
+  const aus = PRESETS[config.preset].aus.slice();
+  const image = (i: number) => {
+    const { r, t } = sequence(i);
+    return r.images.slice(t * ib, (t + 1) * ib);
+  };
   return {
-    dataset,
-    frames: held,
+    frames: heldFrames,
     size,
-    image: (i) => gatherImages(dataset, [held[i]]),
-    labels: (i) => gatherLabels(dataset, [held[i]]),
-    subject: (i) => dataset.subjects[dataset.subject[held[i]]],
-    images: (count = held.length) => gatherImages(dataset, held.subarray(0, count)),
+    aus,
+    image,
+    labels: (i) => {
+      const { r, t } = sequence(i);
+      return Float32Array.from(r.labels.subarray(t * aus.length, (t + 1) * aus.length));
+    },
+    subject: (i) => subjects[Math.floor(heldFrames[i] / frames)],
+    images: (count = heldFrames.length) => {
+      const out = new Uint8Array(count * ib);
+      for (let i = 0; i < count; i++) out.set(image(i), i * ib);
+      return out;
+    },
   };
 }
 

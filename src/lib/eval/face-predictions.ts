@@ -49,8 +49,8 @@ export async function facePredictions(
   return { occluded, composite: rec.composite, removedError: rec.removedError[0], probs };
 }
 
-/** A held-out face, its occlusion and the four conditions' predictions. */
-export interface HeldOutPrediction {
+/** A held-out face under an occlusion: what the page shows before any model has run. */
+export interface HeldOutFace {
   /** [size, size, 3] uint8. */
   face: Uint8Array;
   size: number;
@@ -59,28 +59,24 @@ export interface HeldOutPrediction {
   /** 0/1 per AU. */
   labels: Float32Array;
   masks: OcclusionMasks;
-  predictions: FacePredictions;
+  /** [size, size, 3] uint8: the face with the removed patches filled (as condition (b) reads it). */
+  occluded: Uint8Array;
 }
 
 /**
- * Held-out face `index` under `occlusion`, masked as evaluation masks its frame (the
- * frame index is the mask key), and what the detectors read on it.
+ * Held-out face `index` under `occlusion`, masked as evaluation masks its frame (the frame
+ * index is the mask key), in patches of `patch` pixels. No model is needed.
  */
-export async function predictHeldOutFace(
-  models: { clean: Detector; teacher: Detector; mae: Mae },
-  faces: HeldOutFaces,
-  index: number,
-  occlusion: OcclusionSpec,
-): Promise<HeldOutPrediction> {
+export function heldOutFace(faces: HeldOutFaces, index: number, occlusion: OcclusionSpec, patch: number, fill: Fill = "gray"): HeldOutFace {
   const face = faces.image(index);
-  const masks = occlusionMasks(occlusion, faces.frames[index], faces.size, models.mae.config.patchSize);
+  const masks = occlusionMasks(occlusion, faces.frames[index], faces.size, patch);
   return {
     face,
     size: faces.size,
     subject: faces.subject(index),
-    aus: faces.dataset.aus,
+    aus: faces.aus,
     labels: faces.labels(index),
     masks,
-    predictions: await facePredictions(models, face, masks),
+    occluded: applyMask({ data: face, width: faces.size, height: faces.size }, masks.pixelMask, fill, { seed: 1 }),
   };
 }

@@ -51,8 +51,15 @@ function addTopK(sum: Float64Array, si: ArrayLike<number>, b: number, n: number,
   }
 }
 
+export interface RelationGraphOptions {
+  /** Faces per forward. Default 32. */
+  batchSize?: number;
+  /** Called after each batch with the faces done; awaited (a page draws its progress there). */
+  onProgress?: (done: number, total: number) => unknown;
+}
+
 /** The relation graph of `detector` averaged over uint8 faces [B, S, S, 3]. */
-export async function relationGraph(detector: Detector, images: Uint8Array, { batchSize = 32 }: { batchSize?: number } = {}): Promise<RelationGraph> {
+export async function relationGraph(detector: Detector, images: Uint8Array, { batchSize = 32, onProgress }: RelationGraphOptions = {}): Promise<RelationGraph> {
   const size = detector.config.imgSize;
   const n = detector.config.numClasses;
   const ib = size * size * 3;
@@ -77,6 +84,7 @@ export async function relationGraph(detector: Detector, images: Uint8Array, { ba
     summed.dispose();
     if (head === "anfl") addTopK(adjSum, values, b, n, detector.config.neighborNum, detector.config.metric !== "l1");
     else for (let k = 0; k < values.length; k++) edgeSum[k] += values[k];
+    await onProgress?.(start + b, count);
   }
   if (head === "anfl") {
     return { head, faces: count, k: detector.config.neighborNum, adjacency: toMatrix(adjSum, n, 1 / count), edgeProbs: null, impliedConditional: null };
@@ -86,6 +94,15 @@ export async function relationGraph(detector: Detector, images: Uint8Array, { ba
   );
   const impliedConditional = edgeProbs.map((row, i) => row.map((p, j) => (i === j ? 1 : p[3] / Math.max(1e-12, p[2] + p[3]))));
   return { head, faces: count, k: null, adjacency: null, edgeProbs, impliedConditional };
+}
+
+/** relationGraph of each detector over the same faces, one after the other, with progress over all of them. */
+export async function relationGraphs(detectors: Detector[], images: Uint8Array, { batchSize = 8, onProgress }: RelationGraphOptions = {}): Promise<RelationGraph[]> {
+  const out: RelationGraph[] = [];
+  for (const [k, detector] of detectors.entries()) {
+    out.push(await relationGraph(detector, images, { batchSize, onProgress: (done, count) => onProgress?.(k * count + done, detectors.length * count) }));
+  }
+  return out;
 }
 
 export interface GraphEdge {

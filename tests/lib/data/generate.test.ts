@@ -8,6 +8,7 @@ import {
   faceDatasetConfig,
   FaceDatasetBuilder,
   generateFaceDataset,
+  renderSequence,
   simulateIntensities,
 } from "../../../src/lib/data/generate.js";
 import { fnv1a64 } from "../../../src/lib/data/hash.js";
@@ -164,5 +165,31 @@ describe("AU statistics (simulated labels, no rendering)", () => {
       }
     }
     expect(near / pairs).toBeLessThan(0.6 * (far / pairs));
+  });
+});
+
+describe("renderSequence", () => {
+  it("renders one sequence alone with the bytes and labels of the whole dataset's frames", () => {
+    const config = { ...small, seed: 3 };
+    const ds = generateFaceDataset(config);
+    const ib = 32 * 32 * 3;
+    const A = ds.aus.length;
+    for (const [subject, seq] of [[0, 0], [4, 1], [5, 0]]) {
+      const first = (subject * 2 + seq) * 4;
+      const r = renderSequence(config, subject, seq);
+      expect(r.frames).toBe(4);
+      expect(Buffer.from(r.images).equals(Buffer.from(ds.images.subarray(first * ib, (first + 4) * ib))), `subject ${subject} sequence ${seq}`).toBe(true);
+      expect(Array.from(r.labels)).toEqual(Array.from(ds.labels.subarray(first * A, (first + 4) * A)));
+      expect(Array.from(r.intensities)).toEqual(Array.from(ds.intensities!.subarray(first * A, (first + 4) * A)));
+      // The first frames only: the same bytes as the start of the whole sequence.
+      const two = renderSequence(config, subject, seq, 2);
+      expect(two.frames).toBe(2);
+      expect(Buffer.from(two.images).equals(Buffer.from(r.images.subarray(0, 2 * ib)))).toBe(true);
+    }
+  });
+
+  it("names a subject or sequence the config does not have", () => {
+    expect(() => renderSequence(small, 6)).toThrow(/subject 6 is not one of the config's 6 subjects/);
+    expect(() => renderSequence(small, 0, 2)).toThrow(/sequence 2 is not one of the 2 sequences/);
   });
 });

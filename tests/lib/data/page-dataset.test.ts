@@ -8,22 +8,25 @@ import { heldOutFaces, heldOutSamples, pageDataConfig } from "../../../src/lib/d
 
 describe("held-out faces", () => {
   const faces = heldOutFaces(32, 2);
+  const ds = generateFaceDataset(pageDataConfig({ frames: 2, size: 32 }));
 
-  it("are fold 1's frames, with their images, labels and subjects", () => {
-    const ds = faces.dataset;
+  it("are fold 1's frames, with the images, labels and subjects the whole dataset gives them", () => {
     expect(Array.from(faces.frames)).toEqual(Array.from(foldSplit(ds, 0).test));
-    for (const f of faces.frames) expect(ds.fold[f]).toBe(0);
+    expect(faces.aus).toEqual(ds.aus);
     const ib = 32 * 32 * 3;
-    const i = 3;
-    const f = faces.frames[i];
-    expect(faces.image(i)).toEqual(ds.images.slice(f * ib, (f + 1) * ib));
-    expect(Array.from(faces.labels(i))).toEqual(Array.from(ds.labels.slice(f * ds.aus.length, (f + 1) * ds.aus.length)));
-    expect(faces.subject(i)).toBe(ds.subjects[ds.subject[f]]);
+    for (let i = 0; i < faces.frames.length; i++) {
+      const f = faces.frames[i];
+      expect(ds.fold[f]).toBe(0);
+      expect(Buffer.from(faces.image(i)).equals(Buffer.from(ds.images.subarray(f * ib, (f + 1) * ib))), `face ${i}`).toBe(true);
+      expect(Array.from(faces.labels(i))).toEqual(Array.from(ds.labels.slice(f * ds.aus.length, (f + 1) * ds.aus.length)));
+      expect(faces.subject(i)).toBe(ds.subjects[ds.subject[f]]);
+    }
     expect(faces.images(2)).toEqual(new Uint8Array([...faces.image(0), ...faces.image(1)]));
+    expect(() => faces.image(faces.frames.length)).toThrow(/held-out face \d+ does not exist/);
   });
 
   it("are subjects a page run never trains on, and the same faces at every call", () => {
-    const train = generateFaceDataset(pageDataConfig({ frames: 2, size: 32 }));
+    const train = ds;
     const trainSubjects = new Set(Array.from(foldSplit(train, 0).train, (f) => train.subjects[train.subject[f]]));
     for (let i = 0; i < faces.frames.length; i++) expect(trainSubjects.has(faces.subject(i))).toBe(false);
     const samples = heldOutSamples(32, 4);
