@@ -1,7 +1,9 @@
 // A row of square images with captions (original | occluded | reconstruction |
 // composite | error heatmap ...). Takes plain data: uint8 RGB pixels, or a float
-// map in [0, 1] drawn with a colour scale; a panel whose image is still being computed
-// is a placeholder of the same size saying what is being done.
+// map in [0, 1] drawn with a colour scale (cells that are not scored drawn neutral grey),
+// and the legend of that scale; a panel whose image is still being computed is a
+// placeholder of the same size saying what is being done.
+import { el } from "./element.js";
 import { Pending } from "./progress.js";
 
 export interface ImagePanel {
@@ -10,8 +12,11 @@ export interface ImagePanel {
   size: number;
   /** [size, size, 3] uint8 RGB. */
   rgb?: Uint8Array;
-  /** [rows, cols] values drawn with the colour map (e.g. per-patch error), scaled by `max`. */
-  heat?: { values: ArrayLike<number>; rows: number; cols: number; max?: number };
+  /**
+   * [rows, cols] values drawn with the colour map (e.g. per-patch error), scaled by `max`;
+   * with `scored`, only the cells where it is 1 are coloured and the others are NEUTRAL grey.
+   */
+  heat?: { values: ArrayLike<number>; rows: number; cols: number; max?: number; scored?: ArrayLike<number> };
   /** Optional one-line note under the caption (e.g. "MSE 0.031"). */
   note?: string;
   /** The image is not ready: what is being done (drawn as a placeholder with a progress bar). */
@@ -26,6 +31,9 @@ const RAMP: [number, number, number][] = [
   [94, 201, 98],
   [253, 231, 37],
 ];
+
+/** The colour of a heat cell that is not scored (e.g. a visible patch of an error map): no colour of the ramp. */
+export const NEUTRAL: [number, number, number] = [200, 200, 200];
 
 export function heatColor(t: number): [number, number, number] {
   const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (RAMP.length - 1);
@@ -57,9 +65,10 @@ function heatCanvas(heat: NonNullable<ImagePanel["heat"]>): HTMLCanvasElement {
   const ctx = canvas.getContext("2d")!;
   const img = ctx.createImageData(heat.cols, heat.rows);
   let max = heat.max ?? 0;
-  if (!max) for (let i = 0; i < heat.values.length; i++) max = Math.max(max, heat.values[i]);
+  if (!max) for (let i = 0; i < heat.values.length; i++) if (!heat.scored || heat.scored[i] >= 0.5) max = Math.max(max, heat.values[i]);
   for (let i = 0; i < heat.rows * heat.cols; i++) {
-    const [r, g, b] = heatColor(max > 0 ? heat.values[i] / max : 0);
+    const scored = !heat.scored || heat.scored[i] >= 0.5;
+    const [r, g, b] = scored ? heatColor(max > 0 ? heat.values[i] / max : 0) : NEUTRAL;
     img.data.set([r, g, b, 255], i * 4);
   }
   ctx.putImageData(img, 0, 0);
@@ -89,6 +98,33 @@ export function ImageStrip(panels: ImagePanel[], { scale = 3 } = {}): HTMLElemen
     }
     figure.append(canvas, caption);
     root.append(figure);
+  }
+  return root;
+}
+
+export interface HeatLegendOptions {
+  /** The value drawn with the ramp's last colour; larger values are drawn with it too. */
+  max: number;
+  /** What the colours measure, with its units (e.g. "MSE per patch, normalised pixels"). */
+  label: string;
+  /** What the NEUTRAL grey means (e.g. "visible patch: not scored"); no grey swatch without it. */
+  neutral?: string;
+  /** Number format of the ticks. */
+  format?: (v: number) => string;
+}
+
+/** The colour scale of heat panels: a ramp from 0 to `max` (">= max" at the top), the label, and the grey swatch. */
+export function HeatLegend({ max, label, neutral, format = (v) => String(+v.toFixed(3)) }: HeatLegendOptions): HTMLElement {
+  const stops = Array.from({ length: 11 }, (_, i) => `rgb(${heatColor(i / 10).join(",")}) ${i * 10}%`);
+  const ramp = el("span", { className: "maskau-heat-ramp" });
+  ramp.style.background = `linear-gradient(to right, ${stops.join(", ")})`;
+  const ticks = el("span", { className: "maskau-heat-ticks" }, el("span", { textContent: format(0) }), el("span", { textContent: format(max / 2) }), el("span", { textContent: `≥ ${format(max)}` }));
+  const root = el("div", { className: "maskau-heat-legend" }, el("span", { className: "maskau-heat-label", textContent: label }), el("span", { className: "maskau-heat-scale" }, ramp, ticks));
+  root.dataset.max = String(max);
+  if (neutral) {
+    const swatch = el("span", { className: "maskau-heat-swatch" });
+    swatch.style.background = `rgb(${NEUTRAL.join(",")})`;
+    root.append(el("span", { className: "maskau-heat-neutral" }, swatch, neutral));
   }
   return root;
 }

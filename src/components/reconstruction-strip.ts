@@ -1,11 +1,12 @@
 // The Occlusion lab's row of panels for one face: original | occluded | MAE reconstruction
-// | composite | per-patch error. The face and its occlusion need no model, so they are
+// | composite | error on the removed patches, with the error map's colour scale and what
+// the raw reconstruction shows. The face and its occlusion need no model, so they are
 // drawn at once; the MAE's panels are placeholders saying what is being done until its
 // reconstruction is ready.
 import type { OcclusionMasks } from "../lib/masks/spec.js";
 import type { ImageReconstruction } from "../lib/models/reconstruct.js";
 import { el } from "./element.js";
-import { ImageStrip, type ImagePanel } from "./image-strip.js";
+import { HeatLegend, ImageStrip, type ImagePanel } from "./image-strip.js";
 import type { Progress } from "./progress.js";
 
 export interface ReconstructionStripOptions {
@@ -20,6 +21,19 @@ export interface ReconstructionStripOptions {
   scale?: number;
 }
 
+/** Error map values at or above this are drawn with the ramp's last colour (normalised pixels, squared). */
+export const ERROR_MAP_MAX = 0.5;
+
+/**
+ * What the raw reconstruction panel shows: the MAE's loss is on the removed patches only,
+ * so its predictions for the visible ones are untrained and look noisy; the composite
+ * replaces them with the input's pixels, and the error map scores the removed ones only.
+ */
+export const RAW_RECONSTRUCTION_NOTE =
+  "MAE reconstruction: the decoder's prediction of every patch, visible ones included. Its loss only ever asks for the removed patches, " +
+  "so its predictions for the visible ones are untrained and often noisy: that is expected, not a fault. The composite keeps the visible " +
+  "pixels instead, and the error map scores the removed patches only (visible patches are grey).";
+
 export function ReconstructionStrip({ face, occluded, size, patch, masks, reconstruction, scale = 2.2 }: ReconstructionStripOptions): HTMLElement {
   if (masks.removed === masks.patchMask.length) {
     return el("p", { className: "maskau-warning", textContent: "Every patch is removed: the MAE needs at least one visible patch." });
@@ -29,19 +43,31 @@ export function ReconstructionStrip({ face, occluded, size, patch, masks, recons
     { title: "original", size, rgb: face },
     { title: `occluded (${masks.removed}/${masks.patchMask.length} patches)`, size, rgb: occluded },
   ];
-  const titles = ["MAE reconstruction", "composite", "per-patch error"];
+  const titles = ["MAE reconstruction (raw)", "composite", "error on removed patches"];
+  const explanation = el("p", { className: "muted maskau-recon-note", textContent: RAW_RECONSTRUCTION_NOTE });
   if (reconstruction.state !== "ready") {
     const waiting = reconstruction.state === "error" ? `failed: ${reconstruction.error}` : reconstruction.message;
-    return ImageStrip([...given, ...titles.map((title): ImagePanel => ({ title, size, pending: waiting }))], { scale });
+    return el("div", { className: "maskau-recon-strip" }, ImageStrip([...given, ...titles.map((title): ImagePanel => ({ title, size, pending: waiting }))], { scale }), explanation);
   }
   const result = reconstruction.value;
-  return ImageStrip(
+  const strip = ImageStrip(
     [
       ...given,
-      { title: titles[0], size, rgb: result.reconstruction },
+      { title: titles[0], size, rgb: result.reconstruction, note: "every patch, visible ones untrained" },
       { title: titles[1], size, rgb: result.composite, note: masks.removed ? `MSE on removed patches ${result.removedError[0].toFixed(3)}` : "nothing removed" },
-      { title: titles[2], size, heat: { values: result.patchError, rows: grid, cols: grid, max: 1 }, note: "normalised pixels, 0 to 1+" },
+      {
+        title: titles[2],
+        size,
+        heat: { values: result.patchError, rows: grid, cols: grid, max: ERROR_MAP_MAX, scored: masks.patchMask },
+        note: masks.removed ? "MSE per patch; visible: grey" : "nothing removed: all grey",
+      },
     ],
     { scale },
   );
+  const legend = HeatLegend({
+    max: ERROR_MAP_MAX,
+    label: "Error map: mean squared error of each removed patch against the original, in normalised pixel units (ImageNet mean and standard deviation per channel)",
+    neutral: "visible patch (copied into the composite, not scored)",
+  });
+  return el("div", { className: "maskau-recon-strip" }, strip, legend, explanation);
 }

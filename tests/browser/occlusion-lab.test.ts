@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { encode as encodePng } from "fast-png";
 import jpeg from "jpeg-js";
+import { MAE_PRESETS } from "../../src/lib/config.js";
+import { heldOutFaces } from "../../src/lib/data/page-dataset.js";
+import { occlusionMasks, parseOcclusion } from "../../src/lib/masks/spec.js";
+import { NEUTRAL } from "../../src/components/image-strip.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { openPage } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
@@ -41,6 +45,25 @@ async function panelPixels(page: Page): Promise<{ width: number; rgb: number[] }
   );
 }
 
+/**
+ * The error map's cells against the mask the page gives held-out face `face` under
+ * `occlusion`: each visible patch must be the neutral grey, each removed one a colour of
+ * the ramp. Returns the mismatches, described.
+ */
+async function errorMapMismatches(page: Page, occlusion: string, face: number): Promise<string[]> {
+  const { imgSize: size, patchSize: patch } = MAE_PRESETS.tiny;
+  const masks = occlusionMasks(parseOcclusion(occlusion), heldOutFaces(size, 3).frames[face], size, patch);
+  const heat = (await panelPixels(page))[4];
+  expect(heat.width).toBe(size / patch);
+  const out: string[] = [];
+  masks.patchMask.forEach((removed, l) => {
+    const rgb = heat.rgb.slice(3 * l, 3 * l + 3);
+    const neutral = rgb.every((v, c) => v === NEUTRAL[c]);
+    if (removed ? neutral : !neutral) out.push(`patch ${l} (${removed ? "removed" : "visible"}): rgb(${rgb.join(",")})`);
+  });
+  return out;
+}
+
 run("Occlusion lab", () => {
   let browser: Browser;
   let server: StaticServer;
@@ -64,6 +87,14 @@ run("Occlusion lab", () => {
     const captions = await page.locator(".maskau-image-strip figcaption").allTextContents();
     expect(captions[1]).toContain("32/64 patches");
     expect(captions[3]).toMatch(/MSE on removed patches \d\.\d{3}/);
+    // The error map: removed patches coloured, visible ones neutral, with its scale and units.
+    expect(captions[4]).toContain("error on removed patches");
+    expect(await errorMapMismatches(page, "random:0.5:3", 2)).toEqual([]);
+    const legend = page.locator(".maskau-heat-legend");
+    expect(await legend.count()).toBe(1);
+    expect(await legend.textContent()).toMatch(/mean squared error.*normalised pixel.*0.*0\.25.*≥ 0\.5.*visible patch/);
+    expect(await legend.locator(".maskau-heat-swatch").evaluate((e) => getComputedStyle(e).backgroundColor)).toBe(`rgb(${NEUTRAL.join(", ")})`);
+    expect(await page.locator(".maskau-recon-note").textContent()).toMatch(/prediction of every patch.*removed patches.*untrained/);
     await page.screenshot({ path: "test-output/screenshots/occlusion-lab-random.png", fullPage: true });
 
     // Switch to a block: the URL follows and the panels update.
@@ -72,6 +103,9 @@ run("Occlusion lab", () => {
     await page.waitForFunction(() => /\((1[6-9]|2[0-2])\/64 patches\)/.test(document.querySelectorAll(".maskau-image-strip figcaption")[1]?.textContent ?? ""), null, { timeout: 120_000 });
     expect(new URL(page.url()).searchParams.get("occlusion")).toBe("block:0.3:0.5:0.5");
     expect(new URL(page.url()).searchParams.get("face")).toBe("2");
+    // A block: its visible border is grey (it used to be the brightest part of the map), its inside coloured.
+    await page.waitForFunction(() => /MSE on removed/.test(document.querySelectorAll(".maskau-image-strip figcaption")[3]?.textContent ?? ""), null, { timeout: 120_000 });
+    await expect.poll(() => errorMapMismatches(page, "block:0.3:0.5:0.5", 2), { timeout: 60_000 }).toEqual([]);
     await page.screenshot({ path: "test-output/screenshots/occlusion-lab-block.png", fullPage: true });
     await page.close();
     expect(report.offsite).toEqual([]);
@@ -112,7 +146,7 @@ run("Occlusion lab", () => {
       expect(captions[0]).toBe("original");
       expect(captions[1]).toContain("32/64 patches");
       expect(captions[3]).toMatch(/MSE on removed patches \d\.\d{3}/);
-      expect(captions[4]).toContain("per-patch error");
+      expect(captions[4]).toContain("error on removed patches");
       for (const panel of panels.slice(2, 4)) expect(panel.rgb.some((v) => v > 0), "a drawn reconstruction").toBe(true);
       expect(await page.locator(".maskau-photo-error").count()).toBe(0);
       await page.screenshot({ path: `test-output/screenshots/occlusion-lab-photo-${file.name.split(".").pop()}.png`, fullPage: true });
