@@ -3,7 +3,7 @@
 // every 50 steps and on pause, so a reload can resume them; the Teacher page's runs live
 // in memory.
 import { Generators } from "observablehq:stdlib";
-import { RunSession, type SessionSnapshot } from "../lib/runs/session.js";
+import { decodeRunState, lossPoint, RunSession, type LossPoint, type SessionSnapshot } from "../lib/runs/session.js";
 import { detectorSessionKind, type DetectorMeasures, type DetectorPageRun, type DetectorRunSettings } from "../lib/train/detector-browser.js";
 import { pretrainSessionKind, type PretrainMeasures, type PretrainPageRun, type PretrainSettings } from "../lib/train/mae-run.js";
 import { studentSessionKind, type ShippedStudentModels, type StudentMeasures, type StudentPageRun, type StudentRunSettings } from "../lib/train/student-browser.js";
@@ -65,4 +65,21 @@ export function observeSession<S, M, T = SessionSnapshot<S, M>>(
     });
     return () => void unsubscribe();
   });
+}
+
+/**
+ * The loss history of the saved run a session offers after a reload (read from its
+ * checkpoint, as resuming will restore it), so the page can draw the curve before the run
+ * is resumed; [] when nothing is offered or the checkpoint cannot be read.
+ */
+export async function offeredHistory(session: { readonly state: { offer: unknown; settings: unknown }; checkpoint(): Promise<Uint8Array | null> }): Promise<LossPoint[]> {
+  if (!session.state.offer || session.state.settings !== null) return [];
+  const bytes = await session.checkpoint();
+  if (!bytes) return [];
+  try {
+    return decodeRunState(bytes).history.map(lossPoint);
+  } catch (error) {
+    console.warn(`the saved run's loss history could not be read: ${error instanceof Error ? error.message : error}`);
+    return [];
+  }
 }

@@ -171,6 +171,11 @@ run("MAE pretraining page", () => {
     const offered = await status(page);
     expect(offered.status).toBe("idle");
     expect(offered.saved).toBe(paused.step);
+    // Before resuming, the curve shows the saved run's loss at every step so far, not "No loss recorded yet".
+    await expect.poll(async () => (await status(page)).points, { timeout: 30_000, message: "loss points of the saved run" }).toBe(paused.step);
+    expect(await page.locator(".maskau-chart-empty").count()).toBe(0);
+    expect(await page.locator(".maskau-loss-chart svg").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/mae-pretraining-reloaded.png`, fullPage: true });
     await resume.click();
     const resumed = await waitFor(page, "a step after the resume", (s) => s.status === "training" && s.step > paused.step);
     // The history came back with the weights: one loss point per step since step 1.
