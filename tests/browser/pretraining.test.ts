@@ -123,13 +123,13 @@ run("MAE pretraining page", () => {
     expect(errors).toEqual([]);
   });
 
-  it("lays out at 1400 and 1024 px with nothing sticking out", async () => {
+  it("lays out at 1400, 1024 and 700 px with nothing sticking out of the page or its card", async () => {
     const { overflow, reports } = await screenshotWidths(browser, `${server.url}/pages/mae-pretraining?backend=wasm`, {
       name: "mae-pretraining",
       shots: SHOTS,
       ready: (page) => expect.poll(() => page.locator(".maskau-recon-grid .maskau-image-strip").count(), { timeout: 180_000 }).toBe(3),
     });
-    expect(overflow).toEqual({ 1400: [], 1024: [] });
+    expect(overflow).toEqual({ 1400: [], 1024: [], 700: [] });
     for (const r of reports) expect(r.errors).toEqual([]);
   });
 

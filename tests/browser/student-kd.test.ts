@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
-import { overflowing } from "./layout.js";
+import { LAYOUT_WIDTHS, overflowing } from "./layout.js";
 import { openPage } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
@@ -57,7 +57,7 @@ run("Student & KD page", () => {
     await server?.close();
   });
 
-  it("distils on wasm with live KD curves, compares teacher and student face by face, and lays out at 1400 and 1024 px", async () => {
+  it("distils on wasm with live KD curves, compares teacher and student face by face, and lays out at 1400, 1024 and 700 px", async () => {
     const { page, report } = await openPage(browser, `${server.url}/pages/student-kd?backend=wasm&steps=4&batch=2&frames=1&every=2&eval=8&face=1`);
     await page.setViewportSize({ width: 1400, height: 900 });
 
@@ -120,15 +120,15 @@ run("Student & KD page", () => {
     await expect.poll(() => new URL(page.url()).searchParams.get("face")).toBe(picked === "0" ? null : picked);
     expect(new URL(page.url()).searchParams.get("steps")).toBe("4");
 
-    // Screenshots of the populated page at both widths, nothing past the viewport.
+    // Screenshots of the populated page at each width, nothing past the viewport or out of its card.
     const overflow: Record<number, string[]> = {};
-    for (const width of [1400, 1024]) {
+    for (const width of LAYOUT_WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
       await page.waitForTimeout(800); // resize() redraws the charts at this width
       await page.screenshot({ path: `${SHOTS}/student-kd-${width}.png`, fullPage: true });
       overflow[width] = await overflowing(page);
     }
-    expect(overflow).toEqual({ 1400: [], 1024: [] });
+    expect(overflow).toEqual({ 1400: [], 1024: [], 700: [] });
 
     // Reload: the finished run is saved and offered again.
     await page.reload({ waitUntil: "load" });
