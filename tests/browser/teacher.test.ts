@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { builtFile, builtModule } from "./built.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { screenshotWidths } from "./layout.js";
 import { openPage } from "./open-page.js";
@@ -37,6 +38,55 @@ async function waitForRun(page: Page, what: string, ok: (s: Awaited<ReturnType<t
     if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(s)}`);
     await page.waitForTimeout(250);
   }
+}
+
+
+type AgreementRow = { condition: string; meanF1: number; meanAcc: number; rightPerFace: number; cells: string[] };
+
+/** The agreement table's rows as drawn (each value at full precision from its data attributes). */
+async function agreementRows(page: Page): Promise<AgreementRow[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>(".maskau-agreement tr[data-condition]")].map((tr) => ({
+      condition: tr.dataset.condition ?? "",
+      meanF1: Number(tr.dataset.meanF1),
+      meanAcc: Number(tr.dataset.meanAcc),
+      rightPerFace: Number(tr.dataset.rightPerFace),
+      cells: [...tr.querySelectorAll("td")].map((td) => td.textContent ?? ""),
+    })),
+  );
+}
+
+/**
+ * heldOutAgreement computed in the page itself (the site's built modules, the page's tfjs
+ * and backend) on the page's held-out faces and the shipped models, under `occlusion`.
+ */
+async function agreementInPage(page: Page, occlusion: string): Promise<Omit<AgreementRow, "cells">[]> {
+  const modules = Object.fromEntries(
+    ["lib/eval/held-out-agreement", "lib/data/page-dataset", "lib/models/detector-checkpoint", "lib/models/mae-checkpoint", "lib/masks/spec", "lib/config"].map((m) => [m, builtModule(DIST, m)]),
+  );
+  const files = Object.fromEntries(["detector-tiny-clean", "teacher-tiny-random0.5", "mae-tiny"].map((f) => [f, builtFile(DIST, `_file/checkpoints/${f}.safetensors`)]));
+  // A string, so that the test runner does not rewrite the dynamic imports.
+  return (await page.evaluate(`(async () => {
+    const m = ${JSON.stringify(modules)};
+    const f = ${JSON.stringify(files)};
+    const { heldOutAgreement } = await import(m["lib/eval/held-out-agreement"]);
+    const { heldOutFaces } = await import(m["lib/data/page-dataset"]);
+    const { loadDetector } = await import(m["lib/models/detector-checkpoint"]);
+    const { loadMae } = await import(m["lib/models/mae-checkpoint"]);
+    const { parseOcclusion } = await import(m["lib/masks/spec"]);
+    const { MAE_PRESETS } = await import(m["lib/config"]);
+    const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
+    const clean = loadDetector(await bytes(f["detector-tiny-clean"])).detector;
+    const teacher = loadDetector(await bytes(f["teacher-tiny-random0.5"])).detector;
+    const { mae } = loadMae(await bytes(f["mae-tiny"]));
+    const { imgSize, patchSize } = MAE_PRESETS.tiny;
+    try {
+      const a = await heldOutAgreement({ clean, teacher, mae }, heldOutFaces(imgSize, 3), parseOcclusion(${JSON.stringify(occlusion)}), patchSize);
+      return Object.entries(a.conditions).map(([condition, s]) => ({ condition, meanF1: s.meanF1, meanAcc: s.meanAcc, rightPerFace: s.rightPerFace }));
+    } finally {
+      clean.dispose(); teacher.dispose(); mae.dispose();
+    }
+  })()`)) as Omit<AgreementRow, "cells">[];
 }
 
 run("Teacher page", () => {
@@ -106,11 +156,66 @@ run("Teacher page", () => {
     expect(report.errors).toEqual([]);
   });
 
+  it("scores each detector on all held-out faces beside the one face, as the lib function does", async () => {
+    const { page, report } = await openPage(browser, `${server.url}/pages/teacher?backend=wasm&face=1&occlusion=random:0.5:2`);
+    // A placeholder says what is being done, then four rows.
+    const rows = page.locator(".maskau-agreement tr[data-condition]");
+    await rows.nth(3).waitFor({ timeout: 180_000 });
+    const agreement = page.locator(".maskau-agreement");
+    const faces = Number(await agreement.getAttribute("data-faces"));
+    expect(faces).toBeGreaterThan(20);
+    expect(await agreement.getAttribute("data-occlusion")).toBe("random:0.5:2");
+    expect(await agreement.textContent()).toContain(`All ${faces} held-out faces`);
+    const shown = await agreementRows(page);
+    expect(shown.map((r) => r.condition)).toEqual(["(a)", "(b)", "(c)", "(d)"]);
+    for (const r of shown) {
+      expect(r.meanF1).toBeGreaterThan(0);
+      expect(r.meanF1).toBeLessThanOrEqual(1);
+      expect(r.cells[0]).toBe(`${(100 * r.meanF1).toFixed(1)}%`);
+      expect(r.cells[1]).toBe(`${(100 * r.meanAcc).toFixed(1)}%`);
+      expect(r.cells[2]).toBe(r.rightPerFace.toFixed(1));
+    }
+    // The same numbers as the lib function on the same faces and models, in this page.
+    expect(await agreementInPage(page, "random:0.5:2")).toEqual(shown.map(({ cells: _, ...r }) => r));
+    // "this face" is the one-face table's count.
+    await page.locator(".maskau-pred-table tbody tr").nth(11).waitFor({ timeout: 60_000 });
+    const correct = (await page.locator(".maskau-pred-table tfoot td").allTextContents()).slice(2);
+    await expect.poll(async () => (await agreementRows(page)).map((r) => r.cells[4])).toEqual(correct);
+    await page.locator(".maskau-agreement").screenshot({ path: `${SHOTS}/teacher-agreement.png` });
+
+    // Another face: the same figures at once (the agreement depends on the occlusion only).
+    await page.evaluate(() => {
+      const label = [...document.querySelectorAll("label")].find((l) => l.textContent === "Held-out face")!;
+      const input = label.parentElement!.querySelector<HTMLInputElement>("input[type=number]")!;
+      input.value = "4";
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    await expect.poll(() => new URL(page.url()).searchParams.get("face"), { timeout: 30_000 }).toBe("4");
+    expect(await page.locator(".maskau-agreement .maskau-pending").count()).toBe(0);
+    expect((await agreementRows(page)).map(({ cells: _, ...r }) => r)).toEqual(shown.map(({ cells: _, ...r }) => r));
+
+    // A block: new figures, again the lib function's.
+    await page.getByLabel("block", { exact: true }).check();
+    await page.waitForFunction(() => document.querySelector(".maskau-agreement")?.getAttribute("data-occlusion")?.startsWith("block:"), null, { timeout: 180_000 });
+    const occlusion = (await agreement.getAttribute("data-occlusion"))!;
+    expect(new URL(page.url()).searchParams.get("occlusion")).toBe(occlusion);
+    const block = await agreementRows(page);
+    expect(block.map((r) => r.meanF1)).not.toEqual(shown.map((r) => r.meanF1));
+    expect(await agreementInPage(page, occlusion)).toEqual(block.map(({ cells: _, ...r }) => r));
+    await page.screenshot({ path: `${SHOTS}/teacher-agreement-block.png`, fullPage: true });
+    await page.close();
+    expect(report.offsite).toEqual([]);
+    expect(report.errors).toEqual([]);
+  });
+
   it("lays out at 1400, 1024 and 700 px with nothing sticking out of the page or its card", async () => {
     const { overflow, reports } = await screenshotWidths(browser, `${server.url}/pages/teacher`, {
       name: "teacher",
       shots: SHOTS,
-      ready: (page) => page.locator(".maskau-pred-table tbody tr").nth(11).waitFor({ timeout: 180_000 }),
+      ready: async (page) => {
+        await page.locator(".maskau-pred-table tbody tr").nth(11).waitFor({ timeout: 180_000 });
+        await page.locator(".maskau-agreement tr[data-condition]").nth(3).waitFor({ timeout: 180_000 });
+      },
     });
     expect(overflow).toEqual({ 1400: [], 1024: [], 700: [] });
     for (const r of reports) expect(r.errors).toEqual([]);
