@@ -4,7 +4,7 @@
 // in memory.
 import { Generators } from "observablehq:stdlib";
 import { decodeRunState, lossPoint, RunSession, type LossPoint, type SessionSnapshot } from "../lib/runs/session.js";
-import { detectorSessionKind, type DetectorMeasures, type DetectorPageRun, type DetectorRunSettings } from "../lib/train/detector-browser.js";
+import { detectorSessionKind, type DetectorMeasures, type DetectorPageResources, type DetectorPageRun, type DetectorRunSettings } from "../lib/train/detector-browser.js";
 import { pretrainSessionKind, type PretrainMeasures, type PretrainPageRun, type PretrainSettings } from "../lib/train/mae-run.js";
 import { studentSessionKind, type ShippedStudentModels, type StudentMeasures, type StudentPageRun, type StudentRunSettings } from "../lib/train/student-browser.js";
 import { browserDatasets, browserRunStore } from "./browser-storage.js";
@@ -41,9 +41,12 @@ export function studentSession(backend: string, models: () => Promise<ShippedStu
   return session;
 }
 
-/** The Teacher page's session. */
-export function detectorSession(): DetectorSession {
-  return new RunSession(detectorSessionKind({ datasets: browserDatasets() }));
+/**
+ * The Teacher page's session; `models` loads the shipped MAE and clean detector a teacher
+ * run reads (shipped-detectors.ts, not imported here, as for studentSession).
+ */
+export function detectorSession(backend: string, models: () => Promise<Required<DetectorPageResources>>): DetectorSession {
+  return new RunSession(detectorSessionKind({ datasets: browserDatasets(), models, backend }));
 }
 
 /**

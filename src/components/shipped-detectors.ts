@@ -4,6 +4,8 @@
 // (plain data, so the page shows them without waiting for the models).
 import { FileAttachment, type FileAttachmentHandle } from "observablehq:stdlib";
 import { checkTable2, type Table2File } from "../lib/eval/table2.js";
+import { decodeCheckpoint } from "../lib/io/checkpoint.js";
+import type { DetectorPageResources } from "../lib/train/detector-browser.js";
 import { loadDetector, type LoadedDetector } from "../lib/models/detector-checkpoint.js";
 import type { Detector } from "../lib/models/detector.js";
 import type { Mae } from "../lib/models/mae.js";
@@ -54,6 +56,22 @@ export async function loadShippedDetectors(report: Report = async () => {}): Pro
       mae.dispose();
     },
   };
+}
+
+let training: Promise<Required<DetectorPageResources>> | undefined;
+
+/**
+ * What a teacher run of the page reads (once per page load, kept across runs): an MAE of
+ * its own for the composites and the clean detector's tensors to start from.
+ */
+export function detectorTrainingModels(): Promise<Required<DetectorPageResources>> {
+  training ??= (async () => {
+    await startRuntime();
+    const [clean, mae] = await Promise.all([bytes(FileAttachment("../checkpoints/detector-tiny-clean.safetensors")), bytes(FileAttachment("../checkpoints/mae-tiny.safetensors"))]);
+    return { clean: decodeCheckpoint(clean, "detector-tiny-clean.safetensors").tensors, mae: loadMae(mae, { source: "mae-tiny.safetensors" }).mae };
+  })();
+  training.catch(() => (training = undefined));
+  return training;
 }
 
 /** A line per shipped detector: head, size, training and the command that made it; then the backend. */

@@ -1,10 +1,13 @@
 // The Teacher page in Chromium: the Table-2 F1 table and bars, the learned relation
 // graph beside the label co-occurrence, and the predictions for one occluded face
-// appear; a short training run moves the loss and held-out F1 curves and pauses;
+// appear, with each detector's agreement over all held-out faces; a short teacher run on
+// MAE composites moves the loss and held-out F1 curves and downloads as a checkpoint;
 // no console error and nothing fetched from off the machine.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { loadDetector } from "../../src/lib/models/detector-checkpoint.js";
+import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { builtFile, builtModule } from "./built.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { screenshotWidths } from "./layout.js";
@@ -97,6 +100,8 @@ run("Teacher page", () => {
     mkdirSync(SHOTS, { recursive: true });
     server = await serveStatic(DIST);
     browser = await launchChromium();
+    // To read the downloaded checkpoint here.
+    await initNodeBackend("cpu");
   });
   afterAll(async () => {
     await browser?.close();
@@ -144,6 +149,22 @@ run("Teacher page", () => {
     expect(done.evals).toBe(3); // steps 0, 3 and 6
     expect(await page.locator(".maskau-train-curves svg").count()).toBeGreaterThanOrEqual(2);
     expect(new URL(page.url()).searchParams.get("steps")).toBe("6");
+    // By default the run is a teacher: composites of random:0.5 faces, from the clean detector.
+    expect(await page.locator(".maskau-run-status p").first().textContent()).toMatch(/^Finished 6 steps; held-out mean F1/);
+    expect(await page.locator(".maskau-train-curves").textContent()).toContain("shipped teacher (d)");
+
+    // The trained teacher downloads as a checkpoint the detector loader reads, its metadata naming the condition.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator(".maskau-run-controls button[name=download]").click()]);
+    expect(download.suggestedFilename()).toBe("teacher-tiny-random0.5-step6.safetensors");
+    const loaded = loadDetector(new Uint8Array(readFileSync(await download.path())), { source: download.suggestedFilename() });
+    const config = loaded.meta.config as { condition: { input: string; occlusion: string }; train: { init: string | null }; stage: number };
+    expect(config.condition).toMatchObject({ input: "composite", occlusion: "random:0.5" });
+    expect(config.train.init).toBe("shipped:detector-tiny-clean.safetensors");
+    expect(config.stage).toBe(1);
+    expect(loaded.meta.step).toBe(6);
+    expect(loaded.meta.createdBy).toMatch(/^MaskAU Teacher page \(wasm\): maskau train detector .*--input composite --mae src\/checkpoints\/mae-tiny\.safetensors/);
+    expect(loaded.detector.config.head).toBe("anfl");
+    loaded.detector.dispose();
 
     // The run's graph can be shown instead of the shipped teacher's.
     await page.getByLabel("run trained above").check();

@@ -42,6 +42,34 @@ export async function buildComposites(mae: Mae, ds: AUDataset, frames: Int32Arra
   return new FrameImages(Int32Array.from(frames), out, size);
 }
 
+export interface ChunkedCompositeOptions {
+  /** Says how far the composites are (the label of the set, faces done, faces in all). */
+  progress: (label: string, done: number, total: number) => void;
+  /** Gives the page a turn between chunks (so it draws the progress). */
+  turn: () => Promise<void>;
+  /** Faces per chunk. Default 64. */
+  chunk?: number;
+}
+
+/**
+ * buildComposites for pages: a run's composite source (frames, occlusion, variant, label)
+ * that computes them in chunks, reports before each chunk and gives the page a turn
+ * between chunks. The same composites as buildComposites.
+ */
+export function compositesInChunks(mae: Mae, ds: AUDataset, { progress, turn, chunk = 64 }: ChunkedCompositeOptions) {
+  return async (frames: Int32Array, occlusion: OcclusionSpec, variant: number, label: string): Promise<FrameImages> => {
+    const size = ds.size;
+    const out = new Uint8Array(frames.length * size * size * 3);
+    for (let start = 0; start < frames.length; start += chunk) {
+      progress(label.trim(), start, frames.length);
+      await turn();
+      const part = await buildComposites(mae, ds, frames.subarray(start, Math.min(frames.length, start + chunk)), occlusion, { variant });
+      out.set(part.images, start * size * size * 3);
+    }
+    return new FrameImages(Int32Array.from(frames), out, size);
+  };
+}
+
 /** The patch masks of `frames` under `occlusion`: keyed by frame index, or by variantKey for variant > 0. */
 function compositeMasks(mae: Mae, frames: Int32Array, occlusion: OcclusionSpec, variant: number): Float32Array {
   const grid = mae.config.imgSize / mae.config.patchSize;

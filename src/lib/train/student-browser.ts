@@ -12,10 +12,9 @@
 import type { DatasetSource } from "../data/cache.js";
 import type { AUDataset } from "../data/dataset.js";
 import { foldSplit } from "../data/folds.js";
-import { FrameImages } from "../data/frames.js";
 import type { FaceDatasetConfig } from "../data/generate.js";
 import { HELD_OUT_FOLD, PAGE_DATA_SEED, PAGE_SUBJECTS, pageDataConfig } from "../data/page-dataset.js";
-import { buildComposites } from "../eval/composites.js";
+import { compositesInChunks } from "../eval/composites.js";
 import { compareWithTeacher, kdHeldOutSet, type KdComparison, type KdHeldOutSet } from "../eval/teacher-student.js";
 import { decodeCheckpoint } from "../io/checkpoint.js";
 import { parseOcclusion } from "../masks/spec.js";
@@ -167,17 +166,7 @@ export type StudentPageRun = StudentRun & { settings: StudentRunSettings; evalSe
 
 /** Composites in chunks of 64 faces, saying how far they are and giving the page a turn between chunks. */
 function compositesWithProgress(mae: Mae, dataset: AUDataset, progress: (m: string) => void, turn: () => Promise<void>): CompositeSource {
-  return async (frames, occlusion, variant, label) => {
-    const size = dataset.size;
-    const out = new Uint8Array(frames.length * size * size * 3);
-    for (let start = 0; start < frames.length; start += 64) {
-      progress(`MAE composites for the teacher (${label.trim()}): ${start} / ${frames.length} faces…`);
-      await turn();
-      const part = await buildComposites(mae, dataset, frames.subarray(start, Math.min(frames.length, start + 64)), occlusion, { variant });
-      out.set(part.images, start * size * size * 3);
-    }
-    return new FrameImages(Int32Array.from(frames), out, size);
-  };
+  return compositesInChunks(mae, dataset, { progress: (label, done, total) => progress(`MAE composites for the teacher (${label}): ${done} / ${total} faces…`), turn });
 }
 
 /**
