@@ -54,7 +54,7 @@ export type StudentRunSettings = {
   beta: number;
   /** Temperature of edge KD. */
   temperature: number;
-  /** The MAE encoder fine-tuned at a tenth of the learning rate, or frozen. */
+  /** The MAE encoder fine-tuned (at STUDENT_DEFAULTS.encoderLrScale x the learning rate), or frozen. */
   encoder: "finetune" | "frozen";
   steps: number;
   batch: number;
