@@ -22,6 +22,7 @@ import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { addBackendOption, fillArg, num, phaseBars } from "../options.js";
 import { evaluateFile } from "./eval.js";
+import { fig3Command } from "./reproduce-fig3.js";
 import { trainDetectorFile } from "./train.js";
 
 interface ReproduceOpts {
@@ -153,5 +154,6 @@ export function reproduceCommand(): Command {
     process.stderr.write(`wrote ${jsonPath}\n`);
     mae.mae.dispose();
   });
+  reproduce.addCommand(fig3Command());
   return reproduce;
 }

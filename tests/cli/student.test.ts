@@ -57,6 +57,26 @@ describe("maskau train student", () => {
     expect(err.stderr).toContain("reads occluded faces only");
   });
 
+  it("reproduce fig3 gives each model's F1 at each occlusion, as eval detector does", async () => {
+    const json = join(dir, "fig3.json");
+    const occ = "random:0.2,random:0.6";
+    const { stdout } = await run(["reproduce", "fig3", "--data", data, "--fold", "1", "--mae", mae, "--clean", teacher, "--teacher", teacher, "--student", student, "--occlusions", occ, "--json", json]);
+    expect(stdout).toMatch(/^\| \(e\) student \| \d+\.\d \| \d+\.\d \|$/m);
+    const fig = JSON.parse(readFileSync(json, "utf8")) as { occlusions: string[]; points: { condition: string; input: string; occlusion: string; meanF1: number; f1: number[] }[] };
+    expect(fig.occlusions).toEqual(["random:0.2", "random:0.6"]);
+    expect(fig.points.map((p) => `${p.condition} ${p.occlusion}`)).toEqual(["(b)", "(c)", "(d)", "(e)"].flatMap((c) => fig.occlusions.map((o) => `${c} ${o}`)));
+    // The student's points are what eval detector gives it on the same faces and masks.
+    const evalJson = join(dir, "student-eval.json");
+    await run(["eval", "detector", "--ckpt", student, "--occlusion", occ, "--json", evalJson]);
+    const rows = (JSON.parse(readFileSync(evalJson, "utf8")) as { rows: { occlusion: string; f1: number[] }[] }).rows;
+    for (const r of rows) expect(fig.points.find((p) => p.condition === "(e)" && p.occlusion === r.occlusion)!.f1).toEqual(r.f1);
+    // (c) and (d) read the same composites: with the same model (here the teacher twice) they agree exactly.
+    for (const o of fig.occlusions) {
+      const at = (c: string) => fig.points.find((p) => p.condition === c && p.occlusion === o)!.f1;
+      expect(at("(c)")).toEqual(at("(d)"));
+    }
+  });
+
   it("refuses a stage-1 teacher, naming the problem", async () => {
     const s1 = join(dir, "s1.safetensors");
     await run(["train", "detector", ...common, "--steps", "1", "--out", s1]);
