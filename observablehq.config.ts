@@ -1,6 +1,8 @@
 // Observable Framework configuration. Everything the site needs is bundled from
 // node_modules: no stylesheet, font or module is fetched from a CDN, so the
 // workspace works offline (tests/browser checks dist/ for CDN hosts).
+import { COI_SERVICE_WORKER_FILE, coiRegistration } from "./src/lib/coi.js";
+
 export const STAGE_PAGES = [
   { name: "Data", path: "/pages/data" },
   { name: "Occlusion lab", path: "/pages/occlusion-lab" },
@@ -27,7 +29,8 @@ export const STAGE_PAGES = [
  *   font-src 'self'
  *   connect-src 'self'         fetch and WebSocket to the site itself only (data loader
  *                              outputs, wasm binaries, the preview server's live reload)
- *   worker-src 'self'          (the browser runs wasm single-threaded: no blob: workers)
+ *   worker-src 'self'          the threaded wasm backend's workers and the service worker
+ *                              that isolates the site are the site's own files (no blob:)
  *   object-src 'none'; base-uri 'self'; form-action 'self'
  * frame-ancestors cannot be set from a <meta> tag; a server that wants it sends the header.
  * Two exceptions add 'unsafe-eval' to script-src: the Data page, whose arquero tables
@@ -64,8 +67,12 @@ export default {
   // The default stylesheet list pulls a web font from a CDN; use local styles only.
   globalStylesheets: ["observablehq:stdlib/inputs.css"],
   style: "style.css",
+  // After the policy: on a host that sends no isolation headers, the service worker that
+  // makes the page cross-origin isolated, so that wasm runs threaded (src/lib/coi.ts).
   head: ({ path }: { path: string }) =>
-    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(path)}">\n<link rel="icon" href="favicon.svg" type="image/svg+xml">`,
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(path)}">\n<script>${coiRegistration(path)}</script>\n<link rel="icon" href="favicon.svg" type="image/svg+xml">`,
+  // Built at the site's root, the only place whose service worker covers every page.
+  dynamicPaths: [`/${COI_SERVICE_WORKER_FILE}`],
   header: `<div class="maskau-header"><span class="maskau-title">MaskAU · occlusion-robust AU recognition</span><span id="maskau-backend"></span></div>`,
   footer: "MaskAU: occlusion-robust facial action unit recognition from a masked autoencoder's latent space.",
   pager: true,

@@ -31,10 +31,12 @@ export function BackendBadge(info: BackendInfo, { onSwitch, speed = "moderate", 
   badge.dataset.speed = speed;
   if (source) badge.dataset.source = source;
   if (info.adapter) badge.dataset.adapter = info.adapter;
+  if (info.threads !== undefined) badge.dataset.threads = String(info.threads);
   const label = document.createElement("span");
   label.className = "maskau-backend-label";
-  label.textContent = backendLabel(info);
+  label.textContent = info.name === "wasm" && info.threads !== undefined ? `wasm · ${info.threads} thread${info.threads === 1 ? "" : "s"}` : backendLabel(info);
   const notes = [speedNote(info.name, speed)];
+  if (info.threads !== undefined) notes.push(threadsNote(info.threads, info.threadsNote));
   if (source) notes.push(SOURCE_NOTE[source]);
   if (info.fallbacks.length > 0) notes.push("Not available here: " + info.fallbacks.map((f) => `${f.name} (${f.error})`).join("; "));
   label.title = notes.join(". ");
@@ -77,6 +79,12 @@ export function BackendBadge(info: BackendInfo, { onSwitch, speed = "moderate", 
     badge.append(select);
   }
   return badge;
+}
+
+/** What the badge says about the wasm backend's threads. */
+export function threadsNote(threads: number, why?: string): string {
+  if (threads > 1) return `${threads} wasm threads (the page is cross-origin isolated)`;
+  return why ? `1 wasm thread: ${why}` : "1 wasm thread";
 }
 
 /** A visible note about the backend choice (a `?backend=` value that names no backend). */

@@ -4,6 +4,7 @@
 import { FileAttachment } from "observablehq:stdlib";
 import { BACKENDS, initBackend, type BackendInfo, type BackendName } from "../lib/tf/backend.js";
 import { BACKEND_STORAGE_KEY, backendOrder, backendSpeed, chooseAutomatic, resolveBackendRequest } from "../lib/tf/backend-choice.js";
+import { browserWasmThreads, registerBrowserThreadedWasm, runningBrowserWasmThreads, singleThreadReason, threadsAvailable } from "../lib/tf/wasm-threads-browser.js";
 import { BackendBadge, BackendNotice } from "./backend-badge.js";
 import { probeGpu } from "./gpu-probe.js";
 
@@ -12,6 +13,15 @@ const WASM_FILES: Record<string, string> = {
   "tfjs-backend-wasm.wasm": FileAttachment("../data/wasm/tfjs-backend-wasm.wasm").href,
   "tfjs-backend-wasm-simd.wasm": FileAttachment("../data/wasm/tfjs-backend-wasm-simd.wasm").href,
   "tfjs-backend-wasm-threaded-simd.wasm": FileAttachment("../data/wasm/tfjs-backend-wasm-threaded-simd.wasm").href,
+};
+
+// The threaded build's scripts, served by the site too: a cross-origin isolated page runs
+// wasm on several threads (src/lib/tf/wasm-threads-browser.ts).
+const THREADED_WASM = {
+  glue: FileAttachment("../data/wasm/tfjs-backend-wasm-threaded-simd.js").href,
+  worker: FileAttachment("../data/wasm/tfjs-backend-wasm-threaded-simd.worker.js").href,
+  binary: WASM_FILES["tfjs-backend-wasm-threaded-simd.wasm"],
+  gemmWorker: FileAttachment("../data/wasm/gemm-worker.js").href,
 };
 
 let started: Promise<BackendInfo> | undefined;
@@ -42,7 +52,11 @@ export function startRuntime(): Promise<BackendInfo> {
     const request = resolveBackendRequest(location.search, savedChoice());
     if (request.keep !== undefined) saveChoice(request.keep);
     const automatic = chooseAutomatic(await probeGpu(gpu, { alsoWebGL: request.name === "webgl" }));
-    const info = await initBackend(backendOrder(request.name, automatic), { wasmPaths: WASM_FILES, gpu });
+    const isolated = threadsAvailable();
+    registerBrowserThreadedWasm(THREADED_WASM, browserWasmThreads(location.search, navigator.hardwareConcurrency ?? 1, isolated));
+    const started = await initBackend(backendOrder(request.name, automatic), { wasmPaths: WASM_FILES, gpu });
+    const threads = started.name === "wasm" ? runningBrowserWasmThreads() : undefined;
+    const info: BackendInfo = threads === undefined ? started : { ...started, threads, threadsNote: singleThreadReason(threads, isolated) ?? undefined };
     const hardware = info.name === "webgpu" && info.software !== undefined ? { ...automatic.hardware, webgpu: !info.software } : automatic.hardware;
     const passedOver = request.name === null && info.name === automatic.order[0] && automatic.reason !== null;
     document.getElementById("maskau-backend")?.replaceChildren(

@@ -1,8 +1,12 @@
 // A minimal static file server for the built site (dist/), on a free loopback port.
-// Resolves Framework's clean URLs (/pages/data -> /pages/data.html).
+// Resolves Framework's clean URLs (/pages/data -> /pages/data.html). Sends the headers that
+// make the site cross-origin isolated, as `npm start` does and as a host that lets a site
+// set headers can (src/lib/coi.ts); `{ isolate: false }` serves the files bare, as a static
+// host that cannot, where the site's service worker isolates it.
 import { createServer, type Server } from "node:http";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, resolve } from "node:path";
+import { COI_HEADERS } from "../../src/lib/coi.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -29,7 +33,7 @@ function resolveFile(root: string, pathname: string): string | undefined {
   return candidates.find((f) => f.startsWith(root) && existsSync(f) && statSync(f).isFile());
 }
 
-export async function serveStatic(dir: string): Promise<StaticServer> {
+export async function serveStatic(dir: string, { isolate = true }: { isolate?: boolean } = {}): Promise<StaticServer> {
   const root = resolve(dir);
   const server: Server = createServer((req, res) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -38,7 +42,7 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${pathname}`);
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", ...(isolate ? COI_HEADERS : {}) });
     res.end(readFileSync(file));
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));

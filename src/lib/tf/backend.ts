@@ -26,6 +26,8 @@ export interface BackendInfo {
   software?: boolean;
   /** Threads of the wasm backend's XNNPACK pool, when known. */
   threads?: number;
+  /** Why the wasm backend runs on one thread, when it does and the reason is known. */
+  threadsNote?: string;
   /** Backends tried before this one, with the reason each failed. */
   fallbacks: { name: BackendName; error: string }[];
 }

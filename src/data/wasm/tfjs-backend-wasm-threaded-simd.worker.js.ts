@@ -1,0 +1,3 @@
+import { emitWasmWorker } from "../wasm-binary.js";
+
+emitWasmWorker();
