@@ -13,7 +13,7 @@ import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { badge } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
-const DIST = "dist";
+const DIST = process.env.MASKAU_DIST ?? "dist";
 const PAGES = [{ name: "Index", path: "/" }, ...STAGE_PAGES];
 const run = chromiumAvailable() || process.env.CI === "true" ? describe : describe.skip;
 

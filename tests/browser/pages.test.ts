@@ -10,7 +10,7 @@ import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { badge, openPage } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
-const DIST = "dist";
+const DIST = process.env.MASKAU_DIST ?? "dist";
 const SHOTS = "test-output/screenshots";
 const PAGES = [{ name: "Index", path: "/" }, ...STAGE_PAGES];
 // In CI a missing browser is a failure; locally the suite is skipped (and says so).
