@@ -40,5 +40,7 @@ export function RunStatus(s: RunSnapshot<unknown>, { stats = [] }: { stats?: Run
     ),
     el("p", { className: s.error ? "maskau-warning" : "muted", textContent: s.message }),
   );
+  // Storage full or a damaged saved run: said until the next save succeeds.
+  if (s.storageProblem) root.append(el("p", { className: "maskau-warning maskau-storage-problem", textContent: s.storageProblem }));
   return root;
 }

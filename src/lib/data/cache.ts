@@ -30,12 +30,16 @@ export interface CachedDatasetOptions {
   chunk?: number;
   /** Ignore a cached copy and regenerate (the new copy replaces it). */
   refresh?: boolean;
+  /** Where a cache that cannot be read or written is reported (the faces are generated or used all the same). Default console.warn. */
+  warn?: (message: string) => void;
 }
 
 export interface CachedDataset {
   dataset: AUDataset;
   key: string;
   fromCache: boolean;
+  /** Why the dataset could not be stored in the cache (storage full, ...), or null. */
+  cacheError?: string | null;
 }
 
 /**
@@ -48,13 +52,16 @@ export async function cachedFaceDataset(
 ): Promise<CachedDataset> {
   const cfg = faceDatasetConfig(config);
   const key = faceConfigKey(cfg);
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const messageOf = (e: unknown) => (e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e));
   if (!options.refresh) {
-    const bytes = await cache.get(key);
+    // A cache that cannot be read is a cache miss; a damaged or stale entry is removed.
+    const bytes = await cache.get(key).catch((e: unknown) => void warn(`the dataset cache could not be read (${messageOf(e)}): generating the faces`));
     if (bytes) {
       try {
         return { dataset: deserializeDataset(bytes, `cache entry ${key}`), key, fromCache: true };
       } catch {
-        await cache.delete(key); // damaged or stale: regenerate below
+        await cache.delete(key).catch(() => undefined); // regenerate below
       }
     }
   }
@@ -65,8 +72,15 @@ export async function cachedFaceDataset(
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   const dataset = b.result();
-  await cache.put(key, serializeDataset(dataset));
-  return { dataset, key, fromCache: false };
+  // Storage full (or refused): the faces are used all the same, generated again next time.
+  let cacheError: string | null = null;
+  try {
+    await cache.put(key, serializeDataset(dataset));
+  } catch (e) {
+    cacheError = messageOf(e);
+    warn(`the generated faces could not be cached (${cacheError}): they will be generated again next time`);
+  }
+  return { dataset, key, fromCache: false, cacheError };
 }
 
 /** Where a page's run gets its faces: the dataset of a generator config, with rendering progress. */

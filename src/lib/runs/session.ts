@@ -88,6 +88,11 @@ export interface RunSnapshot<S> {
   offer: SavedRunOffer<S> | null;
   /** Where runs are saved ("IndexedDB", "memory"); null when they are not. */
   storage: string | null;
+  /**
+   * What is wrong with saving, until the next save succeeds: the last save failed (storage
+   * full, ...) and the run continues in memory, or the saved run found on load was unreadable.
+   */
+  storageProblem: string | null;
   error: string | null;
 }
 
@@ -177,6 +182,25 @@ function noRun<S>(): Pick<RunSnapshot<S>, "settings" | "step" | "totalSteps" | "
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Whether an error is the browser's storage quota being exceeded (a DOMException, or a transaction aborted for it). */
+export function isQuotaError(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  return !!e && (e.name === "QuotaExceededError" || /quota|storage full/i.test(String(e.message ?? "")));
+}
+
+/**
+ * Says, with what to do, that step `step` could not be saved: the run goes on in memory
+ * and a reload would go back to `savedStep` (or lose the run when nothing was saved).
+ */
+export function saveFailure(error: unknown, step: number, savedStep: number | null): string {
+  const lost = savedStep === null ? "a reload now would lose the run" : `a reload now would go back to step ${savedStep}`;
+  if (isQuotaError(error)) {
+    return `The browser's storage for this site is full (QuotaExceededError), so step ${step} was not saved: the run continues in memory, but ${lost}. ` +
+      "Free space (clear this site's data in the browser's settings, or close other tabs of this site that keep runs), then pause to save again.";
+  }
+  return `Step ${step} could not be saved (${messageOf(error)}): the run continues in memory, but ${lost}. Pause to try saving again.`;
+}
+
 export class RunSession<S, R extends SessionRun<S>, M extends object> {
   private snapshot: SessionSnapshot<S, M>;
   private listeners = new Set<(s: SessionSnapshot<S, M>) => void>();
@@ -201,6 +225,7 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
       message: this.store ? "Looking for a saved run…" : kind.messages.idle,
       ...noRun<S>(),
       storage: null,
+      storageProblem: null,
       error: null,
       ...kind.noMeasures,
     } as SessionSnapshot<S, M>;
@@ -231,17 +256,33 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
     if (!this.store) return;
     try {
       const store = await this.store;
-      const { run, problem } = parseSavedRun(await store.get(this.key), (s: Partial<S>) => this.kind.normalize(s));
+      let { run, problem } = parseSavedRun(await store.get(this.key), (s: Partial<S>) => this.kind.normalize(s));
+      // Its checkpoint is read now, so that a damaged one is not offered only to fail on Resume.
+      if (run) {
+        try {
+          decodeRunState(run.checkpoint);
+        } catch (error) {
+          problem = `its checkpoint is damaged: ${messageOf(error)}`;
+          run = null;
+        }
+      }
       this.saved = run;
       if (run) {
         const { checkpoint: _bytes, ...offer } = run;
         void _bytes;
         this.update({ storage: store.where, offer, savedStep: run.step, message: `A saved run is waiting at step ${run.step} of ${run.totalSteps}.` });
       } else {
-        this.update({ storage: store.where, message: problem ? `The stored run could not be read (${problem}); start a new one.` : "No saved run: start one." });
+        this.update({
+          storage: store.where,
+          message: problem ? `The stored run could not be read (${problem}); start a new one.` : "No saved run: start one.",
+          storageProblem: problem ? `The run saved in this browser could not be read (${problem}), so it cannot be resumed. Start a new run: its first save replaces it.` : null,
+        });
       }
     } catch (error) {
-      this.update({ message: `Saved runs are unavailable (${messageOf(error)}).` });
+      this.update({
+        message: `Saved runs are unavailable (${messageOf(error)}).`,
+        storageProblem: `Saved runs could not be read (${messageOf(error)}): a run will train, but a reload may lose it.`,
+      });
     }
   }
 
@@ -302,7 +343,7 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
         this.warn(`could not delete the saved run: ${messageOf(error)}`);
       }
     }
-    this.update({ status: "idle", message: "Run discarded.", ...noRun<S>(), error: null });
+    this.update({ status: "idle", message: "Run discarded.", ...noRun<S>(), error: null, storageProblem: null });
     this.update(this.kind.noMeasures);
   }
 
@@ -450,11 +491,12 @@ export class RunSession<S, R extends SessionRun<S>, M extends object> {
       const record = savedRun(run.settings, state, await run.encodeState(state), this.options.backend ?? "unknown");
       await store.put(this.key, record);
       this.saved = record;
-      this.update({ savedStep: state.step, storage: store.where });
+      this.update({ savedStep: state.step, storage: store.where, storageProblem: null });
     } catch (error) {
       // Keep training: the run is still in memory, only the reload safety is lost.
       this.warn(`could not save the run: ${messageOf(error)}`);
-      this.update({ message: `Could not save the run (${messageOf(error)}); it continues in memory.` });
+      const problem = saveFailure(error, state.step, this.snapshot.savedStep);
+      this.update({ message: `Could not save the run (${messageOf(error)}); it continues in memory.`, storageProblem: problem });
     }
   }
 }

@@ -190,6 +190,20 @@ describe("serialisation and caches", () => {
     expect(cache.keys()).toEqual([first.key]);
   });
 
+  it("storage full or unreadable: the faces are generated and used, and the problem is reported", async () => {
+    const warnings: string[] = [];
+    const full = { ...memoryDatasetCache(), put: async () => Promise.reject(new DOMException("The quota has been exceeded.", "QuotaExceededError")) };
+    const got = await cachedFaceDataset(cfg, full, { warn: (m) => warnings.push(m) });
+    expect(fnv1a64(got.dataset.images)).toBe(fnv1a64(ds.images));
+    expect(got.cacheError).toBe("QuotaExceededError: The quota has been exceeded.");
+    const broken = { ...memoryDatasetCache(), get: async () => Promise.reject(new Error("unreadable")) };
+    expect((await cachedFaceDataset(cfg, broken, { warn: (m) => warnings.push(m) })).fromCache).toBe(false);
+    expect(warnings).toEqual([
+      "the generated faces could not be cached (QuotaExceededError: The quota has been exceeded.): they will be generated again next time",
+      "the dataset cache could not be read (unreadable): generating the faces",
+    ]);
+  });
+
   describe("on disk (Node)", () => {
     let dir: string;
     beforeAll(async () => {

@@ -241,4 +241,65 @@ describe("run session", () => {
     const { decodeRunState } = await import("../../../src/lib/runs/session.js");
     expect(decodeRunState(bytes!).step).toBe(2);
   });
+  it("storage full: the run trains on in memory, says so with what to do, and the next save that works clears it", async () => {
+    const store = memoryRunStore();
+    let full = true;
+    const put = store.put;
+    store.put = async (k, v) => {
+      if (full) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      return put(k, v);
+    };
+    const log = { builds: [], runs: [] } as Parameters<typeof fakeKind>[0];
+    let session!: RunSession<Settings, FakeRun, Measures>;
+    session = new RunSession(fakeKind(log, { pauseAt: 3, session: () => session }), { ...quiet, store, key: "k", saveEvery: 2 });
+    const problems: (string | null)[] = [];
+    session.subscribe((s) => problems.at(-1) !== s.storageProblem && problems.push(s.storageProblem));
+    await session.init();
+    await session.start({ steps: 6 });
+    // Not stopped: paused at step 3 as asked, nothing saved.
+    expect(session.state).toMatchObject({ status: "paused", step: 3, savedStep: null, error: null });
+    expect(session.state.storageProblem).toMatch(/^The browser's storage for this site is full \(QuotaExceededError\), so step 3 was not saved: the run continues in memory, but a reload now would lose the run\. Free space .* then pause to save again\.$/);
+    expect(problems[1]).toMatch(/step 0 was not saved/);
+    expect(await store.get("k")).toBeUndefined();
+    // Space is freed: resuming saves at the next checkpoint and the warning goes.
+    full = false;
+    await session.resume();
+    expect(session.state).toMatchObject({ status: "completed", step: 6, savedStep: 6, storageProblem: null });
+    expect(((await store.get("k")) as { step: number }).step).toBe(6);
+    // Another failure names the step a reload would go back to.
+    const { saveFailure } = await import("../../../src/lib/runs/session.js");
+    expect(saveFailure(new Error("disk on fire"), 8, 6)).toBe("Step 8 could not be saved (disk on fire): the run continues in memory, but a reload now would go back to step 6. Pause to try saving again.");
+    expect(saveFailure(new DOMException("x", "AbortError"), 8, 6)).toMatch(/^Step 8 could not be saved/);
+  });
+
+  it("a stored run whose checkpoint is damaged is not offered; a new run replaces it", async () => {
+    const store = memoryRunStore();
+    const good = await encodeTrainState(await new FakeTrainer(3, { onStep: async () => undefined, onCheckpoint: async () => {} }, 0).state(), { model: "fake", config: {} });
+    const damaged: [string, Uint8Array][] = [
+      ["random bytes", new Uint8Array(64).map((_, i) => (i * 97) & 255)],
+      ["cut short", good.subarray(0, good.length - 5)],
+      ["header only", good.subarray(0, 8)],
+    ];
+    for (const [what, checkpoint] of damaged) {
+      await store.put("k", { version: 1, settings: { steps: 4, batch: 2 }, step: 2, totalSteps: 4, loss: 0.5, savedAt: "", backend: "fake", checkpoint });
+      const log = { builds: [], runs: [] } as Parameters<typeof fakeKind>[0];
+      const session = new RunSession(fakeKind(log), { ...quiet, store, key: "k" });
+      await session.init();
+      expect(session.state.offer, what).toBeNull();
+      expect(session.state.storageProblem, what).toMatch(/^The run saved in this browser could not be read \(its checkpoint is damaged: .+\), so it cannot be resumed\. Start a new run: its first save replaces it\.$/);
+      await session.resume(); // nothing to resume: no error
+      expect(session.state.status).toBe("idle");
+      await session.start({ steps: 2 });
+      expect(session.state, what).toMatchObject({ status: "completed", savedStep: 2, storageProblem: null });
+      expect(((await store.get("k")) as { step: number }).step).toBe(2);
+    }
+    // A store that cannot be read at all: the page still trains, in memory.
+    const unreadable = { ...memoryRunStore(), get: async () => Promise.reject(new DOMException("broken", "UnknownError")) };
+    const log = { builds: [], runs: [] } as Parameters<typeof fakeKind>[0];
+    const session = new RunSession(fakeKind(log), { ...quiet, store: unreadable, key: "k" });
+    await session.init();
+    expect(session.state.storageProblem).toMatch(/^Saved runs could not be read \(broken\)/);
+    await session.start({ steps: 2 });
+    expect(session.state).toMatchObject({ status: "completed", step: 2, storageProblem: null });
+  });
 });
