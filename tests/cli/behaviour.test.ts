@@ -89,6 +89,25 @@ describe("shipped stage-2 teachers give the F1 recorded in their metadata", () =
   });
 });
 
+describe("shipped students give the F1 recorded in their metadata", () => {
+  it("(e) students on occluded faces", { timeout: 600_000 }, async () => {
+    for (const [file, occ] of [
+      ["student-tiny-random0.5", "random:0.5"],
+    ]) {
+      const path = `src/checkpoints/${file}.safetensors`;
+      const meta = decodeCheckpoint(new Uint8Array(readFileSync(path)), path).meta!;
+      expect(meta.model).toBe("student");
+      expect(meta.createdBy).toContain(`--occlusion ${occ}`);
+      const json = join(dir, `${file}.json`);
+      await maskau("eval", "detector", "--ckpt", path, "--occlusion", occ, "--json", json);
+      const [row] = JSON.parse(readFileSync(json, "utf8")).rows as { f1: number[]; meanF1: number }[];
+      expect(row.meanF1, file).toBe(meta.metrics!.meanF1);
+      const aus = (meta.config.aus as number[]).map((au) => meta.metrics![`f1/AU${au}`]);
+      expect(row.f1, file).toEqual(aus);
+    }
+  });
+});
+
 describe("short runs write the recorded weights", () => {
   beforeAll(async () => {
     await maskau("data", "generate", "--subjects", "6", "--sequences", "1", "--frames", "5", "--size", "64", "--seed", "2", "--out", data, "--no-cache");

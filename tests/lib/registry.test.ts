@@ -46,6 +46,7 @@ describe("model registry", () => {
       ["teacher-tiny-block0.3", "detector/resnet-tiny", "detector"],
       ["teacher-tiny-mefl-random0.5", "detector/resnet-tiny", "detector"],
       ["teacher-tiny-mefl-block0.3", "detector/resnet-tiny", "detector"],
+      ["student-tiny-random0.5", "student/mae-tiny", "student"],
     ];
     for (const [file, name, family] of cases) {
       const path = `src/checkpoints/${file}.safetensors`;
