@@ -12,6 +12,7 @@
 import { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import type { InputKind } from "../../src/lib/eval/conditions.js";
+import { PAPER_FIG3, type Fig3File, type Fig3Point } from "../../src/lib/eval/fig3.js";
 import { parseOcclusion } from "../../src/lib/masks/spec.js";
 import type { Fill } from "../../src/lib/masks/fill.js";
 import { loadData, loadMaeFile, describeFold, type LoadedData } from "../../src/lib/runs/node.js";
@@ -19,31 +20,6 @@ import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { addBackendOption, fillArg, listOf, num, OCCLUSION_HELP } from "../options.js";
 import { evaluateFile } from "./eval.js";
-
-/** The paper's Fig. 3 as its text states it (the plotted values are not given): the student at 70% random patches. */
-export const PAPER_FIG3 = { student: { "random:0.7": 55.8 } } as const;
-
-export interface Fig3Point {
-  /** "(b)" | "(c)" | "(d)" | "(e)". */
-  condition: string;
-  model: string;
-  ckpt: string;
-  input: InputKind;
-  occlusion: string;
-  f1: number[];
-  meanF1: number;
-}
-
-export interface Fig3File {
-  command: string;
-  dataset: Record<string, unknown>;
-  fold: number;
-  fill: Fill;
-  aus: number[];
-  occlusions: string[];
-  points: Fig3Point[];
-  paper: typeof PAPER_FIG3;
-}
 
 /** Mean F1 (%) per condition (rows) and occlusion (columns), as markdown. */
 export function fig3Markdown(points: Fig3Point[], occlusions: string[]): string {

@@ -5,7 +5,7 @@
 // matrices) and the gallery of the faces where they disagree most, which picks the face;
 // the finished run offered again after a reload; screenshots at 1400 and 1024 px with
 // nothing past the viewport; no console error and nothing fetched from off the machine.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
@@ -55,6 +55,23 @@ run("Student & KD page", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+  });
+
+  it("draws Fig. 3 of the shipped models from src/data/fig3.json: a line per model, a dot per occlusion", async () => {
+    const fig = JSON.parse(readFileSync("src/data/fig3.json", "utf8")) as { occlusions: string[]; points: { condition: string; meanF1: number }[] };
+    const { page, report } = await openPage(browser, `${server.url}/pages/student-kd?backend=wasm`);
+    const curve = page.locator(".maskau-occlusion-curve");
+    await curve.locator("svg").first().waitFor({ timeout: 60_000 });
+    const conditions = new Set(fig.points.map((p) => p.condition));
+    // One line per model; its dots carry the titles "<label>\n<occlusion>: <F1>".
+    expect(await curve.locator("svg g[aria-label=line] path").count()).toBe(conditions.size);
+    const titles = await curve.locator("svg g[aria-label=dot] circle title").allTextContents();
+    expect(titles.length).toBe(fig.points.length);
+    const shown = titles.map((t) => Number(t.split(": ").at(-1))).sort((a, b) => a - b);
+    expect(shown).toEqual(fig.points.map((p) => Number((100 * p.meanF1).toFixed(1))).sort((a, b) => a - b));
+    expect(await curve.locator("figcaption").textContent()).toContain("maskau reproduce fig3");
+    await page.close();
+    expect(report.errors).toEqual([]);
   });
 
   it("distils on wasm with live KD curves, compares teacher and student face by face, and lays out at 1400, 1024 and 700 px", async () => {
