@@ -17,6 +17,7 @@ import { gemmFor, type GemmExports, type GemmPool } from "./wasm/gemm.js";
 import { gemmControl, gemmPoolOn, SPINS } from "./wasm/gemm-pool.js";
 import * as gemmBinaries from "./wasm/gemm.wasm.js";
 import { kernelBinary, type EmscriptenHeap } from "./wasm/instance.js";
+import { tfjsBindings } from "./wasm/bindings.js";
 
 /** The most threads (Emscripten's worker pool in tfjs's build has 8 workers, started with the module). */
 export const MAX_BROWSER_WASM_THREADS = 8;
@@ -96,14 +97,7 @@ export function registerBrowserThreadedWasm(files: ThreadedWasmFiles, threads: n
           mainScriptUrlOrBlob: files.glue,
         }),
       );
-      module.tfjs = {
-        init: module.cwrap("init", null, []),
-        initWithThreadsCount: module.cwrap("init_with_threads_count", null, ["number"]),
-        getThreadsCount: module.cwrap("get_threads_count", "number", []),
-        registerTensor: module.cwrap("register_tensor", null, ["number", "number", "number"]),
-        disposeData: module.cwrap("dispose_data", null, ["number"]),
-        dispose: module.cwrap("dispose", null, []),
-      };
+      module.tfjs = tfjsBindings(module);
       setThreadsCount(threads);
       const backend = new BackendWasm(module as never);
       const gemm = gemmFor(module);

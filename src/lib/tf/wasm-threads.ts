@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { startGemmPool } from "./wasm-gemm-pool.js";
 import { gemmFor } from "./wasm/gemm.js";
 import type { EmscriptenHeap } from "./wasm/instance.js";
+import { tfjsBindings } from "./wasm/bindings.js";
 
 const require = createRequire(import.meta.url);
 
@@ -78,14 +79,7 @@ export function registerThreadedWasm(threads: number): void {
       } finally {
         os.cpus = cpus;
       }
-      module.tfjs = {
-        init: module.cwrap("init", null, []),
-        initWithThreadsCount: module.cwrap("init_with_threads_count", null, ["number"]),
-        getThreadsCount: module.cwrap("get_threads_count", "number", []),
-        registerTensor: module.cwrap("register_tensor", null, ["number", "number", "number"]),
-        disposeData: module.cwrap("dispose_data", null, ["number"]),
-        dispose: module.cwrap("dispose", null, []),
-      };
+      module.tfjs = tfjsBindings(module);
       setThreadsCount(threads);
       const backend = new BackendWasm(module as never);
       // XNNPACK's pool threads wait for work for the life of the process; like any idle
