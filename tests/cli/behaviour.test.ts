@@ -93,6 +93,7 @@ describe("shipped students give the F1 recorded in their metadata", () => {
   it("(e) students on occluded faces", { timeout: 600_000 }, async () => {
     for (const [file, occ] of [
       ["student-tiny-random0.5", "random:0.5"],
+      ["student-tiny-block0.3", "block:0.3"],
     ]) {
       const path = `src/checkpoints/${file}.safetensors`;
       const meta = decodeCheckpoint(new Uint8Array(readFileSync(path)), path).meta!;

@@ -47,6 +47,7 @@ describe("model registry", () => {
       ["teacher-tiny-mefl-random0.5", "detector/resnet-tiny", "detector"],
       ["teacher-tiny-mefl-block0.3", "detector/resnet-tiny", "detector"],
       ["student-tiny-random0.5", "student/mae-tiny", "student"],
+      ["student-tiny-block0.3", "student/mae-tiny", "student"],
     ];
     for (const [file, name, family] of cases) {
       const path = `src/checkpoints/${file}.safetensors`;
