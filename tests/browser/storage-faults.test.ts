@@ -42,11 +42,15 @@ async function until(page: Page, what: string, ok: (s: RunState) => boolean, tim
   return last;
 }
 
-async function startAndFinish(page: Page): Promise<RunState> {
+/**
+ * Starts a run and waits for it to end. `ended` says what the end looks like; a second run
+ * must name more than "completed", or the previous run's state could pass for its end.
+ */
+async function startAndFinish(page: Page, ended: (s: RunState) => boolean = (s) => s.status === "completed"): Promise<RunState> {
   const start = page.locator(".maskau-run-controls button[name=start]");
   await expect.poll(() => start.isEnabled(), { timeout: 120_000 }).toBe(true);
   await start.click();
-  return until(page, "the run to finish", (s) => s.status === "completed" || s.status === "error");
+  return until(page, "the run to finish", (s) => ended(s) || s.status === "error");
 }
 
 /** Writes `value` (evaluated in the page) as the pretraining page's saved run in IndexedDB. */
@@ -99,7 +103,7 @@ run("Storage faults", () => {
 
     // Room again: the next run saves, and the message goes.
     await page.evaluate(() => void ((window as unknown as { __maskauStorageFull: boolean }).__maskauStorageFull = false));
-    const again = await startAndFinish(page);
+    const again = await startAndFinish(page, (s) => s.status === "completed" && s.saved !== null);
     expect(again).toMatchObject({ status: "completed", step: 3, saved: 3, problem: null });
     await page.close();
     expect(report.offsite).toEqual([]);

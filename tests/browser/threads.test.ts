@@ -162,25 +162,32 @@ run("threaded wasm in Chromium", () => {
   });
 
   it("served without headers, the service worker isolates the site after one reload", async () => {
-    const { context, report, loads } = await recordedContext(browser, bare.url);
+    const { context, report } = await recordedContext(browser, bare.url);
     const page = await context.newPage();
+    // Documents parsed in the tab (DOMContentLoaded; same-document URL changes such as the
+    // pages' query updates do not count, and the worker's reload can come before a load event).
+    let pageLoads = 0;
+    page.on("domcontentloaded", () => pageLoads++);
     await page.goto(`${bare.url}/?backend=wasm`, { waitUntil: "load" });
     // First load: not isolated, the worker registers, the page reloads once under it.
-    expect(await settled(page, () => crossOriginIsolated)).toBe(true);
+    // (Polled: an evaluation can land on the first load, before the worker's reload.)
+    await expect.poll(() => settled(page, () => crossOriginIsolated), { timeout: 60_000 }).toBe(true);
     expect(await threads(page)).toBeGreaterThan(1);
     expect(await page.locator(".maskau-backend-check").getAttribute("data-ok", { timeout: 60_000 })).toBe("true");
-    expect(loads.filter((u) => u.startsWith(`${bare.url}/?`))).toHaveLength(2);
+    expect(pageLoads, "documents of the first page: the first and at most one reload").toBeLessThanOrEqual(2);
     const worker = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL);
     expect(worker).toBe(`${bare.url}/${COI_SERVICE_WORKER_FILE}`);
     // The next page is isolated at once, with no reload.
+    pageLoads = 0;
     await Promise.all([page.waitForURL(/\/pages\/mae-pretraining/), page.locator("#observablehq-sidebar a", { hasText: "MAE pretraining" }).click()]);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await threads(page)).toBeGreaterThan(1);
     await page.waitForLoadState("networkidle");
-    expect(loads.filter((u) => u.includes("/pages/mae-pretraining"))).toHaveLength(1);
+    expect(pageLoads, "loads of the next page: no reload").toBe(1);
     await context.close();
     expect(report.offsite, "requests that left the machine").toEqual([]);
-    expect(report.errors).toEqual([]);
+    // The worker's reload aborts what the first document still had in flight (e.g. its icon).
+    expect(report.errors.filter((e) => !/^request failed: .* \(net::ERR_ABORTED\)$/.test(e))).toEqual([]);
   });
 
   it("training steps on several threads equal the single-threaded ones bit for bit", async () => {
