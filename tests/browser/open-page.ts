@@ -1,24 +1,24 @@
 // Opening a page of the built site with every console error, failed request and
 // off-machine request recorded (requests that would leave the machine are aborted).
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 
 export interface PageReport {
   errors: string[];
   offsite: string[];
 }
 
-/** Opens `url` in a new page; `initScript` runs in the page before any of its scripts. */
-export async function openPage(browser: Browser, url: string, { initScript }: { initScript?: () => void } = {}): Promise<{ page: Page; report: PageReport }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  if (initScript) await page.addInitScript(initScript);
-  const report: PageReport = { errors: [], offsite: [] };
-  const origin = new URL(url).origin;
-  await page.route("**/*", (route) => {
-    const target = route.request().url();
-    if (target.startsWith(origin) || target.startsWith("data:") || target.startsWith("blob:")) return route.continue();
-    report.offsite.push(target);
+/** Aborts and records every request of `target` (a page or a context) that leaves `origin`. */
+export async function keepOnMachine(target: Page | BrowserContext, origin: string, report: PageReport): Promise<void> {
+  await target.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+    report.offsite.push(url);
     return route.abort();
   });
+}
+
+/** Records a page's console errors, uncaught errors, failed requests and HTTP errors. */
+export function recordErrors(page: Page, report: PageReport): void {
   page.on("console", (msg) => {
     if (msg.type() === "error") report.errors.push(`console: ${msg.text()}`);
   });
@@ -27,6 +27,15 @@ export async function openPage(browser: Browser, url: string, { initScript }: { 
   page.on("response", (res) => {
     if (res.status() >= 400) report.errors.push(`HTTP ${res.status()}: ${res.url()}`);
   });
+}
+
+/** Opens `url` in a new page; `initScript` runs in the page before any of its scripts. */
+export async function openPage(browser: Browser, url: string, { initScript }: { initScript?: () => void } = {}): Promise<{ page: Page; report: PageReport }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  if (initScript) await page.addInitScript(initScript);
+  const report: PageReport = { errors: [], offsite: [] };
+  await keepOnMachine(page, new URL(url).origin, report);
+  recordErrors(page, report);
   await page.goto(url, { waitUntil: "load" });
   return { page, report };
 }

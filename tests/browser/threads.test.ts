@@ -13,7 +13,7 @@ import { STAGE_PAGES } from "../../observablehq.config.js";
 import { COI_SERVICE_WORKER_FILE } from "../../src/lib/coi.js";
 import { builtModule } from "./built.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
-import { badge, openPage, type PageReport } from "./open-page.js";
+import { badge, keepOnMachine, openPage, recordErrors, type PageReport } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 const DIST = process.env.MASKAU_DIST ?? "dist";
@@ -42,28 +42,12 @@ async function settled<T>(page: Page, f: () => T, timeout = 60_000): Promise<T> 
 }
 
 /** A context whose pages' console errors, failed and off-machine requests are recorded (the off-machine ones aborted). */
-async function recordedContext(browser: Browser, origin: string): Promise<{ context: BrowserContext; report: PageReport; loads: string[] }> {
+async function recordedContext(browser: Browser, origin: string): Promise<{ context: BrowserContext; report: PageReport }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const report: PageReport = { errors: [], offsite: [] };
-  const loads: string[] = [];
-  await context.route("**/*", (route) => {
-    const target = route.request().url();
-    if (target.startsWith(origin) || target.startsWith("data:") || target.startsWith("blob:")) return route.continue();
-    report.offsite.push(target);
-    return route.abort();
-  });
-  context.on("page", (page) => {
-    page.on("console", (msg) => {
-      if (msg.type() === "error") report.errors.push(`console: ${msg.text()}`);
-    });
-    page.on("pageerror", (err) => report.errors.push(`page error: ${err.message}`));
-    page.on("requestfailed", (req) => report.errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-    page.on("response", (res) => {
-      if (res.status() >= 400) report.errors.push(`HTTP ${res.status()}: ${res.url()}`);
-    });
-    page.on("load", () => loads.push(page.url()));
-  });
-  return { context, report, loads };
+  await keepOnMachine(context, origin, report);
+  context.on("page", (page) => recordErrors(page, report));
+  return { context, report };
 }
 
 interface StepResult {
