@@ -23,6 +23,7 @@ import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { addBackendOption, fillArg, num, phaseBars } from "../options.js";
 import { evaluateFile } from "./eval.js";
 import { fig3Command } from "./reproduce-fig3.js";
+import { paperCommand } from "./reproduce-paper.js";
 import { trainDetectorFile } from "./train.js";
 
 interface ReproduceOpts {
@@ -155,5 +156,6 @@ export function reproduceCommand(): Command {
     mae.mae.dispose();
   });
   reproduce.addCommand(fig3Command());
+  reproduce.addCommand(paperCommand());
   return reproduce;
 }

@@ -1,0 +1,270 @@
+// `maskau reproduce paper`: the paper's protocol over folds and seeds (src/lib/protocol).
+// Trains what is missing (resuming a run that was interrupted), reuses what is there,
+// evaluates every model on its fold's test subjects with per-subject confusion counts
+// (one file per fold and seed, reused while the checkpoints it scored are unchanged), and
+// aggregates them into mean +- SD over runs and paired subject-bootstrap intervals of the
+// differences that carry the paper's claims. Everything it did goes to protocol.json in
+// the output folder: per run its command, whether it was trained or reused, its wall time
+// and the SHA-256 of its checkpoint.
+import { Command } from "commander";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
+import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
+import { aggregateProtocol, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
+import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
+import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
+import { gatherLabels } from "../../src/lib/data/frames.js";
+import { foldSplit } from "../../src/lib/data/folds.js";
+import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData } from "../../src/lib/runs/node.js";
+import type { RunSpec } from "../../src/lib/runs/spec.js";
+import { loadCheckpointModel } from "../../src/lib/registry.js";
+import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
+import { initNodeBackend } from "../../src/lib/tf/node.js";
+import { addBackendOption, num, phaseBars } from "../options.js";
+import { trainFile } from "./train.js";
+import type { InputKind } from "../../src/lib/eval/conditions.js";
+
+interface PaperOpts {
+  dataset: string;
+  folds?: string;
+  seeds?: string;
+  only?: string;
+  quick: boolean;
+  outDir?: string;
+  resamples: number;
+  margin: number;
+  json?: string;
+  markdown?: string;
+  shipped: boolean;
+  backend: BackendName;
+}
+
+/** The shipped fold-1, seed-0 checkpoints, trained by the plan's own commands: copied in rather than trained again. */
+const SHIPPED: Record<string, string> = {
+  "fold1/mae": "src/checkpoints/mae-tiny.safetensors",
+  "fold1/seed0/clean": "src/checkpoints/detector-tiny-clean.safetensors",
+  "fold1/seed0/teacher1-random0.5": "src/checkpoints/teacher-tiny-random0.5.safetensors",
+  "fold1/seed0/teacher1-block0.3": "src/checkpoints/teacher-tiny-block0.3.safetensors",
+  "fold1/seed0/teacher-random0.5": "src/checkpoints/teacher-tiny-mefl-random0.5.safetensors",
+  "fold1/seed0/teacher-block0.3": "src/checkpoints/teacher-tiny-mefl-block0.3.safetensors",
+  "fold1/seed0/student-random0.5": "src/checkpoints/student-tiny-random0.5.safetensors",
+  "fold1/seed0/student-block0.3": "src/checkpoints/student-tiny-block0.3.safetensors",
+};
+
+const ints = (flag: string, s: string) =>
+  s.split(",").map((x) => {
+    const v = Number(x.trim());
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} ${s}: expected a comma list of integers`);
+    return v;
+  });
+
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** Step count and whether the file is a finished run (weights only at the last step) or one to resume. */
+function checkpointState(path: string, steps: number): "finished" | "partial" {
+  const meta = decodeCheckpoint(new Uint8Array(readFileSync(path)), path).meta;
+  return (meta?.step ?? 0) >= steps && !meta?.trainer ? "finished" : "partial";
+}
+
+/** The spec with its model paths (relative to the protocol folder) resolved. */
+function resolvePaths(spec: RunSpec, dir: string): RunSpec {
+  const at = (ref: { path: string } | null | undefined) => (ref ? { ...ref, path: join(dir, ref.path) } : ref);
+  if (spec.kind === "student") return { ...spec, mae: at(spec.mae)!, teacher: at(spec.teacher)! };
+  if (spec.kind === "detector") return { ...spec, mae: at(spec.mae) ?? null, init: at(spec.init) ?? null };
+  return spec;
+}
+
+interface RunLog {
+  id: string;
+  role: ProtocolRole;
+  command: string;
+  status: "trained" | "resumed" | "reused" | "shipped";
+  seconds: number;
+  sha256: string;
+}
+
+export function paperCommand(): Command {
+  const cmd = new Command("paper")
+    .description("the paper's protocol: per fold an MAE, per fold and seed the clean detector, teachers, students and alpha = 0 controls; evaluation with subject-bootstrap intervals")
+    .option("--dataset <name>", "bp4d | disfa (the synthetic presets)", "bp4d")
+    .option("--folds <list>", "test folds (default 1,2,3; --quick: 1)")
+    .option("--seeds <list>", "seeds (default 0,1,2; --quick: 0)")
+    .option("--only <roles>", "comma list of roles to bring up to date (mae, clean, teacher1, teacher, student, student-a0) and what they need")
+    .option("--quick", "a few steps of everything on a small synthetic set: checks the chain end to end in minutes", false)
+    .option("--out-dir <dir>", "where checkpoints, evaluations and protocol.json go (default runs/paper/<dataset>, --quick: runs/paper-quick/<dataset>)")
+    .option("--resamples <n>", "bootstrap resamples", num("--resamples", { int: true, min: 10 }), 2000)
+    .option("--margin <points>", "equivalence margin of student vs teacher, F1 points (fixed before running)", num("--margin"), 2)
+    .option("--json <file>", "write the aggregated results (default <out-dir>/results.json)")
+    .option("--markdown <file>", "write the results tables as markdown (default <out-dir>/results.md)")
+    .option("--no-shipped", "train fold 1, seed 0 too instead of copying the shipped checkpoints");
+  addBackendOption(cmd);
+  return cmd.action(async (opts: PaperOpts) => {
+    const started = Date.now();
+    const cfg = protocolConfig({
+      dataset: opts.dataset,
+      folds: opts.folds ? ints("--folds", opts.folds) : undefined,
+      seeds: opts.seeds ? ints("--seeds", opts.seeds) : undefined,
+      quick: opts.quick,
+    });
+    const only = opts.only ? (opts.only.split(",").map((s) => s.trim()) as ProtocolRole[]) : undefined;
+    const plan = selectRuns(planProtocol(cfg), only);
+    const dir = opts.outDir ?? join(opts.quick ? "runs/paper-quick" : "runs/paper", cfg.dataset);
+    mkdirSync(dir, { recursive: true });
+    const info = await initNodeBackend(opts.backend);
+    const phases = phaseBars();
+    const data = await loadData(cfg.data, phases);
+    phases.stop();
+    process.stderr.write(`protocol ${cfg.dataset}${opts.quick ? " (quick)" : ""}: folds ${cfg.folds.join(",")}, seeds ${cfg.seeds.join(",")}, ${plan.length} runs in ${dir}; ${backendLabel(info)}\n`);
+    const useShipped = opts.shipped && !opts.quick && cfg.dataset === "bp4d";
+
+    const logs: RunLog[] = [];
+    for (const [i, run] of plan.entries()) {
+      const out = join(dir, run.out);
+      mkdirSync(dirname(out), { recursive: true });
+      const t0 = Date.now();
+      const head = `[${i + 1}/${plan.length}] ${run.id}`;
+      let status: RunLog["status"];
+      if (!existsSync(out) && useShipped && SHIPPED[run.id] && existsSync(SHIPPED[run.id])) {
+        copyFileSync(SHIPPED[run.id], out);
+        status = "shipped";
+        process.stderr.write(`${head}: copied the shipped ${SHIPPED[run.id]}\n`);
+      } else if (existsSync(out) && checkpointState(out, run.spec.train.steps) === "finished") {
+        status = "reused";
+        process.stderr.write(`${head}: reusing ${out}\n`);
+      } else {
+        const resume = existsSync(out);
+        status = resume ? "resumed" : "trained";
+        process.stderr.write(`${head}: $ ${run.command}\n`);
+        await trainPlanned(run, dir, out, data, resume);
+      }
+      logs.push({ id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(out) });
+    }
+
+    // Evaluation: one file per fold and seed, reused while the checkpoints it scored are unchanged.
+    const evalFiles: ProtocolEvalFile[] = [];
+    for (const fold of cfg.folds) {
+      const maeRun = plan.find((r) => r.id === `fold${fold}/mae`);
+      if (!maeRun) continue;
+      for (const seed of cfg.seeds) {
+        const runs = plan.filter((r) => r.fold === fold && r.seed === seed && r.role !== "mae");
+        if (runs.length === 0) continue;
+        const t0 = Date.now();
+        const file = await evaluateFoldSeed(cfg.occlusions, cfg.fill, fold, seed, runs, maeRun, dir, data, logs);
+        evalFiles.push(file);
+        process.stderr.write(`evaluated fold ${fold}, seed ${seed} (${file.rows.length} rows, ${((Date.now() - t0) / 1000).toFixed(0)} s${file.reused ? ", reused" : ""})\n`);
+      }
+    }
+    const results = aggregateProtocol(evalFiles, { resamples: opts.resamples, margin: opts.margin / 100, seed: 0 });
+    const markdown = resultsMarkdown(results, { command: commandOf(opts) });
+    const jsonPath = opts.json ?? join(dir, "results.json");
+    const mdPath = opts.markdown ?? join(dir, "results.md");
+    const wall = (Date.now() - started) / 1000;
+    writeFileSync(jsonPath, JSON.stringify({ ...results, command: commandOf(opts), backend: backendLabel(info) }, null, 1) + "\n");
+    writeFileSync(mdPath, markdown + "\n");
+    writeFileSync(join(dir, "protocol.json"), JSON.stringify({ config: cfg, command: commandOf(opts), backend: backendLabel(info), wallSeconds: wall, runs: logs }, null, 1) + "\n");
+    process.stdout.write(markdown + "\n");
+    process.stderr.write(`wrote ${jsonPath}, ${mdPath} and ${join(dir, "protocol.json")} in ${(wall / 60).toFixed(1)} min\n`);
+  });
+}
+
+function commandOf(opts: PaperOpts): string {
+  return ["maskau reproduce paper", `--dataset ${opts.dataset}`, opts.folds ? `--folds ${opts.folds}` : "", opts.seeds ? `--seeds ${opts.seeds}` : "", opts.only ? `--only ${opts.only}` : "", opts.quick ? "--quick" : ""]
+    .filter(Boolean)
+    .join(" ");
+}
+
+async function trainPlanned(run: PlannedRun, dir: string, out: string, data: LoadedData, resume: boolean): Promise<void> {
+  const spec = resolvePaths(run.spec, dir);
+  if (spec.kind === "pretrain") {
+    const resources = await loadResources(spec, undefined, { data });
+    const trained = await trainToFile(resources.spec, resources, { out, resume, optimizerState: false, createdBy: run.command });
+    trained.dispose();
+    return;
+  }
+  const maeFile = loadMaeFile(spec.kind === "student" ? spec.mae.path : spec.mae?.path ?? join(dir, `fold${run.fold}/mae.safetensors`));
+  try {
+    const trained = await trainFile(spec, out, { resume, createdBy: run.command, preloaded: { data, mae: maeFile } });
+    trained.dispose();
+  } finally {
+    maeFile.mae.dispose();
+  }
+}
+
+/** What each role is scored on: condition label, input, and which occlusion. */
+function conditionsOf(run: PlannedRun, occlusions: string[]): { condition: string; input: InputKind; occlusion: string }[] {
+  switch (run.role) {
+    case "clean":
+      return [{ condition: "(a)", input: "clean", occlusion: "none" }, ...occlusions.flatMap((o) => [{ condition: "(b)", input: "occluded" as const, occlusion: o }, { condition: "(c)", input: "composite" as const, occlusion: o }])];
+    case "teacher1":
+      return [{ condition: "(d1)", input: "composite", occlusion: run.occlusion! }];
+    case "teacher":
+      return [{ condition: "(d)", input: "composite", occlusion: run.occlusion! }];
+    case "student":
+      return [{ condition: "(e)", input: "occluded", occlusion: run.occlusion! }];
+    case "student-a0":
+      return [{ condition: "(e0)", input: "occluded", occlusion: run.occlusion! }];
+    default:
+      return [];
+  }
+}
+
+async function evaluateFoldSeed(
+  occlusions: string[],
+  fill: ProtocolEvalFile["fill"],
+  fold: number,
+  seed: number,
+  runs: PlannedRun[],
+  maeRun: PlannedRun,
+  dir: string,
+  data: LoadedData,
+  logs: RunLog[],
+): Promise<ProtocolEvalFile & { reused?: boolean }> {
+  const path = join(dir, `evals/fold${fold}-seed${seed}.json`);
+  const hashOf = (id: string) => logs.find((l) => l.id === id)?.sha256 ?? "";
+  const scored = Object.fromEntries([maeRun, ...runs].map((r) => [r.id, hashOf(r.id)]));
+  if (existsSync(path)) {
+    const old = JSON.parse(readFileSync(path, "utf8")) as ProtocolEvalFile;
+    if (JSON.stringify(old.checkpoints) === JSON.stringify(scored)) return { ...old, reused: true };
+  }
+  const ds = data.dataset;
+  const { test } = foldSplit(ds, fold - 1);
+  const labels = gatherLabels(ds, test);
+  const subjectOf = Array.from(test, (f) => ds.subjects[ds.subject[f]]);
+  const mae = loadMaeFile(join(dir, maeRun.out));
+  const phases = phaseBars();
+  const rows: ProtocolEvalRow[] = [];
+  try {
+    for (const run of runs) {
+      const conditions = conditionsOf(run, occlusions);
+      const loaded = loadCheckpointModel(new Uint8Array(readFileSync(join(dir, run.out))), { source: run.out });
+      if (loaded.family === "mae") throw new Error(`${run.out}: an MAE where ${run.role} was expected`);
+      try {
+        for (const c of conditions) {
+          const { rows: ev } = await evaluateDetectorOn(loaded.detector, data, fold, [c.input], [c.occlusion], { fill, mae, progress: phases });
+          const e = ev[0].evaluation;
+          rows.push({
+            condition: c.condition,
+            role: run.role,
+            run: run.id,
+            input: c.input,
+            occlusion: c.occlusion,
+            f1: e.f1,
+            meanF1: e.meanF1,
+            counts: Array.from(subjectCounts(e.probs, labels, subjectOf, ds.aus).counts),
+          });
+        }
+      } finally {
+        loaded.detector.dispose();
+      }
+    }
+  } finally {
+    phases.stop();
+    mae.mae.dispose();
+  }
+  const file: ProtocolEvalFile = { fold, seed, fill, aus: ds.aus.slice(), subjects: [...new Set(subjectOf)].sort(), checkpoints: scored, rows };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(file) + "\n");
+  return file;
+}
+

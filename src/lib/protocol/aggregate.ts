@@ -1,0 +1,181 @@
+// The protocol's evaluations as results: for each condition and occlusion the mean +- SD of
+// mean F1 over runs (folds x seeds) with a t interval and per-AU means, and for the
+// differences that carry the paper's claims a paired subject-bootstrap interval pooled over
+// runs; student vs teacher against an equivalence margin fixed before running. Pure data.
+import { equivalence, meanSd, pairedBootstrapDiff, type EquivalenceVerdict, type Interval, type PairedRun, type SubjectCounts } from "../eval/bootstrap.js";
+import type { Fill } from "../masks/fill.js";
+import type { ProtocolRole } from "./plan.js";
+
+export interface ProtocolEvalRow {
+  /** "(a)", "(b)", "(c)", "(d1)", "(d)", "(e)", "(e0)". */
+  condition: string;
+  role: ProtocolRole;
+  /** Id of the planned run whose checkpoint was scored. */
+  run: string;
+  input: string;
+  occlusion: string;
+  f1: number[];
+  meanF1: number;
+  /** Per-subject confusion counts, [subjects, AUs, 4] flat (TP, FP, TN, FN), subjects in the file's order. */
+  counts: number[];
+}
+
+/** The evaluation of one fold and seed. */
+export interface ProtocolEvalFile {
+  fold: number;
+  seed: number;
+  fill: Fill;
+  aus: number[];
+  /** The fold's test subjects, sorted. */
+  subjects: string[];
+  /** SHA-256 of every checkpoint scored (and of the MAE behind the composites), by run id. */
+  checkpoints: Record<string, string>;
+  rows: ProtocolEvalRow[];
+}
+
+/** What each condition is, in the paper's words. */
+export const CONDITION_LABELS: Record<string, string> = {
+  "(a)": "clean detector, clean faces",
+  "(b)": "clean detector, occluded faces",
+  "(c)": "clean detector, MAE composites",
+  "(d1)": "stage-1 teacher, composites",
+  "(d)": "teacher (stage 2), composites",
+  "(e)": "student, occluded faces",
+  "(e0)": "student with alpha = 0, occluded faces",
+};
+const ORDER = Object.keys(CONDITION_LABELS);
+
+/** The differences behind the paper's claims: [a, b, what it says]. */
+export const CLAIMS: readonly [string, string, string][] = [
+  ["(c)", "(b)", "reconstruction helps a detector that never saw occlusion"],
+  ["(d)", "(c)", "training on composites helps (the teacher)"],
+  ["(e)", "(c)", "the student beats reconstruct-then-detect"],
+  ["(e)", "(e0)", "distillation helps the student"],
+  ["(e)", "(d)", "the student matches its teacher (equivalence margin)"],
+];
+
+export interface ConditionSummary {
+  condition: string;
+  label: string;
+  occlusion: string;
+  runs: number;
+  /** Mean F1 over runs and its spread (fractions, not percent). */
+  mean: number;
+  sd: number;
+  lo: number;
+  hi: number;
+  /** Per-AU F1 averaged over runs. */
+  perAu: number[];
+}
+
+export interface ClaimSummary {
+  a: string;
+  b: string;
+  claim: string;
+  occlusion: string;
+  runs: number;
+  interval: Interval;
+  /** Student vs teacher only. */
+  equivalence?: { verdict: EquivalenceVerdict; margin: number; ci90: Interval };
+}
+
+export interface ProtocolResults {
+  aus: number[];
+  folds: number[];
+  seeds: number[];
+  fill: Fill | null;
+  conditions: ConditionSummary[];
+  claims: ClaimSummary[];
+  resamples: number;
+}
+
+function countsOf(file: ProtocolEvalFile, row: ProtocolEvalRow): SubjectCounts {
+  const expected = file.subjects.length * file.aus.length * 4;
+  if (row.counts.length !== expected) throw new Error(`fold ${file.fold} seed ${file.seed} ${row.condition} ${row.occlusion}: ${row.counts.length} counts, expected ${expected} (${file.subjects.length} subjects x ${file.aus.length} AUs x 4)`);
+  return { subjects: file.subjects, aus: file.aus, counts: Float64Array.from(row.counts) };
+}
+
+/** The occlusion a row is scored under, "none" for clean faces. */
+const key = (condition: string, occlusion: string) => `${condition} ${occlusion}`;
+
+export function aggregateProtocol(files: ProtocolEvalFile[], { resamples = 2000, margin = 0.02, seed = 0 }: { resamples?: number; margin?: number; seed?: number } = {}): ProtocolResults {
+  if (files.length === 0) throw new Error("aggregateProtocol: no evaluations");
+  const aus = files[0].aus;
+  for (const f of files) if (f.aus.join() !== aus.join()) throw new Error(`fold ${f.fold} seed ${f.seed}: AUs ${f.aus.join(",")} differ from ${aus.join(",")}`);
+  const groups = new Map<string, { file: ProtocolEvalFile; row: ProtocolEvalRow }[]>();
+  for (const file of files) for (const row of file.rows) groups.set(key(row.condition, row.occlusion), [...(groups.get(key(row.condition, row.occlusion)) ?? []), { file, row }]);
+  const conditions: ConditionSummary[] = [...groups.values()].map((g) => {
+    const { condition, occlusion } = g[0].row;
+    const stats = meanSd(g.map((x) => x.row.meanF1));
+    const perAu = aus.map((_, a) => g.reduce((s, x) => s + x.row.f1[a], 0) / g.length);
+    return { condition, label: CONDITION_LABELS[condition] ?? condition, occlusion, runs: g.length, mean: stats.mean, sd: stats.sd, lo: stats.lo, hi: stats.hi, perAu };
+  });
+  conditions.sort((x, y) => ORDER.indexOf(x.condition) - ORDER.indexOf(y.condition) || x.occlusion.localeCompare(y.occlusion));
+  const occlusions = [...new Set(files.flatMap((f) => f.rows.map((r) => r.occlusion)))].filter((o) => o !== "none").sort();
+  const claims: ClaimSummary[] = [];
+  for (const occlusion of occlusions) {
+    for (const [a, b, claim] of CLAIMS) {
+      const pairs: PairedRun[] = [];
+      for (const file of files) {
+        const ra = file.rows.find((r) => r.condition === a && r.occlusion === occlusion);
+        const rb = file.rows.find((r) => r.condition === b && r.occlusion === occlusion);
+        if (ra && rb) pairs.push({ fold: file.fold, a: countsOf(file, ra), b: countsOf(file, rb) });
+      }
+      if (pairs.length === 0) continue;
+      const interval = pairedBootstrapDiff(pairs, { resamples, seed });
+      const summary: ClaimSummary = { a, b, claim, occlusion, runs: pairs.length, interval };
+      if (a === "(e)" && b === "(d)") {
+        const eq = equivalence(pairs, margin, { resamples, seed });
+        summary.equivalence = { verdict: eq.verdict, margin, ci90: eq.ci90 };
+      }
+      claims.push(summary);
+    }
+  }
+  return {
+    aus,
+    folds: [...new Set(files.map((f) => f.fold))].sort((x, y) => x - y),
+    seeds: [...new Set(files.map((f) => f.seed))].sort((x, y) => x - y),
+    fill: files[0].fill ?? null,
+    conditions,
+    claims,
+    resamples,
+  };
+}
+
+const pct = (x: number, digits = 1) => (100 * x).toFixed(digits);
+const signed = (x: number) => (x >= 0 ? "+" : "−") + pct(Math.abs(x));
+
+/** The results as markdown tables (mean F1 +- SD, per-AU means, claims with intervals). */
+export function resultsMarkdown(r: ProtocolResults, { command }: { command: string }): string {
+  const runs = `${r.folds.length} fold${r.folds.length > 1 ? "s" : ""} (${r.folds.join(", ")}) x ${r.seeds.length} seed${r.seeds.length > 1 ? "s" : ""} (${r.seeds.join(", ")})`;
+  const lines = [
+    `Mean F1 (%) over ${runs}: mean ± SD over runs, and the 95% t interval of the mean. Rebuilt by \`${command}\`.`,
+    "",
+    "| condition | occlusion | runs | mean F1 | ± SD | 95% interval |",
+    "|---|---|---:|---:|---:|---|",
+    ...r.conditions.map((c) => `| ${c.condition} ${c.label} | ${c.occlusion} | ${c.runs} | **${pct(c.mean)}** | ${pct(c.sd)} | ${c.runs > 1 ? `${pct(c.lo)} – ${pct(c.hi)}` : "—"} |`),
+    "",
+    "Per AU (F1 %, mean over runs):",
+    "",
+    `| condition | occlusion | ${r.aus.map((a) => `AU${a}`).join(" | ")} | mean |`,
+    `|---|---|${r.aus.map(() => "---:").join("|")}|---:|`,
+    ...r.conditions.map((c) => `| ${c.condition} | ${c.occlusion} | ${c.perAu.map((v) => pct(v)).join(" | ")} | **${pct(c.mean)}** |`),
+    "",
+    `The paper's claims as differences of mean F1 (points), each with its paired subject-bootstrap 95% interval (${r.resamples} resamples of each fold's test subjects, shared by both models and by the seeds of a fold):`,
+    "",
+    "| difference | occlusion | claim | runs | estimate | 95% interval | verdict |",
+    "|---|---|---|---:|---:|---|---|",
+    ...r.claims.map((c) => {
+      const i = c.interval;
+      const verdict = c.equivalence
+        ? `${c.equivalence.verdict} within ±${pct(c.equivalence.margin, 0)} (90%: ${signed(c.equivalence.ci90.lo)} – ${signed(c.equivalence.ci90.hi)})`
+        : i.lo > 0
+          ? "holds (interval above 0)"
+          : i.hi < 0
+            ? "reversed (interval below 0)"
+            : "not shown (interval contains 0)";
+      return `| ${c.a} − ${c.b} | ${c.occlusion} | ${c.claim} | ${c.runs} | ${signed(i.estimate)} | ${signed(i.lo)} – ${signed(i.hi)} | ${verdict} |`;
+    }),
+  ];
+  return lines.join("\n");
+}

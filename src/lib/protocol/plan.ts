@@ -1,0 +1,223 @@
+// The paper's protocol as a plan of runs: for each test fold one MAE (pretrained without
+// that fold's subjects), and for each fold and seed the clean detector (a), and for each
+// occlusion a stage-1 teacher on composites, the stage-2 (MEFL) teacher (d) from it, the
+// student (e) distilled from (d) and its alpha = 0 control. Each run is a spec of the run
+// layer with a fixed output path, so a plan can be completed piece by piece: what exists
+// is reused, what is missing is trained. Pure data, no I/O.
+import type { Fill } from "../masks/fill.js";
+import { DETECTOR_DEFAULTS, STUDENT_DEFAULTS, TEACHER_FINETUNE_DEFAULTS, type TrainSettings } from "../registry.js";
+import { detectorSpec, pretrainSpec, studentSpec, type DataSpec, type RunSpec } from "../runs/spec.js";
+
+/** What a planned run is in the protocol. */
+export type ProtocolRole = "mae" | "clean" | "teacher1" | "teacher" | "student" | "student-a0";
+export const PROTOCOL_ROLES: readonly ProtocolRole[] = ["mae", "clean", "teacher1", "teacher", "student", "student-a0"];
+
+export interface ProtocolSchedule {
+  mae: Partial<TrainSettings>;
+  clean: Partial<TrainSettings>;
+  teacher1: Partial<TrainSettings>;
+  teacher: Partial<TrainSettings>;
+  student: Partial<TrainSettings>;
+}
+
+export interface ProtocolConfig {
+  /** Name of the protocol's dataset in paths and tables ("bp4d", "disfa"). */
+  dataset: string;
+  data: DataSpec;
+  folds: number[];
+  seeds: number[];
+  occlusions: string[];
+  fill: Fill;
+  /** Cached occlusions per training face for teachers and students. */
+  compositeVariants: number;
+  schedule: ProtocolSchedule;
+  /** Seed of every MAE (one per fold, shared by the seeds of the detectors). */
+  maeSeed: number;
+}
+
+/** The schedules the shipped fold-1 checkpoints were trained with (their createdBy commands). */
+export const PAPER_SCHEDULE: ProtocolSchedule = {
+  mae: { steps: 2000, warmup: 100, lr: 1e-3 },
+  clean: { steps: DETECTOR_DEFAULTS.steps },
+  teacher1: { steps: TEACHER_FINETUNE_DEFAULTS.steps, lr: TEACHER_FINETUNE_DEFAULTS.lr, warmup: TEACHER_FINETUNE_DEFAULTS.warmup },
+  teacher: { steps: TEACHER_FINETUNE_DEFAULTS.steps, lr: TEACHER_FINETUNE_DEFAULTS.lr, warmup: TEACHER_FINETUNE_DEFAULTS.warmup },
+  student: { steps: STUDENT_DEFAULTS.steps },
+};
+
+/** `--quick`: a few steps of everything on a small synthetic set, to check the chain end to end in minutes. */
+export const QUICK_SCHEDULE: ProtocolSchedule = {
+  mae: { steps: 4, warmup: 1, batch: 8, checkpointEvery: 1000 },
+  clean: { steps: 4, warmup: 1, batch: 8, checkpointEvery: 1000 },
+  teacher1: { steps: 3, warmup: 1, batch: 8, lr: 3e-4, checkpointEvery: 1000 },
+  teacher: { steps: 3, warmup: 1, batch: 8, lr: 3e-4, checkpointEvery: 1000 },
+  student: { steps: 3, warmup: 1, batch: 8, checkpointEvery: 1000 },
+};
+
+/** The small synthetic set of `--quick` (9 subjects, 3 per fold, 36 frames each). */
+export const QUICK_GENERATOR = { subjects: 9, sequencesPerSubject: 2, framesPerSequence: 18 } as const;
+
+export const DATASET_SOURCES: Record<string, string> = { bp4d: "synthetic:bp4d", disfa: "synthetic:disfa" };
+
+/** The protocol of the paper-results work for a dataset; `quick` shrinks data and schedules. */
+export function protocolConfig(p: { dataset?: string; folds?: number[]; seeds?: number[]; occlusions?: string[]; fill?: Fill; quick?: boolean } = {}): ProtocolConfig {
+  const dataset = p.dataset ?? "bp4d";
+  const source = DATASET_SOURCES[dataset];
+  if (!source) throw new Error(`--dataset ${dataset}: choose ${Object.keys(DATASET_SOURCES).join(" or ")}`);
+  const quick = p.quick ?? false;
+  return {
+    dataset,
+    data: { source, seed: 1, size: 64, ...(quick ? { generator: { ...QUICK_GENERATOR } } : {}) },
+    folds: p.folds ?? (quick ? [1] : [1, 2, 3]),
+    seeds: p.seeds ?? (quick ? [0] : [0, 1, 2]),
+    occlusions: p.occlusions ?? ["random:0.5", "block:0.3"],
+    fill: p.fill ?? "gray",
+    compositeVariants: quick ? 1 : TEACHER_FINETUNE_DEFAULTS.compositeVariants,
+    schedule: quick ? QUICK_SCHEDULE : PAPER_SCHEDULE,
+    maeSeed: 0,
+  };
+}
+
+export interface PlannedRun {
+  /** Unique and stable: e.g. "fold1/seed0/teacher-random0.5". */
+  id: string;
+  role: ProtocolRole;
+  fold: number;
+  /** The detectors' seed (the MAE's runs carry the MAE seed). */
+  seed: number;
+  occlusion: string | null;
+  /** Output checkpoint, relative to the protocol's folder. */
+  out: string;
+  /** Ids of the runs whose checkpoints this one reads. */
+  needs: string[];
+  /** The run's spec, with model paths relative to the protocol's folder (resolved when run). */
+  spec: RunSpec;
+  /** The equivalent CLI command (paths relative to the protocol's folder). */
+  command: string;
+}
+
+/** Short tag of an occlusion for file names: random:0.5 -> random0.5. */
+export function occlusionTag(occlusion: string): string {
+  return occlusion.replace(/[^A-Za-z0-9.]+/g, "");
+}
+
+// The CLI has no flags for the generator's size: a --quick plan's commands name the full set.
+function dataArgs(data: DataSpec, fold: number): string {
+  return `--data ${data.source} --data-seed ${data.seed} --fold ${fold}`;
+}
+
+function trainArgs(t: Partial<TrainSettings>): string {
+  const flag: Record<string, string> = { steps: "--steps", batch: "--batch", lr: "--lr", warmup: "--warmup", minLr: "--min-lr", weightDecay: "--weight-decay", checkpointEvery: "--checkpoint-every" };
+  return Object.entries(t)
+    .map(([k, v]) => ` ${flag[k]} ${v}`)
+    .join("");
+}
+
+/** Every run of the protocol, each after the runs it needs. */
+export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  const s = cfg.schedule;
+  for (const fold of cfg.folds) {
+    const maeId = `fold${fold}/mae`;
+    const maeOut = `fold${fold}/mae.safetensors`;
+    runs.push({
+      id: maeId,
+      role: "mae",
+      fold,
+      seed: cfg.maeSeed,
+      occlusion: null,
+      out: maeOut,
+      needs: [],
+      spec: pretrainSpec({ data: cfg.data, fold, seed: cfg.maeSeed, train: s.mae }),
+      command: `maskau pretrain --preset mae/tiny ${dataArgs(cfg.data, fold)}${trainArgs(s.mae)} --seed ${cfg.maeSeed} --no-optimizer-state --out ${maeOut}`,
+    });
+    for (const seed of cfg.seeds) {
+      const dir = `fold${fold}/seed${seed}`;
+      const cleanId = `${dir}/clean`;
+      const cleanOut = `${dir}/clean.safetensors`;
+      runs.push({
+        id: cleanId,
+        role: "clean",
+        fold,
+        seed,
+        occlusion: null,
+        out: cleanOut,
+        needs: [],
+        spec: detectorSpec({ data: cfg.data, fold, seed, stage: 1, input: "clean", train: s.clean }),
+        command: `maskau train detector ${dataArgs(cfg.data, fold)} --input clean --stage 1${trainArgs(s.clean)} --seed ${seed} --out ${cleanOut}`,
+      });
+      for (const occlusion of cfg.occlusions) {
+        const tag = occlusionTag(occlusion);
+        const t1 = { id: `${dir}/teacher1-${tag}`, out: `${dir}/teacher1-${tag}.safetensors` };
+        const t2 = { id: `${dir}/teacher-${tag}`, out: `${dir}/teacher-${tag}.safetensors` };
+        const composite = `--input composite --occlusion ${occlusion} --mae ${maeOut} --composite-variants ${cfg.compositeVariants}`;
+        runs.push({
+          id: t1.id,
+          role: "teacher1",
+          fold,
+          seed,
+          occlusion,
+          out: t1.out,
+          needs: [maeId, cleanId],
+          spec: detectorSpec({ data: cfg.data, fold, seed, stage: 1, input: "composite", occlusion, fill: cfg.fill, mae: { path: maeOut }, compositeVariants: cfg.compositeVariants, init: { path: cleanOut }, train: s.teacher1 }),
+          command: `maskau train detector ${dataArgs(cfg.data, fold)} ${composite} --stage 1 --init ${cleanOut}${trainArgs(s.teacher1)} --seed ${seed} --out ${t1.out}`,
+        });
+        runs.push({
+          id: t2.id,
+          role: "teacher",
+          fold,
+          seed,
+          occlusion,
+          out: t2.out,
+          needs: [maeId, t1.id],
+          spec: detectorSpec({
+            data: cfg.data,
+            fold,
+            seed,
+            stage: 2,
+            input: "composite",
+            occlusion,
+            fill: cfg.fill,
+            mae: { path: maeOut },
+            compositeVariants: cfg.compositeVariants,
+            init: { path: t1.out },
+            lambda: DETECTOR_DEFAULTS.lambda,
+            train: s.teacher,
+          }),
+          command: `maskau train detector ${dataArgs(cfg.data, fold)} ${composite} --stage 2 --lambda ${DETECTOR_DEFAULTS.lambda} --init ${t1.out}${trainArgs(s.teacher)} --seed ${seed} --out ${t2.out}`,
+        });
+        for (const alpha of [1, 0]) {
+          const role: ProtocolRole = alpha === 1 ? "student" : "student-a0";
+          const id = `${dir}/${role}-${tag}`;
+          const out = `${id}.safetensors`;
+          runs.push({
+            id,
+            role,
+            fold,
+            seed,
+            occlusion,
+            out,
+            needs: [maeId, t2.id],
+            spec: studentSpec({ data: cfg.data, fold, seed, occlusion, fill: cfg.fill, mae: { path: maeOut }, teacher: { path: t2.out }, compositeVariants: cfg.compositeVariants, alpha, train: s.student }),
+            command: `maskau train student ${dataArgs(cfg.data, fold)} --occlusion ${occlusion} --mae ${maeOut} --teacher ${t2.out} --composite-variants ${cfg.compositeVariants} --alpha ${alpha}${trainArgs(s.student)} --seed ${seed} --out ${out}`,
+          });
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+/** The runs of `plan` that `only` roles ask for, with every run they need (transitively). */
+export function selectRuns(plan: PlannedRun[], only?: readonly ProtocolRole[]): PlannedRun[] {
+  if (!only || only.length === 0) return plan;
+  for (const r of only) if (!PROTOCOL_ROLES.includes(r)) throw new Error(`--only ${r}: choose from ${PROTOCOL_ROLES.join(", ")}`);
+  const byId = new Map(plan.map((r) => [r.id, r]));
+  const keep = new Set<string>();
+  const visit = (id: string) => {
+    if (keep.has(id)) return;
+    keep.add(id);
+    for (const n of byId.get(id)!.needs) visit(n);
+  };
+  for (const r of plan) if (only.includes(r.role)) visit(r.id);
+  return plan.filter((r) => keep.has(r.id));
+}

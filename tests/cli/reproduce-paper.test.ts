@@ -1,0 +1,46 @@
+// `maskau reproduce paper --quick`: the whole protocol chain end to end (an MAE, the clean
+// detector, stage-1 and stage-2 teachers, students and alpha = 0 controls, evaluation with
+// per-subject counts, bootstrap intervals), then a second invocation that reuses everything.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const exec = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), "maskau-paper-"));
+const env = { ...process.env, MASKAU_CACHE_DIR: join(dir, "cache") };
+const out = join(dir, "protocol");
+const args = ["cli/maskau.mjs", "reproduce", "paper", "--quick", "--resamples", "100", "--out-dir", out];
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("maskau reproduce paper --quick", () => {
+  it("trains every run of the plan, evaluates them and writes the results; a rerun reuses it all", async () => {
+    const first = await exec("node", args, { env, maxBuffer: 1 << 24 });
+    const protocol = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8"));
+    expect(protocol.runs.map((r: { id: string }) => r.id)).toEqual([
+      "fold1/mae",
+      "fold1/seed0/clean",
+      ...["random0.5", "block0.3"].flatMap((t) => [`fold1/seed0/teacher1-${t}`, `fold1/seed0/teacher-${t}`, `fold1/seed0/student-${t}`, `fold1/seed0/student-a0-${t}`]),
+    ]);
+    expect(protocol.runs.every((r: { status: string; sha256: string }) => r.status === "trained" && /^[0-9a-f]{64}$/.test(r.sha256))).toBe(true);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    // (a) once; (b), (c), (d1), (d), (e), (e0) for each occlusion.
+    expect(results.conditions).toHaveLength(1 + 6 * 2);
+    expect(results.claims).toHaveLength(5 * 2);
+    for (const c of results.claims) expect(c.interval.lo).toBeLessThanOrEqual(c.interval.hi);
+    const evals = JSON.parse(readFileSync(join(out, "evals/fold1-seed0.json"), "utf8"));
+    expect(evals.subjects).toHaveLength(3);
+    expect(evals.rows[0].counts).toHaveLength(3 * 12 * 4);
+    expect(first.stdout).toContain("| (e) − (d) | random:0.5 | the student matches its teacher");
+
+    const second = await exec("node", args, { env, maxBuffer: 1 << 24 });
+    const again = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8"));
+    expect(again.runs.every((r: { status: string }) => r.status === "reused")).toBe(true);
+    expect(again.runs.map((r: { sha256: string }) => r.sha256)).toEqual(protocol.runs.map((r: { sha256: string }) => r.sha256));
+    expect(second.stderr).toContain("evaluated fold 1, seed 0 (13 rows");
+    expect(second.stderr).toContain("reused)");
+    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(results.claims);
+  }, 600_000);
+});
