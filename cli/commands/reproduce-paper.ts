@@ -7,7 +7,9 @@
 // the output folder: per run its command, whether it was trained or reused, its wall time
 // and the SHA-256 of its checkpoint.
 import { Command } from "commander";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
@@ -37,6 +39,8 @@ interface PaperOpts {
   json?: string;
   markdown?: string;
   shipped: boolean;
+  jobs: number;
+  run?: string;
   backend: BackendName;
 }
 
@@ -97,7 +101,9 @@ export function paperCommand(): Command {
     .option("--margin <points>", "equivalence margin of student vs teacher, F1 points (fixed before running)", num("--margin"), 2)
     .option("--json <file>", "write the aggregated results (default <out-dir>/results.json)")
     .option("--markdown <file>", "write the results tables as markdown (default <out-dir>/results.md)")
-    .option("--no-shipped", "train fold 1, seed 0 too instead of copying the shipped checkpoints");
+    .option("--no-shipped", "train fold 1, seed 0 too instead of copying the shipped checkpoints")
+    .option("--jobs <n>", "training runs at once, each in its own process with cores / n wasm threads (runs whose inputs are ready go first)", num("--jobs", { int: true, min: 1 }), 1)
+    .option("--run <id>", "train this one run of the plan (its inputs must exist) and stop: what each process of --jobs does");
   addBackendOption(cmd);
   return cmd.action(async (opts: PaperOpts) => {
     const started = Date.now();
@@ -115,31 +121,18 @@ export function paperCommand(): Command {
     const phases = phaseBars();
     const data = await loadData(cfg.data, phases);
     phases.stop();
-    process.stderr.write(`protocol ${cfg.dataset}${opts.quick ? " (quick)" : ""}: folds ${cfg.folds.join(",")}, seeds ${cfg.seeds.join(",")}, ${plan.length} runs in ${dir}; ${backendLabel(info)}\n`);
-    const useShipped = opts.shipped && !opts.quick && cfg.dataset === "bp4d";
+    if (!opts.run) process.stderr.write(`protocol ${cfg.dataset}${opts.quick ? " (quick)" : ""}: folds ${cfg.folds.join(",")}, seeds ${cfg.seeds.join(",")}, ${plan.length} runs in ${dir}; ${backendLabel(info)}\n`);
 
-    const logs: RunLog[] = [];
-    for (const [i, run] of plan.entries()) {
+    if (opts.run) {
+      const run = plan.find((r) => r.id === opts.run);
+      if (!run) throw new Error(`--run ${opts.run}: no such run in this plan (ids look like fold1/seed0/teacher-random0.5)`);
       const out = join(dir, run.out);
       mkdirSync(dirname(out), { recursive: true });
-      const t0 = Date.now();
-      const head = `[${i + 1}/${plan.length}] ${run.id}`;
-      let status: RunLog["status"];
-      if (!existsSync(out) && useShipped && SHIPPED[run.id] && existsSync(SHIPPED[run.id])) {
-        copyFileSync(SHIPPED[run.id], out);
-        status = "shipped";
-        process.stderr.write(`${head}: copied the shipped ${SHIPPED[run.id]}\n`);
-      } else if (existsSync(out) && checkpointState(out, run.spec.train.steps) === "finished") {
-        status = "reused";
-        process.stderr.write(`${head}: reusing ${out}\n`);
-      } else {
-        const resume = existsSync(out);
-        status = resume ? "resumed" : "trained";
-        process.stderr.write(`${head}: $ ${run.command}\n`);
-        await trainPlanned(run, dir, out, data, resume);
-      }
-      logs.push({ id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(out) });
+      await trainPlanned(run, dir, out, data, existsSync(out));
+      process.stderr.write(`wrote ${out} (${run.id})\n`);
+      return;
     }
+    const logs = await bringUpToDate(plan, dir, data, opts);
 
     // Evaluation: one file per fold and seed, reused while the checkpoints it scored are unchanged.
     const evalFiles: ProtocolEvalFile[] = [];
@@ -168,6 +161,86 @@ export function paperCommand(): Command {
   });
 }
 
+/** What is to be done for a run: nothing (finished or shipped) or training (fresh or resumed). */
+function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: string; status: RunLog["status"]; note: string } {
+  const out = join(dir, run.out);
+  mkdirSync(dirname(out), { recursive: true });
+  if (!existsSync(out) && useShipped && SHIPPED[run.id] && existsSync(SHIPPED[run.id])) {
+    copyFileSync(SHIPPED[run.id], out);
+    return { out, status: "shipped", note: `copied the shipped ${SHIPPED[run.id]}` };
+  }
+  if (existsSync(out) && checkpointState(out, run.spec.train.steps) === "finished") return { out, status: "reused", note: `reusing ${out}` };
+  const resume = existsSync(out);
+  return { out, status: resume ? "resumed" : "trained", note: `$ ${run.command}` };
+}
+
+/**
+ * Trains every run of the plan that is not finished, in order (--jobs 1, in this process)
+ * or up to --jobs at once in child processes (`--run ID`), each starting when the runs it
+ * needs are done. A failed run stops new starts; the others finish and the error names its log.
+ */
+async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts): Promise<RunLog[]> {
+  const useShipped = opts.shipped && !opts.quick && plan[0]?.spec.data.source === "synthetic:bp4d";
+  const logs = new Map<string, RunLog>();
+  const finish = (run: PlannedRun, status: RunLog["status"], t0: number) =>
+    logs.set(run.id, { id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(join(dir, run.out)) });
+  const total = plan.length;
+  const head = (run: PlannedRun) => `[${plan.indexOf(run) + 1}/${total}] ${run.id}`;
+  if (opts.jobs === 1) {
+    for (const run of plan) {
+      const t0 = Date.now();
+      const { out, status, note } = prepare(run, dir, useShipped);
+      process.stderr.write(`${head(run)}: ${note}\n`);
+      if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed");
+      finish(run, status, t0);
+    }
+    return plan.map((r) => logs.get(r.id)!);
+  }
+  const threads = Math.max(1, Math.floor(availableParallelism() / opts.jobs));
+  const pending = [...plan];
+  const running = new Map<string, Promise<void>>();
+  let failure: Error | undefined;
+  const childArgs = (id: string) => [
+    "cli/maskau.mjs", "reproduce", "paper", "--dataset", opts.dataset, "--out-dir", dir, "--backend", opts.backend, "--run", id,
+    ...(opts.folds ? ["--folds", opts.folds] : []), ...(opts.seeds ? ["--seeds", opts.seeds] : []), ...(opts.quick ? ["--quick"] : []),
+  ];
+  while ((pending.length > 0 && !failure) || running.size > 0) {
+    const ready = failure ? -1 : pending.findIndex((r) => r.needs.every((n) => logs.has(n)));
+    if (ready >= 0 && running.size < opts.jobs) {
+      const [run] = pending.splice(ready, 1);
+      const t0 = Date.now();
+      const { status, note } = prepare(run, dir, useShipped);
+      process.stderr.write(`${head(run)}: ${note}\n`);
+      if (status !== "trained" && status !== "resumed") {
+        finish(run, status, t0);
+        continue;
+      }
+      const logPath = join(dir, "logs", `${run.id.replace(/\//g, "-")}.log`);
+      mkdirSync(dirname(logPath), { recursive: true });
+      const job = new Promise<void>((resolve) => {
+        const child = spawn(process.execPath, childArgs(run.id), { env: { ...process.env, MASKAU_WASM_THREADS: String(threads) }, stdio: ["ignore", "pipe", "pipe"] });
+        const log = createWriteStream(logPath);
+        child.stdout.pipe(log);
+        child.stderr.pipe(log);
+        child.on("close", (code) => {
+          if (code === 0) {
+            finish(run, status, t0);
+            process.stderr.write(`${head(run)}: done in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`);
+          } else failure ??= new Error(`${run.id} failed (exit ${code}); its output is in ${logPath}`);
+          running.delete(run.id);
+          resolve();
+        });
+      });
+      running.set(run.id, job);
+      continue;
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (failure) throw failure;
+  return plan.map((r) => logs.get(r.id)!);
+}
+
 function commandOf(opts: PaperOpts): string {
   return ["maskau reproduce paper", `--dataset ${opts.dataset}`, opts.folds ? `--folds ${opts.folds}` : "", opts.seeds ? `--seeds ${opts.seeds}` : "", opts.only ? `--only ${opts.only}` : "", opts.quick ? "--quick" : ""]
     .filter(Boolean)
@@ -182,12 +255,13 @@ async function trainPlanned(run: PlannedRun, dir: string, out: string, data: Loa
     trained.dispose();
     return;
   }
-  const maeFile = loadMaeFile(spec.kind === "student" ? spec.mae.path : spec.mae?.path ?? join(dir, `fold${run.fold}/mae.safetensors`));
+  const maePath = spec.kind === "student" ? spec.mae.path : spec.mae?.path;
+  const maeFile = maePath ? loadMaeFile(maePath) : undefined;
   try {
     const trained = await trainFile(spec, out, { resume, createdBy: run.command, preloaded: { data, mae: maeFile } });
     trained.dispose();
   } finally {
-    maeFile.mae.dispose();
+    maeFile?.mae.dispose();
   }
 }
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "maskau-paper-"));
@@ -42,5 +43,20 @@ describe("maskau reproduce paper --quick", () => {
     expect(second.stderr).toContain("evaluated fold 1, seed 0 (13 rows");
     expect(second.stderr).toContain("reused)");
     expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(results.claims);
+  }, 600_000);
+
+  it("trains the same weights with --jobs 2 (two processes, one wasm thread each), each run logged", async () => {
+    const lanes = join(dir, "lanes");
+    await exec("node", [...args.slice(0, -1), lanes, "--jobs", "2"], { env, maxBuffer: 1 << 24 });
+    const protocol = JSON.parse(readFileSync(join(lanes, "protocol.json"), "utf8"));
+    expect(protocol.runs).toHaveLength(10);
+    for (const id of ["fold1/mae", "fold1/seed0/teacher-block0.3", "fold1/seed0/student-random0.5"]) {
+      const a = decodeCheckpoint(new Uint8Array(readFileSync(join(out, `${id}.safetensors`))));
+      const b = decodeCheckpoint(new Uint8Array(readFileSync(join(lanes, `${id}.safetensors`))));
+      expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
+      const bytes = (d: Float32Array | Int32Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+      for (const [name, t] of a.tensors) expect(bytes(b.tensors.get(name)!.data).equals(bytes(t.data)), `${id} ${name}`).toBe(true);
+      expect(readFileSync(join(lanes, "logs", `${id.replace(/\//g, "-")}.log`), "utf8")).toContain("wrote");
+    }
   }, 600_000);
 });
