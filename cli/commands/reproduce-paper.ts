@@ -13,7 +13,7 @@ import { availableParallelism } from "node:os";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
-import { aggregateProtocol, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
+import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
 import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
 import { gatherLabels } from "../../src/lib/data/frames.js";
@@ -41,6 +41,7 @@ interface PaperOpts {
   shipped: boolean;
   jobs: number;
   run?: string;
+  docs?: string;
   backend: BackendName;
 }
 
@@ -103,6 +104,7 @@ export function paperCommand(): Command {
     .option("--markdown <file>", "write the results tables as markdown (default <out-dir>/results.md)")
     .option("--no-shipped", "train fold 1, seed 0 too instead of copying the shipped checkpoints")
     .option("--jobs <n>", "training runs at once, each in its own process with cores / n wasm threads (runs whose inputs are ready go first)", num("--jobs", { int: true, min: 1 }), 1)
+    .option("--docs <file>", "also replace the results block of this markdown file (between <!-- results:DATASET --> and <!-- /results:DATASET -->), e.g. docs/results.md")
     .option("--run <id>", "train this one run of the plan (its inputs must exist) and stop: what each process of --jobs does");
   addBackendOption(cmd);
   return cmd.action(async (opts: PaperOpts) => {
@@ -149,13 +151,17 @@ export function paperCommand(): Command {
       }
     }
     const results = aggregateProtocol(evalFiles, { resamples: opts.resamples, margin: opts.margin / 100, seed: 0 });
-    const markdown = resultsMarkdown(results, { command: commandOf(opts) });
+    const markdown = resultsMarkdown(results, { command: commandOf(opts), paper: cfg.dataset === "bp4d" ? PAPER_BP4D : undefined });
     const jsonPath = opts.json ?? join(dir, "results.json");
     const mdPath = opts.markdown ?? join(dir, "results.md");
     const wall = (Date.now() - started) / 1000;
     writeFileSync(jsonPath, JSON.stringify({ ...results, command: commandOf(opts), backend: backendLabel(info) }, null, 1) + "\n");
     writeFileSync(mdPath, markdown + "\n");
     writeFileSync(join(dir, "protocol.json"), JSON.stringify({ config: cfg, command: commandOf(opts), backend: backendLabel(info), wallSeconds: wall, runs: logs }, null, 1) + "\n");
+    if (opts.docs) {
+      writeFileSync(opts.docs, replaceBlock(readFileSync(opts.docs, "utf8"), `results:${cfg.dataset}`, markdown, opts.docs));
+      process.stderr.write(`updated the results:${cfg.dataset} block of ${opts.docs}\n`);
+    }
     process.stdout.write(markdown + "\n");
     process.stderr.write(`wrote ${jsonPath}, ${mdPath} and ${join(dir, "protocol.json")} in ${(wall / 60).toFixed(1)} min\n`);
   });
@@ -239,6 +245,16 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
   }
   if (failure) throw failure;
   return plan.map((r) => logs.get(r.id)!);
+}
+
+/** `text` with the lines between <!-- NAME --> and <!-- /NAME --> replaced by `body`. */
+export function replaceBlock(text: string, name: string, body: string, file: string): string {
+  const open = `<!-- ${name} -->`;
+  const close = `<!-- /${name} -->`;
+  const a = text.indexOf(open);
+  const b = text.indexOf(close);
+  if (a < 0 || b < a) throw new Error(`--docs ${file}: no "${open}" ... "${close}" block to replace; add the two markers where the tables go`);
+  return `${text.slice(0, a + open.length)}\n${body}\n${text.slice(b)}`;
 }
 
 function commandOf(opts: PaperOpts): string {

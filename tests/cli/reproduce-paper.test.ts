@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
+import { replaceBlock } from "../../cli/commands/reproduce-paper.js";
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "maskau-paper-"));
@@ -59,4 +60,12 @@ describe("maskau reproduce paper --quick", () => {
       expect(readFileSync(join(lanes, "logs", `${id.replace(/\//g, "-")}.log`), "utf8")).toContain("wrote");
     }
   }, 600_000);
+});
+
+describe("--docs", () => {
+  it("replaces only the dataset's block and names the markers when they are missing", () => {
+    const doc = "intro\n<!-- results:bp4d -->\nold\n<!-- /results:bp4d -->\noutro\n";
+    expect(replaceBlock(doc, "results:bp4d", "| new |", "docs/results.md")).toBe("intro\n<!-- results:bp4d -->\n| new |\n<!-- /results:bp4d -->\noutro\n");
+    expect(() => replaceBlock(doc, "results:disfa", "x", "docs/results.md")).toThrow('--docs docs/results.md: no "<!-- results:disfa -->" ... "<!-- /results:disfa -->" block');
+  });
 });

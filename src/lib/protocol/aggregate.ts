@@ -3,8 +3,16 @@
 // differences that carry the paper's claims a paired subject-bootstrap interval pooled over
 // runs; student vs teacher against an equivalence margin fixed before running. Pure data.
 import { equivalence, meanSd, pairedBootstrapDiff, type EquivalenceVerdict, type Interval, type PairedRun, type SubjectCounts } from "../eval/bootstrap.js";
+import { PAPER_TABLE2 } from "../eval/table2.js";
 import type { Fill } from "../masks/fill.js";
 import type { ProtocolRole } from "./plan.js";
+
+/** The paper's mean F1 (%) on BP4D by occlusion and condition: Table 2 and its student (e). */
+export const PAPER_BP4D: Record<string, Record<string, number | null>> = {
+  none: { "(a)": PAPER_TABLE2["random:0.5"]["(a)"] },
+  "random:0.5": { ...PAPER_TABLE2["random:0.5"], "(e)": 62.56 },
+  "block:0.3": { ...PAPER_TABLE2["block:0.3"], "(e)": 61.24 },
+};
 
 export interface ProtocolEvalRow {
   /** "(a)", "(b)", "(c)", "(d1)", "(d)", "(e)", "(e0)". */
@@ -146,14 +154,20 @@ const pct = (x: number, digits = 1) => (100 * x).toFixed(digits);
 const signed = (x: number) => (x >= 0 ? "+" : "−") + pct(Math.abs(x));
 
 /** The results as markdown tables (mean F1 +- SD, per-AU means, claims with intervals). */
-export function resultsMarkdown(r: ProtocolResults, { command }: { command: string }): string {
+export function resultsMarkdown(r: ProtocolResults, { command, paper }: { command: string; paper?: Record<string, Record<string, number | null>> }): string {
+  const paperOf = (c: ConditionSummary) => {
+    const v = paper?.[c.occlusion]?.[c.condition];
+    return typeof v === "number" ? v.toFixed(1) : "—";
+  };
   const runs = `${r.folds.length} fold${r.folds.length > 1 ? "s" : ""} (${r.folds.join(", ")}) x ${r.seeds.length} seed${r.seeds.length > 1 ? "s" : ""} (${r.seeds.join(", ")})`;
   const lines = [
-    `Mean F1 (%) over ${runs}: mean ± SD over runs, and the 95% t interval of the mean. Rebuilt by \`${command}\`.`,
+    `Mean F1 (%) over ${runs}: mean ± SD over runs, and the 95% t interval of the mean${paper ? "; the paper's figure (full-size models on BP4D) beside it" : ""}. Rebuilt by \`${command}\`.`,
     "",
-    "| condition | occlusion | runs | mean F1 | ± SD | 95% interval |",
-    "|---|---|---:|---:|---:|---|",
-    ...r.conditions.map((c) => `| ${c.condition} ${c.label} | ${c.occlusion} | ${c.runs} | **${pct(c.mean)}** | ${pct(c.sd)} | ${c.runs > 1 ? `${pct(c.lo)} – ${pct(c.hi)}` : "—"} |`),
+    `| condition | occlusion | runs | mean F1 | ± SD | 95% interval |${paper ? " paper |" : ""}`,
+    `|---|---|---:|---:|---:|---|${paper ? "---:|" : ""}`,
+    ...r.conditions.map(
+      (c) => `| ${c.condition} ${c.label} | ${c.occlusion} | ${c.runs} | **${pct(c.mean)}** | ${c.runs > 1 ? pct(c.sd) : "—"} | ${c.runs > 1 ? `${pct(c.lo)} – ${pct(c.hi)}` : "—"} |${paper ? ` ${paperOf(c)} |` : ""}`,
+    ),
     "",
     "Per AU (F1 %, mean over runs):",
     "",
