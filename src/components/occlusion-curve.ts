@@ -31,7 +31,8 @@ export function OcclusionCurve(file: Fig3File, { width = 640, height = 300 }: { 
       Plot.line(rows, { x: "removed", y: "meanF1", stroke: "label", strokeWidth: 2 }),
       Plot.dot(rows, { x: "removed", y: "meanF1", fill: "label", r: 3, title: (d) => `${d.label}\n${d.occlusion}: ${d.meanF1.toFixed(1)}` }),
       Plot.dot(paper, { x: "removed", y: "f1", stroke: CURVE_COLORS["(e)"], r: 5, strokeWidth: 1.5, symbol: "diamond" }),
-      Plot.text(paper, { x: "removed", y: "f1", text: () => "paper's student", dy: -10, fontSize: 10 }),
+      // Anchored at its end so that the label stays inside the plot at the right edge (70%).
+      Plot.text(paper, { x: "removed", y: "f1", text: () => "paper's student", dy: -10, fontSize: 10, textAnchor: "end" }),
     ],
   });
   return el(
