@@ -5,6 +5,7 @@
 // IndexedDB). Each is rebuilt from its checkpoint's metadata (loadCheckpointModel).
 import { FileAttachment, type FileAttachmentHandle } from "observablehq:stdlib";
 import type { StudentChoice } from "../lib/eval/evaluation-settings.js";
+import { SAVED_STUDENT_KEY, savedStudent } from "../lib/eval/saved-student.js";
 import type { Detector } from "../lib/models/detector.js";
 import type { Mae } from "../lib/models/mae.js";
 import { loadMae } from "../lib/models/mae-checkpoint.js";
@@ -12,9 +13,6 @@ import { loadCheckpointModel } from "../lib/registry.js";
 import { SHIPPED_TEACHERS, type PageOcclusion } from "../lib/train/student-browser.js";
 import { browserRunStore } from "./browser-storage.js";
 import { startRuntime } from "./runtime.js";
-
-/** The Student & KD page's key in the run store (run-session.ts). */
-const BROWSER_STUDENT_KEY = "student-kd";
 
 export const SHIPPED_STUDENTS: Record<PageOcclusion, string> = {
   "random:0.5": "student-tiny-random0.5.safetensors",
@@ -55,14 +53,10 @@ function detectorFrom(b: Uint8Array, source: string, ckpt: string): EvaluatedMod
   return { detector: loaded.detector, ckpt, madeBy: loaded.meta.createdBy ?? "unknown" };
 }
 
-/** The saved run of the Student & KD page as a student (its checkpoint carries the model's metadata). */
+/** The Student & KD page's saved run as a student (lib/eval/saved-student.ts). */
 async function browserStudent(): Promise<EvaluatedModel> {
-  const saved = (await (await browserRunStore()).get(BROWSER_STUDENT_KEY)) as { checkpoint?: unknown; step?: number; settings?: { occlusion?: string } } | undefined;
-  const c = saved?.checkpoint;
-  const b = c instanceof Uint8Array ? c : c instanceof ArrayBuffer ? new Uint8Array(c) : null;
-  if (!b) throw new Error("no student has been distilled in this browser yet: run one on the Student and KD page (it is saved there), or pick a shipped student");
-  const model = detectorFrom(b, "the student saved in this browser", "this browser");
-  return { ...model, madeBy: `the Student and KD page in this browser (${saved?.step ?? "?"} steps, ${saved?.settings?.occlusion ?? "?"})` };
+  const s = savedStudent(await (await browserRunStore()).get(SAVED_STUDENT_KEY));
+  return { detector: s.detector, ckpt: "this browser", madeBy: `the Student and KD page in this browser (${s.step ?? "?"} steps, ${s.occlusion ?? "?"})` };
 }
 
 let models: EvaluationModels | undefined;
