@@ -83,6 +83,8 @@ export function FeatureMap(data: FeatureMapData, { width = 400, au = -1, selecte
     ),
   );
   const figure = el("figure", { className: "maskau-feature-map" }, el("figcaption", {}, el("b", { textContent: data.title }), el("br"), el("small", { className: "muted", textContent: data.note })), chart);
+  // As wide as the chart (not as its caption), so the scores fit beside it when there is room.
+  figure.style.width = `${mapWidth}px`;
   const root = el("div", { className: "maskau-feature-map-card" }, figure, scores);
   root.dataset.model = data.title;
   root.dataset.points = String(n);

@@ -83,6 +83,13 @@ run("Evaluation page", () => {
     expect(await maps.evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.selected))).toEqual([String(face), String(face)]);
     await expect.poll(() => new URL(page.url()).searchParams.get("face")).toBe(String(face));
 
+    // Colouring by identity redraws the same map (no new projection) with a subject per colour.
+    const pixels = await maps.first().getAttribute("data-pixels");
+    await page.getByLabel("identity").check();
+    await expect.poll(() => maps.first().locator(".maskau-feature-map").textContent()).toMatch(/[FM]\d{3}/);
+    expect(await maps.first().getAttribute("data-pixels")).toBe(pixels);
+    expect(new URL(page.url()).searchParams.get("colour")).toBe("identity");
+
     // A block sweep here: no record covers it, so Run sweep computes it with a progress bar.
     await page.getByLabel("one block").check();
     await page.locator(".maskau-sweep-idle").waitFor({ timeout: 30_000 });
