@@ -121,6 +121,14 @@ run("Evaluation page", () => {
     expect(overflow).toEqual({ 1400: [], 1024: [], 700: [] });
     await page.setViewportSize({ width: 1400, height: 900 });
 
+    // No student distilled in this browser yet: its map is left out, saying where to make one; the teacher's stays.
+    await page.getByLabel("Student", { exact: true }).selectOption({ label: "this browser's" });
+    await page.locator(".maskau-map-missing").waitFor({ timeout: 60_000 });
+    expect(await page.locator(".maskau-map-missing").textContent()).toContain("Student and KD page");
+    expect(await maps.evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.model))).toEqual(["teacher (d)"]);
+    await page.getByLabel("Student", { exact: true }).selectOption({ label: "random:0.5" });
+    await maps.nth(1).waitFor({ timeout: 120_000 });
+
     // Reload: the choices, the sweep computed here and the picked face come back from the URL.
     const url = page.url();
     await page.reload({ waitUntil: "load" });
