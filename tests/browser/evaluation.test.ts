@@ -3,8 +3,9 @@
 // bar, drawing a curve per model and a heatmap per model; the teacher and student feature
 // maps drawn by the projection worker (a module worker of the site, under its CSP), with
 // their silhouette scores; a click on a point shows that face and each model's predictions
-// and rings the point on every map; a reload restores every choice, the sweep and the
-// picked face from the URL; screenshots at 1400, 1024 and 700 px with nothing past the
+// and rings the point on every map; colouring by identity redraws the same map; a student
+// "from this browser" with none saved leaves its map out, saying why; a reload restores
+// every choice, the sweep and the picked face from the URL; screenshots at 1400, 1024 and 700 px with nothing past the
 // viewport; no console error and nothing fetched from off the machine.
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
