@@ -7,7 +7,8 @@ import { el } from "./element.js";
 /** Colours of (b)-(e), as the Table 2 figure colours (b)-(d). */
 export const CURVE_COLORS: Record<string, string> = { "(b)": "#d62728", "(c)": "#efb118", "(d)": "#3ca951", "(e)": "#9c6b4e" };
 
-const LABELS: Record<string, string> = {
+/** The legend of each condition, as the paper's Fig. 3 and Table 2 name them. */
+export const CURVE_LABELS: Record<string, string> = {
   "(b)": "(b) clean detector, occluded",
   "(c)": "(c) clean detector, composites",
   "(d)": "(d) teacher, composites",
@@ -15,7 +16,7 @@ const LABELS: Record<string, string> = {
 };
 
 export function OcclusionCurve(file: Fig3File, { width = 640, height = 300 }: { width?: number; height?: number } = {}): HTMLElement {
-  const rows = fig3Series(file).map((r) => ({ ...r, label: LABELS[r.condition] ?? `${r.condition} ${r.model}` }));
+  const rows = fig3Series(file).map((r) => ({ ...r, label: CURVE_LABELS[r.condition] ?? `${r.condition} ${r.model}` }));
   const labels = [...new Set(rows.map((r) => r.label))];
   const colors = labels.map((l) => CURVE_COLORS[rows.find((r) => r.label === l)!.condition] ?? "#888");
   const paper = Object.entries(file.paper?.student ?? {}).map(([occ, f1]) => ({ removed: removedPercent(occ), f1 }));

@@ -1,10 +1,13 @@
 // Seeded 2-D maps of feature vectors: t-SNE (exact) and UMAP, from @saehrimnir/druidjs
 // (pinned at 0.7.3, its last BSD-3-Clause release; README, "Libraries, and why"). The same
-// features, options and seed give the same bytes every time: the library draws every random
-// number from its own Mersenne Twister seeded by `seed`, and nothing here reads a clock or
-// Math.random. No DOM: pages run it in a worker (components/projection.ts) or with
+// features, options and seed give the same bytes every time, in Node and in the browsers:
+// the library draws every random number from its own Mersenne Twister seeded by `seed`,
+// nothing here reads a clock or Math.random, and the library's exp, log and pow are
+// replaced by portable ones while it runs (portable-math.ts: the engines' own differ in
+// the last bit between V8 versions). No DOM: pages run it in a worker (components/projection.ts) or with
 // projectAsync, which yields between slices of iterations; Node calls project directly.
 import { Matrix, TSNE, UMAP } from "@saehrimnir/druidjs";
+import { withPortableMath } from "./portable-math.js";
 
 export type ProjectionMethod = "tsne" | "umap";
 
@@ -103,16 +106,22 @@ export function* projectionSteps(features: Float32Array, n: number, d: number, o
   if (n < MIN_PROJECTED_POINTS) return circle(n);
   const s = projectionSettings(n, options);
   const X = new Matrix(n, d, (i, j) => features[i * d + j]);
-  const dr =
+  // Every call into the library runs with portable exp, log and pow (portable-math.ts), so
+  // that Node and the browsers give the same bits; never across a yield, where other code runs.
+  const dr = withPortableMath(() =>
     s.method === "tsne"
       ? new TSNE(X, { perplexity: s.perplexity, epsilon: 10, d: 2, seed: s.seed })
-      : new UMAP(X, { n_neighbors: s.neighbours, local_connectivity: 1, min_dist: s.minDist, d: 2, seed: s.seed, _n_epochs: s.iterations });
-  dr.check_init();
+      : new UMAP(X, { n_neighbors: s.neighbours, local_connectivity: 1, min_dist: s.minDist, d: 2, seed: s.seed, _n_epochs: s.iterations }),
+  );
+  withPortableMath(() => dr.check_init());
   yield 0;
   let Y: Matrix | undefined;
   let done = 0;
-  for (const y of dr.generator(s.iterations)) {
-    Y = y;
+  const iterations = withPortableMath(() => dr.generator(s.iterations));
+  for (;;) {
+    const step = withPortableMath(() => iterations.next());
+    if (step.done) break;
+    Y = step.value;
     yield ++done;
   }
   const values = Y!.values;

@@ -104,8 +104,10 @@ export function pooledTokenFeatures(f: DetectorFeatures): FeatureMatrix {
 export interface FeatureFaces {
   count: number;
   size: number;
-  /** The occlusion, as written everywhere (random:0.5:1, block:0.3, ...). */
+  /** The occlusion, as written everywhere (random:0.5:1, block:0.3, ...); several joined by ", " when the faces cycle through a list. */
   occlusion: string;
+  /** The occlusion of each face (all the same unless a list was given). */
+  faceOcclusions: string[];
   aus: number[];
   /** 0/1 labels [count, N]. */
   labels: Float32Array;
@@ -135,8 +137,13 @@ export interface FeatureFacesOptions {
  * The first `count` held-out faces under `occlusion` (patches of `patch` px), each masked
  * with its frame's evaluation mask: clean, occluded and, given the MAE, composites.
  * A clean detector reads `clean` (or `occluded`), a teacher `composites`, a student `occluded`.
+ * Given a list of occlusions, face i takes occlusion i mod the list's length (a map
+ * coloured by occlusion ratio needs faces under several ratios).
  */
-export async function featureFaces(faces: HeldOutFaces, occlusion: OcclusionSpec, patch: number, mae: Mae | null, options: FeatureFacesOptions = {}): Promise<FeatureFaces> {
+export async function featureFaces(faces: HeldOutFaces, occlusion: OcclusionSpec | readonly OcclusionSpec[], patch: number, mae: Mae | null, options: FeatureFacesOptions = {}): Promise<FeatureFaces> {
+  const occlusions: readonly OcclusionSpec[] = Array.isArray(occlusion) ? occlusion : [occlusion as OcclusionSpec];
+  if (occlusions.length === 0) throw new Error("featureFaces needs at least one occlusion");
+  const texts = occlusions.map(formatOcclusion);
   const { fill = "gray", batch = 32 } = options;
   const size = faces.size;
   if (mae && mae.config.imgSize !== size) throw new Error(`the MAE reads ${mae.config.imgSize} px faces, the held-out faces are ${size} px`);
@@ -151,9 +158,11 @@ export async function featureFaces(faces: HeldOutFaces, occlusion: OcclusionSpec
   const labels = new Float32Array(count * N);
   const occludedFraction = new Float32Array(count);
   const subjects: string[] = [];
+  const faceOcclusions: string[] = [];
   for (let i = 0; i < count; i++) {
     const face = faces.image(i);
-    const masks = occlusionMasks(occlusion, faces.frames[i], size, patch);
+    const masks = occlusionMasks(occlusions[i % occlusions.length], faces.frames[i], size, patch);
+    faceOcclusions.push(texts[i % occlusions.length]);
     clean.set(face, i * ib);
     occluded.set(applyMask({ data: face, width: size, height: size }, masks.pixelMask, fill, { seed: 1 }), i * ib);
     patchMasks.set(masks.patchMask, i * L);
@@ -168,5 +177,5 @@ export async function featureFaces(faces: HeldOutFaces, occlusion: OcclusionSpec
     await options.onProgress?.(start + b, count);
   }
   if (!mae) await options.onProgress?.(count, count);
-  return { count, size, occlusion: formatOcclusion(occlusion), aus: faces.aus.slice(), labels, subjects, occludedFraction, clean, occluded, composites };
+  return { count, size, occlusion: texts.join(", "), faceOcclusions, aus: faces.aus.slice(), labels, subjects, occludedFraction, clean, occluded, composites };
 }

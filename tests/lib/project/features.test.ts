@@ -55,6 +55,23 @@ describe("featureFaces", () => {
     for (let p = 0; p < size * size; p++) if (!first.masks.pixelMask[p]) expect(Math.abs(f.composites[p * 3] - first.face[p * 3])).toBeLessThanOrEqual(1);
     const none = await featureFaces(faces, occlusion, patch, null, { count: 2 });
     expect(none.composites.length).toBe(0);
+    expect(none.faceOcclusions).toEqual(["random:0.5:2", "random:0.5:2"]);
+  });
+
+  it("cycles the faces through a list of occlusions, each face masked as the one-face view masks it under its own", async () => {
+    const faces = heldOutFaces(size, 2);
+    const occlusions = ["random:0.2", "block:0.4", "region:eyes"].map((o) => parseOcclusion(o));
+    const f = await featureFaces(faces, occlusions, patch, null, { count: 5, fill: "black" });
+    expect(f.faceOcclusions).toEqual(["random:0.2", "block:0.4", "region:eyes", "random:0.2", "block:0.4"]);
+    expect(f.occlusion).toBe("random:0.2, block:0.4, region:eyes");
+    const ib = size * size * 3;
+    for (let i = 0; i < 5; i++) {
+      const shown = heldOutFace(faces, i, occlusions[i % 3], patch, "black");
+      expect(f.occluded.subarray(i * ib, (i + 1) * ib)).toEqual(shown.occluded);
+      expect(f.occludedFraction[i]).toBeCloseTo(shown.masks.removed / (size / patch) ** 2, 6);
+    }
+    expect(new Set(Array.from(f.occludedFraction.subarray(0, 3))).size).toBe(3);
+    await expect(featureFaces(faces, [], patch, null)).rejects.toThrow(/at least one occlusion/);
   });
 });
 

@@ -1,0 +1,75 @@
+// What the Evaluation page draws from a sweep: the occlusions of each type, the precomputed
+// Fig. 3 record cut to the models asked for (and refused when it does not cover them), and
+// the curve and heatmap rows.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { checkFig3, type Fig3Point } from "../../../src/lib/eval/fig3.js";
+import { curveRows, heatmapCells, occlusionAxisValue, precomputedSweep, sweepOcclusions, sweepTypeOf } from "../../../src/lib/eval/sweep-view.js";
+import { parseOcclusion } from "../../../src/lib/masks/spec.js";
+
+const file = checkFig3(JSON.parse(readFileSync("src/data/fig3.json", "utf8")));
+const TEACHER = "src/checkpoints/teacher-tiny-mefl-random0.5.safetensors";
+const STUDENT = "src/checkpoints/student-tiny-random0.5.safetensors";
+
+describe("sweepOcclusions", () => {
+  it("gives Fig. 3's random ratios, block areas and regions, each a valid occlusion of its type", () => {
+    expect(sweepOcclusions("random")).toEqual(file.occlusions);
+    expect(sweepOcclusions("block")).toEqual(["block:0.1", "block:0.2", "block:0.3", "block:0.4", "block:0.5"]);
+    expect(sweepOcclusions("region")[0]).toBe("region:brows");
+    for (const type of ["random", "block", "region"] as const) {
+      for (const o of sweepOcclusions(type)) {
+        expect(parseOcclusion(o).kind).toBe(type);
+        expect(sweepTypeOf(o)).toBe(type);
+      }
+    }
+    expect(sweepTypeOf("none")).toBeNull();
+    expect(() => sweepOcclusions("paint" as never)).toThrow(/random, block or region/);
+  });
+});
+
+describe("precomputedSweep", () => {
+  it("covers the shipped random:0.5 teacher and student with random patches and gray fill: (b), (c), (d), (e) at every ratio", () => {
+    const view = precomputedSweep(file, { type: "random", fill: "gray", teacherCkpt: TEACHER, studentCkpt: STUDENT })!;
+    expect(view.source).toBe("precomputed");
+    expect(view.faces).toBeNull();
+    expect(view.caption).toContain("maskau reproduce fig3");
+    for (const c of ["(b)", "(c)", "(d)", "(e)"]) expect(view.points.filter((p) => p.condition === c).map((p) => p.occlusion), c).toEqual(file.occlusions);
+    expect(view.points.find((p) => p.condition === "(d)")!.ckpt).toBe(TEACHER);
+  });
+
+  it("is null for another fill, another occlusion type or checkpoints the record does not hold", () => {
+    expect(precomputedSweep(file, { type: "random", fill: "black", teacherCkpt: TEACHER, studentCkpt: STUDENT })).toBeNull();
+    expect(precomputedSweep(file, { type: "block", fill: "gray", teacherCkpt: TEACHER, studentCkpt: STUDENT })).toBeNull();
+    expect(precomputedSweep(file, { type: "random", fill: "gray", teacherCkpt: "src/checkpoints/teacher-tiny-mefl-block0.3.safetensors", studentCkpt: STUDENT })).toBeNull();
+    expect(precomputedSweep(file, { type: "random", fill: "gray", teacherCkpt: TEACHER, studentCkpt: "src/checkpoints/student-tiny-block0.3.safetensors" })).toBeNull();
+  });
+});
+
+describe("curve and heatmap rows", () => {
+  const points: Fig3Point[] = [
+    { condition: "(d)", model: "teacher", ckpt: "t", input: "composite", occlusion: "block:0.2", f1: [0.5, 0.25], meanF1: 0.375 },
+    { condition: "(e)", model: "student", ckpt: "s", input: "occluded", occlusion: "region:eyes", f1: [1, 0], meanF1: 0.5 },
+    { condition: "(e)", model: "student", ckpt: "s", input: "occluded", occlusion: "region:nose", f1: [], meanF1: 0.5 },
+  ];
+
+  it("puts the share removed (%) or the region on the x axis, F1 in percent", () => {
+    expect(occlusionAxisValue("random:0.3")).toBeCloseTo(30, 9);
+    expect(occlusionAxisValue("block:0.2")).toBeCloseTo(20, 9);
+    expect(occlusionAxisValue("region:eyes")).toBe("eyes");
+    expect(curveRows({ points })).toEqual([
+      { condition: "(d)", model: "teacher", occlusion: "block:0.2", x: 20, meanF1: 37.5 },
+      { condition: "(e)", model: "student", occlusion: "region:eyes", x: "eyes", meanF1: 50 },
+      { condition: "(e)", model: "student", occlusion: "region:nose", x: "nose", meanF1: 50 },
+    ]);
+  });
+
+  it("gives one cell per model, occlusion and AU, leaving out points without per-AU F1", () => {
+    const cells = heatmapCells({ points, aus: [1, 2] });
+    expect(cells).toEqual([
+      { condition: "(d)", model: "teacher", occlusion: "block:0.2", x: "20%", au: "AU1", f1: 50 },
+      { condition: "(d)", model: "teacher", occlusion: "block:0.2", x: "20%", au: "AU2", f1: 25 },
+      { condition: "(e)", model: "student", occlusion: "region:eyes", x: "eyes", au: "AU1", f1: 100 },
+      { condition: "(e)", model: "student", occlusion: "region:eyes", x: "eyes", au: "AU2", f1: 0 },
+    ]);
+  });
+});
