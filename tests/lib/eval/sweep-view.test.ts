@@ -43,6 +43,16 @@ describe("precomputedSweep", () => {
     expect(precomputedSweep(file, { type: "random", fill: "gray", teacherCkpt: "src/checkpoints/teacher-tiny-mefl-block0.3.safetensors", studentCkpt: STUDENT })).toBeNull();
     expect(precomputedSweep(file, { type: "random", fill: "gray", teacherCkpt: TEACHER, studentCkpt: "src/checkpoints/student-tiny-block0.3.safetensors" })).toBeNull();
   });
+
+  it("covers one block of 10-50% with the shipped block:0.3 teacher and student from the block record, and only those", () => {
+    const block = checkFig3(JSON.parse(readFileSync("src/data/fig3-block.json", "utf8")));
+    const request = { type: "block" as const, fill: "gray" as const, teacherCkpt: "src/checkpoints/teacher-tiny-mefl-block0.3.safetensors", studentCkpt: "src/checkpoints/student-tiny-block0.3.safetensors" };
+    const view = precomputedSweep(block, request)!;
+    expect(view.occlusions).toEqual(sweepOcclusions("block"));
+    for (const c of ["(b)", "(c)", "(d)", "(e)"]) expect(view.points.filter((p) => p.condition === c)).toHaveLength(5);
+    expect(precomputedSweep(block, { ...request, teacherCkpt: TEACHER, studentCkpt: STUDENT })).toBeNull();
+    expect(precomputedSweep(file, request)).toBeNull();
+  });
 });
 
 describe("curve and heatmap rows", () => {
