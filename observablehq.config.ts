@@ -1,6 +1,7 @@
 // Observable Framework configuration. Everything the site needs is bundled from
 // node_modules: no stylesheet, font or module is fetched from a CDN, so the
 // workspace works offline (tests/browser checks dist/ for CDN hosts).
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { COI_SERVICE_WORKER_FILE, coiRegistration } from "./src/lib/coi.js";
 
 export const STAGE_PAGES = [
@@ -50,6 +51,28 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join("; ");
 
+/**
+ * Run records (src/data/records/<id>.json, written by `maskau record`, by training, or
+ * downloaded from a page): each gets a report page /runs/<id> (src/runs/[run].md).
+ */
+export const RECORDS_DIR = "src/data/records";
+export const RUN_IDS = existsSync(RECORDS_DIR)
+  ? readdirSync(RECORDS_DIR)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -".json".length))
+      .sort()
+  : [];
+
+// Framework reuses a data loader's cached output until the loader's own file changes; the
+// runs index (src/data/runs.json.ts) also depends on the records, so its cache goes when a
+// record is newer than it (a record dropped into the folder shows up on the next build).
+const RUNS_CACHE = "src/.observablehq/cache/data/runs.json";
+if (existsSync(RUNS_CACHE)) {
+  const built = statSync(RUNS_CACHE).mtimeMs;
+  const records = existsSync(RECORDS_DIR) ? readdirSync(RECORDS_DIR).map((f) => statSync(`${RECORDS_DIR}/${f}`).mtimeMs) : [];
+  if (records.some((t) => t > built) || statSync(RECORDS_DIR).mtimeMs > built) rmSync(RUNS_CACHE);
+}
+
 /** Pages that evaluate strings as code (see above). */
 export const EVAL_PAGES = ["/pages/data"];
 const PREVIEW = process.argv.includes("preview");
@@ -71,8 +94,9 @@ export default {
   // makes the page cross-origin isolated, so that wasm runs threaded (src/lib/coi.ts).
   head: ({ path }: { path: string }) =>
     `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(path)}">\n<script>${coiRegistration(path)}</script>\n<link rel="icon" href="favicon.svg" type="image/svg+xml">`,
-  // Built at the site's root, the only place whose service worker covers every page.
-  dynamicPaths: [`/${COI_SERVICE_WORKER_FILE}`],
+  // The service worker, built at the site's root (the only place whose service worker
+  // covers every page), and one report page per run record.
+  dynamicPaths: [`/${COI_SERVICE_WORKER_FILE}`, ...RUN_IDS.map((id) => `/runs/${id}`)],
   header: `<div class="maskau-header"><span class="maskau-title">MaskAU · occlusion-robust AU recognition</span><span id="maskau-backend"></span></div>`,
   footer: "MaskAU: occlusion-robust facial action unit recognition from a masked autoencoder's latent space.",
   pager: true,

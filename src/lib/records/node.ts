@@ -2,12 +2,12 @@
 // installed package versions and the platform, and records written atomically as JSON.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../io/atomic-node.js";
 import { decodeCheckpoint } from "../io/checkpoint.js";
-import { checkRecord } from "./check.js";
+import { checkRecord, parseRecord } from "./check.js";
 import { recordFromCheckpoint, type RecordInputs, type RunEnvironment, type RunRecord } from "./record.js";
 
 const require = createRequire(import.meta.url);
@@ -108,4 +108,21 @@ export async function writeTrainingRecord(checkpoint: string, backend: string | 
   const path = recordPathFor(checkpoint);
   await writeRecordFile(path, recordOfCheckpointFile(checkpoint, { environment: nodeEnvironment("training", backend) }));
   return path;
+}
+
+/** The folder of committed records that the site builds report pages from (one page per file). */
+export const RECORDS_DIR = "src/data/records";
+
+/** Every record in `dir` (`<id>.json`), checked, sorted by id; a bad file fails with its name and problems. */
+export function readRecordsDir(dir = RECORDS_DIR): RunRecord[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => {
+      const path = join(dir, f);
+      const record = parseRecord(readFileSync(path, "utf8"), path);
+      if (`${record.id}.json` !== f) throw new Error(`${path}: its id is "${record.id}"; name the file ${record.id}.json (the report page is /runs/<id>)`);
+      return record;
+    });
 }
