@@ -77,8 +77,8 @@ class Checker {
     return true;
   }
   wrong(v: Json, path: string, expected: string) {
-    if (v === undefined) this.add(path, "missing", "is required");
-    else this.add(path, "wrong-type", `is ${typeName(v)}, expected ${expected}`);
+    // An absent field was reported as missing when it was read (field()).
+    if (v !== undefined) this.add(path, "wrong-type", `is ${typeName(v)}, expected ${expected}`);
   }
 }
 
