@@ -47,17 +47,28 @@ export function RunControls<S>(session: ControlledSession<S>, options: RunContro
   const pause = button("pause", "Pause", () => session.pause());
   const resume = button("resume", "Resume", () => void session.resume(), true);
   const { downloadName } = options;
+  // The checkpoint and its record describe the same bytes: a checkpoint is encoded once per
+  // name (the name carries the step) and reused, since each encoding stamps a new time.
+  let encoded: { name: string; bytes: Uint8Array } | null = null;
+  const checkpointBytes = async (name: string): Promise<Uint8Array | null> => {
+    if (encoded?.name === name) return encoded.bytes;
+    const bytes = await session.checkpoint();
+    encoded = bytes ? { name, bytes } : null;
+    return bytes;
+  };
   const download = downloadName
     ? button("download", "Download checkpoint", async () => {
-        const bytes = await session.checkpoint();
-        if (bytes) downloadCheckpoint(bytes, downloadName(session.state));
+        const name = downloadName(session.state);
+        const bytes = await checkpointBytes(name);
+        if (bytes) downloadCheckpoint(bytes, name);
       })
     : null;
   const record =
     downloadName && options.record
       ? button("record", "Download record", async () => {
-          const bytes = await session.checkpoint();
-          if (bytes) await downloadRecord(bytes, downloadName(session.state));
+          const name = downloadName(session.state);
+          const bytes = await checkpointBytes(name);
+          if (bytes) await downloadRecord(bytes, name);
         })
       : null;
   const discard = options.discard

@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { checkFig3 } from "../../../src/lib/eval/fig3.js";
 import { decodeCheckpoint } from "../../../src/lib/io/checkpoint.js";
 import { checkRecord, parseRecord, RecordError, type RecordIssue } from "../../../src/lib/records/check.js";
 import { readRecordsDir, recordJson, recordOfCheckpointFile, sha256Hex } from "../../../src/lib/records/node.js";
@@ -212,6 +213,19 @@ describe("the committed records", () => {
       expect(half.meanF1, id).toBeCloseTo(r.metrics.meanF1!, 5);
       expect(sweepRows(r)).toHaveLength(7 * 13);
       expect(r.features!.x.length).toBeGreaterThan(100);
+    }
+  });
+
+  it("agree with Fig. 3 (src/data/fig3.json, written by maskau reproduce fig3) at every occlusion level", () => {
+    const fig3 = checkFig3(JSON.parse(readFileSync("src/data/fig3.json", "utf8")));
+    for (const [id, condition] of [["teacher-tiny-mefl-random0.5", "(d)"], ["student-tiny-random0.5", "(e)"], ["detector-tiny-clean", "(b)"]]) {
+      const sweep = records.find((x) => x.id === id)!.sweep!;
+      const points = fig3.points.filter((p) => p.condition === condition);
+      expect(sweep.points.map((p) => p.occlusion), id).toEqual(points.map((p) => p.occlusion));
+      sweep.points.forEach((p, i) => {
+        expect(p.meanF1, `${id} ${p.occlusion}`).toBeCloseTo(points[i].meanF1, 6);
+        p.f1.forEach((v, j) => expect(v, `${id} ${p.occlusion} AU${sweep.aus[j]}`).toBeCloseTo(points[i].f1[j], 6));
+      });
     }
   });
 });
