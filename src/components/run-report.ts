@@ -73,8 +73,11 @@ export function SweepFigure(records: RunRecord[], { width = 640, heatmap = true 
   const figure = el("figure", { className: "maskau-sweep" });
   const withSweep = records.filter((r) => r.sweep);
   if (withSweep.length === 0) {
-    const ids = records.map((r) => r.checkpoint.path).join(" / ");
-    figure.append(el("p", { className: "muted maskau-sweep-empty" }, "No occlusion sweep in this record. Add one with ", el("code", { textContent: `maskau record ${ids} --sweep` }), "."));
+    const sweepable = records.filter((r) => r.kind !== "mae");
+    const note = el("p", { className: "muted maskau-sweep-empty" });
+    if (sweepable.length === 0) note.append("An MAE has no AU outputs: there is no F1 to sweep.");
+    else note.append(`No occlusion sweep in ${records.length > 1 ? "these records" : "this record"}. Add one with `, el("code", { textContent: `maskau record ${sweepable.map((r) => r.checkpoint.path).join(" / ")} --sweep` }), ".");
+    figure.append(note);
     return figure;
   }
   const lines = withSweep.flatMap((r) => r.sweep!.points.filter((p) => p.removed !== null).map((p) => ({ run: r.id, occlusion: p.occlusion, removed: p.removed!, meanF1: 100 * p.meanF1 })));
@@ -135,7 +138,8 @@ export function FeatureMap(r: RunRecord, { colorBy = "identity", width = 640 }: 
   const f = r.features;
   const figure = el("figure", { className: "maskau-feature-map" });
   if (!f) {
-    figure.append(el("p", { className: "muted" }, "No feature map in this record. Add one with ", el("code", { textContent: `maskau record ${r.checkpoint.path} --features` }), "."));
+    if (r.kind === "mae") figure.append(el("p", { className: "muted", textContent: "An MAE has no AU node features to map." }));
+    else figure.append(el("p", { className: "muted" }, "No feature map in this record. Add one with ", el("code", { textContent: `maskau record ${r.checkpoint.path} --features` }), "."));
     return figure;
   }
   const au = f.aus.findIndex((a) => `AU${a}` === colorBy);

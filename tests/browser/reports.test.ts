@@ -95,6 +95,18 @@ run("run reports", () => {
     expect(report.errors).toEqual([]);
   });
 
+  it("an MAE's page says it has no AU outputs and still shows its loss and manifest", async () => {
+    const record = recordOf("mae-tiny");
+    const { page, report } = await openPage(browser, `${server.url}/runs/mae-tiny`);
+    await page.locator(".maskau-manifest-table").waitFor({ timeout: 60_000 });
+    expect(await page.locator(".maskau-sweep-empty").innerText()).toContain("An MAE has no AU outputs");
+    expect(await page.locator(".maskau-history .maskau-loss-chart").getAttribute("data-points")).toBe(String(record.history.length));
+    expect(await page.locator(".maskau-manifest-table").innerText()).toContain(record.checkpoint.sha256);
+    await page.close();
+    expect(report.offsite).toEqual([]);
+    expect(report.errors).toEqual([]);
+  });
+
   it("the Report page lists every run and compares the two in its URL, and a new choice goes into the URL", async () => {
     const [a, b] = [recordOf(TEACHER), recordOf(STUDENT)];
     const { page, report } = await openPage(browser, `${server.url}/pages/report?a=${TEACHER}&b=${STUDENT}`);

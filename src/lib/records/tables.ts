@@ -97,7 +97,7 @@ export function manifestRows(r: RunRecord): { key: string; value: string }[] {
     ["platform", e.platform],
     ...Object.entries(e.packages).map(([k, v]) => [k, v] as [string, unknown]),
     ...Object.entries(flatten(r.model.config, "config")),
-    ...Object.entries(flatten(r.spec ?? {}, "spec")),
+    ...Object.entries(r.spec ? flatten(r.spec, "spec") : { spec: "none recorded (the checkpoint predates run specs; its command and config say how it was made)" }),
     ...Object.entries(typeof r.dataset.description === "object" && r.dataset.description ? flatten(r.dataset.description, "dataset") : {}),
   ];
   return rows.map(([key, v]) => ({ key, value: v === null || v === undefined ? "" : String(v) }));

@@ -4,7 +4,9 @@
 // naming the field and the kind of problem, and the committed records match the shipped
 // checkpoints they describe.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkFig3 } from "../../../src/lib/eval/fig3.js";
 import { decodeCheckpoint } from "../../../src/lib/io/checkpoint.js";
@@ -180,6 +182,25 @@ describe("tables of records", () => {
     expect(diff.find((d) => d.key === "config.condition.input")).toEqual({ key: "config.condition.input", a: "composite", b: "occluded" });
     expect(headlineRow(a).meanF1).toBeCloseTo(62.4, 1);
     expect(perAuRows(a)).toHaveLength(12);
+  });
+});
+
+describe("readRecordsDir", () => {
+  it("reads a folder of records and names the file that is wrong", () => {
+    const dir = mkdtempSync(join(tmpdir(), "maskau-records-"));
+    try {
+      const r = teacherRecord();
+      writeFileSync(join(dir, `${r.id}.json`), recordJson(r));
+      writeFileSync(join(dir, "notes.txt"), "not a record");
+      expect(readRecordsDir(dir).map((x) => x.id)).toEqual([r.id]);
+      writeFileSync(join(dir, "renamed.json"), recordJson(r));
+      expect(() => readRecordsDir(dir)).toThrow(/renamed\.json: its id is "teacher-tiny-mefl-random0\.5"; name the file teacher-tiny-mefl-random0\.5\.json/);
+      writeFileSync(join(dir, "renamed.json"), JSON.stringify({ ...r, id: "renamed", kind: "wizard" }));
+      expect(() => readRecordsDir(dir)).toThrow(/renamed\.json is not a valid run record \(1 problem\):\n  kind: "wizard" is not one of/);
+      expect(readRecordsDir(join(dir, "absent"))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
