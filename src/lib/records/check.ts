@@ -2,6 +2,7 @@
 // a page) before a page or a table uses it. Every problem found is listed with the path of
 // the field ("metrics.f1[3]"), a code saying what kind of problem it is, and a sentence;
 // one RecordError carries them all, so a hand-edited file is fixed in one go. No DOM.
+import { previewJson } from "../io/untrusted-json.js";
 import { RECORD_FORMAT, RECORD_ID_PATTERN, RECORD_VERSION, RUN_KINDS, type RunRecord } from "./record.js";
 
 export type RecordIssueCode =
@@ -25,24 +26,36 @@ export interface RecordIssue {
 }
 
 export class RecordError extends Error {
+  /** The problems found, the first MAX_ISSUES of them. */
   readonly issues: RecordIssue[];
-  constructor(source: string, issues: RecordIssue[]) {
+  /** How many problems there were in all. */
+  readonly count: number;
+  constructor(source: string, issues: RecordIssue[], count = issues.length) {
     const shown = issues.slice(0, 8).map((i) => `  ${i.path || "(record)"}: ${i.message} [${i.code}]`);
-    super(`${source} is not a valid run record (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${shown.join("\n")}${issues.length > 8 ? `\n  ... and ${issues.length - 8} more` : ""}`);
+    super(`${source} is not a valid run record (${count} problem${count === 1 ? "" : "s"}):\n${shown.join("\n")}${count > 8 ? `\n  ... and ${count - 8} more` : ""}`);
     this.name = "RecordError";
     this.issues = issues;
+    this.count = count;
   }
 }
 
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => v !== null && typeof v === "object" && !Array.isArray(v);
+/** A key as it appears in a path, cut short (keys come from the file). */
+const keyOf = (k: string) => (k.length > 40 ? `${k.slice(0, 40)}…` : k);
+/** A value quoted in a message: bounded, never throws (previewJson). */
+const q = (v: Json) => previewJson(v, 60);
 const typeName = (v: Json) => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : `a ${typeof v}`);
 
 /** Collects issues while walking a record. */
+/** Problems kept in a RecordError (a file with a million bad values reports the count of the rest). */
+export const MAX_ISSUES = 100;
+
 class Checker {
   readonly issues: RecordIssue[] = [];
+  count = 0;
   add(path: string, code: RecordIssueCode, message: string) {
-    this.issues.push({ path, code, message });
+    if (this.count++ < MAX_ISSUES) this.issues.push({ path, code, message });
   }
   /** The field `key` of `obj`, reporting it missing when required. */
   field(obj: Record<string, Json>, key: string, path: string, required = true): Json | undefined {
@@ -55,7 +68,7 @@ class Checker {
   string(v: Json, path: string, { nullable = false, pattern, what }: { nullable?: boolean; pattern?: RegExp; what?: string } = {}): v is string {
     if (v === null && nullable) return false;
     if (typeof v !== "string") return this.wrong(v, path, nullable ? "a string or null" : "a string"), false;
-    if (pattern && !pattern.test(v)) return this.add(path, "bad-format", `${JSON.stringify(v.slice(0, 60))} is not ${what ?? `of the form ${pattern}`}`), false;
+    if (pattern && !pattern.test(v)) return this.add(path, "bad-format", `${q(v)} is not ${what ?? `of the form ${pattern}`}`), false;
     return true;
   }
   number(v: Json, path: string, { nullable = false, min, max, integer = false }: { nullable?: boolean; min?: number; max?: number; integer?: boolean } = {}): v is number {
@@ -95,16 +108,16 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
   if (!isObject(json)) throw new RecordError(source, [{ path: "", code: "wrong-type", message: `is ${typeName(json)}, expected a JSON object` }]);
   const r = json;
   if (r.format !== RECORD_FORMAT) {
-    throw new RecordError(source, [{ path: "format", code: "unsupported", message: `is ${JSON.stringify(r.format) ?? "absent"}, expected "${RECORD_FORMAT}" (write records with "maskau record")` }]);
+    throw new RecordError(source, [{ path: "format", code: "unsupported", message: `is ${r.format === undefined ? "absent" : q(r.format)}, expected "${RECORD_FORMAT}" (write records with "maskau record")` }]);
   }
   if (typeof r.version !== "number" || !Number.isInteger(r.version) || r.version < 1) {
     c.add("version", r.version === undefined ? "missing" : "wrong-type", `must be a whole number >= 1`);
   } else if (r.version > RECORD_VERSION) {
-    throw new RecordError(source, [{ path: "version", code: "unsupported", message: `is ${r.version}; this MaskAU reads records up to version ${RECORD_VERSION} (update MaskAU)` }]);
+    throw new RecordError(source, [{ path: "version", code: "unsupported", message: `is ${q(r.version)}; this MaskAU reads records up to version ${RECORD_VERSION} (update MaskAU)` }]);
   }
   c.string(c.field(r, "id", "id"), "id", { pattern: RECORD_ID_PATTERN, what: "a file name stem (a-z, 0-9, '.', '_', '-'; starting with a letter or digit)" });
   const kind = c.field(r, "kind", "kind");
-  if (c.string(kind, "kind") && !(RUN_KINDS as readonly string[]).includes(kind)) c.add("kind", "bad-format", `"${kind}" is not one of ${RUN_KINDS.join(", ")}`);
+  if (c.string(kind, "kind") && !(RUN_KINDS as readonly string[]).includes(kind)) c.add("kind", "bad-format", `${q(kind)} is not one of ${RUN_KINDS.join(", ")}`);
   c.string(c.field(r, "title", "title"), "title");
   c.string(c.field(r, "createdAt", "createdAt"), "createdAt");
   c.string(c.field(r, "command", "command"), "command", { nullable: true });
@@ -130,7 +143,7 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
   const condition = c.field(r, "condition", "condition");
   if (c.object(condition, "condition", true)) {
     const input = c.field(condition, "input", "condition.input");
-    if (c.string(input, "condition.input") && !INPUTS.includes(input)) c.add("condition.input", "bad-format", `"${input}" is not one of ${INPUTS.join(", ")}`);
+    if (c.string(input, "condition.input") && !INPUTS.includes(input)) c.add("condition.input", "bad-format", `${q(input)} is not one of ${INPUTS.join(", ")}`);
     c.string(c.field(condition, "occlusion", "condition.occlusion"), "condition.occlusion");
     c.string(c.field(condition, "fill", "condition.fill"), "condition.fill");
   }
@@ -147,9 +160,9 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
   const env = c.field(r, "environment", "environment");
   if (c.object(env, "environment")) {
     const scope = c.field(env, "scope", "environment.scope");
-    if (c.string(scope, "environment.scope") && scope !== "training" && scope !== "record") c.add("environment.scope", "bad-format", `"${scope}" is not "training" or "record"`);
+    if (c.string(scope, "environment.scope") && scope !== "training" && scope !== "record") c.add("environment.scope", "bad-format", `${q(scope)} is not "training" or "record"`);
     const packages = c.field(env, "packages", "environment.packages");
-    if (c.object(packages, "environment.packages")) for (const [k, v] of Object.entries(packages)) c.string(v, `environment.packages.${k}`);
+    if (c.object(packages, "environment.packages")) for (const [k, v] of Object.entries(packages)) c.string(v, `environment.packages.${keyOf(k)}`);
     c.string(c.field(env, "commit", "environment.commit"), "environment.commit", { nullable: true, pattern: /^[0-9a-f]{7,64}$/, what: "a git commit (hex)" });
     const dirty = c.field(env, "dirty", "environment.dirty");
     if (dirty !== undefined && dirty !== null && typeof dirty !== "boolean") c.wrong(dirty, "environment.dirty", "true, false or null");
@@ -159,7 +172,7 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
   const metrics = c.field(r, "metrics", "metrics");
   if (c.object(metrics, "metrics")) {
     const split = c.field(metrics, "split", "metrics.split");
-    if (c.string(split, "metrics.split") && !["test", "validation", "none"].includes(split)) c.add("metrics.split", "bad-format", `"${split}" is not test, validation or none`);
+    if (c.string(split, "metrics.split") && !["test", "validation", "none"].includes(split)) c.add("metrics.split", "bad-format", `${q(split)} is not test, validation or none`);
     c.number(c.field(metrics, "loss", "metrics.loss"), "metrics.loss", { nullable: true });
     c.number(c.field(metrics, "meanF1", "metrics.meanF1"), "metrics.meanF1", { nullable: true, min: 0, max: 1 });
     c.number(c.field(metrics, "meanAcc", "metrics.meanAcc"), "metrics.meanAcc", { nullable: true, min: 0, max: 1 });
@@ -184,7 +197,7 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
         last = step;
       }
       c.number(c.field(h, "loss", `${p}.loss`), `${p}.loss`);
-      for (const [k, v] of Object.entries(h)) if (k !== "step" && k !== "loss") c.number(v, `${p}.${k}`);
+      for (const [k, v] of Object.entries(h)) if (k !== "step" && k !== "loss") c.number(v, `${p}.${keyOf(k)}`);
     });
   }
 
@@ -193,14 +206,21 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
   const features = c.field(r, "features", "features", false);
   if (features !== undefined && c.object(features, "features")) checkFeatures(c, features);
 
-  if (c.issues.length) throw new RecordError(source, c.issues);
+  if (c.count) throw new RecordError(source, c.issues, c.count);
   return r as unknown as RunRecord;
+}
+
+/** A list of AU numbers (whole numbers >= 1); its length, or -1 when it is not a list. */
+function auList(c: Checker, aus: Json, path: string): number {
+  if (!c.list(aus, path)) return -1;
+  aus.forEach((a, i) => c.number(a, `${path}[${i}]`, { integer: true, min: 1 }));
+  return aus.length;
 }
 
 function checkSweep(c: Checker, s: Record<string, Json>) {
   c.string(c.field(s, "command", "sweep.command"), "sweep.command");
   const input = c.field(s, "input", "sweep.input");
-  if (c.string(input, "sweep.input") && !INPUTS.includes(input)) c.add("sweep.input", "bad-format", `"${input}" is not one of ${INPUTS.join(", ")}`);
+  if (c.string(input, "sweep.input") && !INPUTS.includes(input)) c.add("sweep.input", "bad-format", `${q(input)} is not one of ${INPUTS.join(", ")}`);
   c.string(c.field(s, "fill", "sweep.fill"), "sweep.fill");
   const mae = c.field(s, "mae", "sweep.mae");
   if (c.object(mae, "sweep.mae", true)) {
@@ -211,7 +231,7 @@ function checkSweep(c: Checker, s: Record<string, Json>) {
   c.number(c.field(s, "frames", "sweep.frames"), "sweep.frames", { integer: true, min: 1 });
   c.number(c.field(s, "seconds", "sweep.seconds"), "sweep.seconds", { min: 0 });
   const aus = c.field(s, "aus", "sweep.aus");
-  const n = c.list(aus, "sweep.aus") ? aus.length : -1;
+  const n = auList(c, aus, "sweep.aus");
   const points = c.field(s, "points", "sweep.points");
   if (!c.list(points, "sweep.points")) return;
   if (points.length === 0) c.add("sweep.points", "out-of-range", "is empty");
@@ -232,7 +252,7 @@ function checkSweep(c: Checker, s: Record<string, Json>) {
 function checkFeatures(c: Checker, f: Record<string, Json>) {
   c.string(c.field(f, "command", "features.command"), "features.command");
   const method = c.field(f, "method", "features.method");
-  if (c.string(method, "features.method") && method !== "tsne" && method !== "umap") c.add("features.method", "bad-format", `"${method}" is not tsne or umap`);
+  if (c.string(method, "features.method") && method !== "tsne" && method !== "umap") c.add("features.method", "bad-format", `${q(method)} is not tsne or umap`);
   c.number(c.field(f, "seed", "features.seed"), "features.seed", { integer: true });
   c.number(c.field(f, "iterations", "features.iterations"), "features.iterations", { integer: true, min: 1 });
   c.number(c.field(f, "perplexity", "features.perplexity"), "features.perplexity", { nullable: true, min: 0 });
@@ -241,11 +261,11 @@ function checkFeatures(c: Checker, f: Record<string, Json>) {
   c.string(c.field(f, "faces", "features.faces"), "features.faces");
   c.number(c.field(f, "seconds", "features.seconds"), "features.seconds", { min: 0 });
   const input = c.field(f, "input", "features.input");
-  if (c.string(input, "features.input") && !INPUTS.includes(input)) c.add("features.input", "bad-format", `"${input}" is not one of ${INPUTS.join(", ")}`);
+  if (c.string(input, "features.input") && !INPUTS.includes(input)) c.add("features.input", "bad-format", `${q(input)} is not one of ${INPUTS.join(", ")}`);
   const which = c.field(f, "features", "features.features");
-  if (c.string(which, "features.features") && which !== "au-nodes" && which !== "tokens") c.add("features.features", "bad-format", `"${which}" is not au-nodes or tokens`);
+  if (c.string(which, "features.features") && which !== "au-nodes" && which !== "tokens") c.add("features.features", "bad-format", `${q(which)} is not au-nodes or tokens`);
   const aus = c.field(f, "aus", "features.aus");
-  const N = c.list(aus, "features.aus") ? aus.length : -1;
+  const N = auList(c, aus, "features.aus");
   const x = c.field(f, "x", "features.x");
   const y = c.field(f, "y", "features.y");
   const labels = c.field(f, "labels", "features.labels");
@@ -264,7 +284,7 @@ function checkFeatures(c: Checker, f: Record<string, Json>) {
     labels.forEach((row, i) => {
       if (!c.list(row, `features.labels[${i}]`)) return;
       if (N >= 0 && row.length !== N) c.add(`features.labels[${i}]`, "length-mismatch", `has ${row.length} values for ${N} AUs`);
-      row.forEach((v, j) => v === 0 || v === 1 || c.add(`features.labels[${i}][${j}]`, "out-of-range", `${JSON.stringify(v)} is not 0 or 1`));
+      row.forEach((v, j) => v === 0 || v === 1 || c.add(`features.labels[${i}][${j}]`, "out-of-range", `${q(v)} is not 0 or 1`));
     });
   }
   if (c.list(subjects, "features.subjects")) {

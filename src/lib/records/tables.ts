@@ -1,5 +1,6 @@
 // Run records as flat tables: what the report pages draw, compare and offer as CSV, JSON
 // and Arrow downloads. Plain rows of numbers and strings, no DOM.
+import { previewJson, setOwn } from "../io/untrusted-json.js";
 import type { RunRecord } from "./record.js";
 
 export interface HeadlineRow {
@@ -64,14 +65,24 @@ export function featureRows(r: RunRecord): Record<string, number | string>[] {
   return f.x.map((x, i) => ({ x, y: f.y[i], subject: f.subjects[i], ...Object.fromEntries(f.aus.map((au, j) => [`AU${au}`, f.labels[i][j]])) }));
 }
 
-/** Flattens nested values to dotted keys: {a: {b: 1}, c: [1, 2]} -> a.b = 1, c = [1,2]. */
-export function flatten(value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+const FLATTEN_DEPTH = 6;
+const FLATTEN_KEYS = 500;
+
+/**
+ * Flattens nested values to dotted keys: {a: {b: 1}, c: [1, 2]} -> a.b = 1, c = [1,2].
+ * Records come from files: below FLATTEN_DEPTH levels, and for lists, values are shown as
+ * bounded previews, and at most FLATTEN_KEYS keys are kept.
+ */
+export function flatten(value: unknown, prefix = "", out: Record<string, string> = {}, depth = 0): Record<string, string> {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < FLATTEN_DEPTH) {
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0 && prefix) out[prefix] = "{}";
-    for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    if (entries.length === 0 && prefix) setOwn(out, prefix, "{}");
+    for (const [k, v] of entries) {
+      if (Object.keys(out).length >= FLATTEN_KEYS) break;
+      flatten(v, prefix ? `${prefix}.${k}` : k, out, depth + 1);
+    }
   } else if (prefix) {
-    out[prefix] = typeof value === "string" ? value : JSON.stringify(value);
+    setOwn(out, prefix, typeof value === "string" ? value : previewJson(value, 200));
   }
   return out;
 }
