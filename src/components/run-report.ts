@@ -5,7 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import type { RunRecord } from "../lib/records/record.js";
 import { shortHash } from "../lib/records/record.js";
-import { compareAuRows, headlineRow, historyRows, manifestDiff, manifestRows, perAuRows, sweepRows } from "../lib/records/tables.js";
+import { compareAuRows, featureRows, headlineRow, historyRows, manifestDiff, manifestRows, perAuRows, sweepRows } from "../lib/records/tables.js";
 import { el } from "./element.js";
 import { LossChart } from "./loss-chart.js";
 import { TableDownloads, type Row } from "./table-export.js";
@@ -164,6 +164,7 @@ export function FeatureMap(r: RunRecord, { colorBy = "identity", width = 640 }: 
       "maskau-silhouettes",
     ),
     Rebuild(f.command),
+    TableDownloads(`${r.id}-feature-map`, featureRows(r)),
   );
   return figure;
 }

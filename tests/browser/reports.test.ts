@@ -87,6 +87,11 @@ run("run reports", () => {
     expect(sweepRows).toHaveLength(7 * 13);
     expect(sweepRows.find((r) => r.occlusion === "random:0.5" && r.au === "mean")!.f1).toBeCloseTo(100 * record.metrics.meanF1!, 4);
 
+    const map = await download(page, `[data-table="${TEACHER}-feature-map"] button[data-format=arrow]`);
+    const mapRows = aq.fromArrow(new Uint8Array(map.bytes)).objects() as { x: number; y: number; subject: string; AU12: number }[];
+    expect(mapRows).toHaveLength(record.features!.x.length);
+    expect(mapRows[7]).toMatchObject({ x: record.features!.x[7], y: record.features!.y[7], subject: record.features!.subjects[7], AU12: record.features!.labels[7][6] });
+
     const whole = await download(page, "button:has-text('Download this record')");
     expect(checkRecord(JSON.parse(whole.bytes.toString("utf8")))).toEqual(record);
 
