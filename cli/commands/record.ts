@@ -2,11 +2,12 @@
 // metadata (command, spec, config, seed, dataset, per-AU F1 on the test fold, loss
 // history), the file's SHA-256, and the environment (versions, commit, backend). With
 // --sweep, F1 per AU against the occlusion level on the checkpoint's test fold; with
-// --features, a seeded 2-D map of held-out faces' AU node features with silhouettes.
+// --features, a seeded 2-D map of held-out faces' AU node features with silhouettes; with
+// --eval, per-AU F1 on the test fold under other conditions (Table 2's (b) and (c)).
 // Report pages are built from these files (src/data/records/<id>.json).
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
-import type { InputKind } from "../../src/lib/eval/conditions.js";
+import { INPUT_KINDS, type InputKind } from "../../src/lib/eval/conditions.js";
 import { removedPercent } from "../../src/lib/eval/fig3.js";
 import { decodeCheckpoint, type CheckpointMeta } from "../../src/lib/io/checkpoint.js";
 import { heldOutFaces } from "../../src/lib/data/page-dataset.js";
@@ -15,7 +16,7 @@ import { parseOcclusion } from "../../src/lib/masks/spec.js";
 import { projectionSettings, project } from "../../src/lib/project/embed.js";
 import { allNodeFeatures, detectorFeatures, featureFaces } from "../../src/lib/project/features.js";
 import { silhouetteByAu, silhouetteByIdentity } from "../../src/lib/project/silhouette.js";
-import { recordIdOf, type RecordFeatures, type RecordSweep, type RunRecord } from "../../src/lib/records/record.js";
+import { recordIdOf, type RecordEvaluation, type RecordFeatures, type RecordSweep, type RunRecord } from "../../src/lib/records/record.js";
 import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256Hex, writeRecordFile } from "../../src/lib/records/node.js";
 import { loadCheckpointModel } from "../../src/lib/registry.js";
 import { loadMaeFile, type LoadedMaeFile } from "../../src/lib/runs/node.js";
@@ -27,7 +28,53 @@ import { evaluateFile } from "./eval.js";
 
 export const DEFAULT_SWEEP = [1, 2, 3, 4, 5, 6, 7].map((k) => `random:0.${k}`);
 
+/** Parses --eval: a comma list of INPUT[:OCCLUSION] ("occluded:random:0.5", "composite:block:0.3", "clean"). */
+export function parseEvalList(text: string): { input: InputKind; occlusion: string }[] {
+  return listOf(text).map((item) => {
+    const at = item.indexOf(":");
+    const input = (at < 0 ? item : item.slice(0, at)) as InputKind;
+    const occlusion = at < 0 ? "none" : item.slice(at + 1);
+    if (!INPUT_KINDS.includes(input)) throw new Error(`--eval ${item}: the input must be one of ${INPUT_KINDS.join(", ")} (INPUT[:OCCLUSION])`);
+    if (input !== "clean" && occlusion === "none") throw new Error(`--eval ${item}: ${input} input needs an occlusion (${input}:random:0.5)`);
+    parseOcclusion(occlusion);
+    return { input, occlusion: input === "clean" ? "none" : occlusion };
+  });
+}
+
+/** Per-AU F1 on the checkpoint's test fold under each condition. */
+export async function recordEvaluations(
+  ckpt: string,
+  conditions: { input: InputKind; occlusion: string }[],
+  { fill, mae, command, quiet = false }: { fill: Fill; mae?: LoadedMaeFile; command: string; quiet?: boolean },
+): Promise<RecordEvaluation[]> {
+  const out: RecordEvaluation[] = [];
+  const maeRef = mae ? { path: mae.ref.path, sha256: sha256Hex(new Uint8Array(readFileSync(mae.ref.path))) } : null;
+  for (const input of [...new Set(conditions.map((c) => c.input))]) {
+    if (input === "composite" && !mae) throw new Error(`--eval composite needs the MAE (--mae FILE; ${ckpt}'s config names none)`);
+    const occlusions = conditions.filter((c) => c.input === input).map((c) => c.occlusion);
+    const ev = await evaluateFile(ckpt, [input], occlusions, { fill, mae, quiet });
+    for (const r of ev.rows) {
+      out.push({
+        label: r.label,
+        input: r.input,
+        occlusion: r.occlusion,
+        fill: typeof fill === "string" ? fill : `rgb(${fill.color.join(",")})`,
+        mae: input === "composite" ? maeRef : null,
+        fold: ev.fold,
+        frames: ev.frames,
+        aus: r.evaluation.aus,
+        f1: r.evaluation.f1,
+        meanF1: r.evaluation.meanF1,
+        meanAcc: r.evaluation.meanAcc,
+        command,
+      });
+    }
+  }
+  return out;
+}
+
 interface RecordOpts {
+  eval?: string;
   out?: string;
   id?: string;
   sweep?: boolean;
@@ -146,6 +193,7 @@ export function recordCommand(): Command {
     .option("--sweep-input <kind>", "what the model reads in the sweep (default: a teacher composites, a student or a clean detector occluded faces)")
     .option("--fill <kind>", "paint of removed patches for occluded input", fillArg, "gray")
     .option("--mae <file>", "the MAE for composites (default: the one the checkpoint's config names)")
+    .option("--eval <list>", "add per-AU F1 on the test fold under other conditions: comma list of INPUT[:OCCLUSION] (e.g. occluded:random:0.5,composite:random:0.5 for Table 2's (b) and (c))")
     .option("--features", "add a seeded t-SNE of held-out faces' AU node features, with silhouettes")
     .option("--feature-frames <n>", "held-out frames per subject for --features", num("--feature-frames", { int: true, min: 1 }), 30)
     .option("--feature-seed <n>", "seed of the t-SNE", num("--feature-seed", { int: true }), 0)
@@ -160,7 +208,11 @@ export function recordCommand(): Command {
     const command = commandLine();
     const record: RunRecord = recordOfCheckpointFile(ckpt, { bytes, id: opts.id ?? recordIdOf(ckpt), recordCommand: command, environment: nodeEnvironment("record", backend) });
     process.stderr.write(`${record.id}: ${record.title}; ${backend}\n`);
-    const needsMae = (opts.sweep && (opts.sweepInput ?? naturalInput(meta, true)) === "composite") || (opts.features && naturalInput(meta, false) === "composite");
+    const evals = opts.eval ? parseEvalList(opts.eval) : [];
+    const needsMae =
+      (opts.sweep && (opts.sweepInput ?? naturalInput(meta, true)) === "composite") ||
+      (opts.features && naturalInput(meta, false) === "composite") ||
+      evals.some((e) => e.input === "composite");
     const maePath = needsMae ? maeOf(meta, opts.mae) : undefined;
     const mae = maePath ? loadMaeFile(maePath) : undefined;
     try {
@@ -168,6 +220,11 @@ export function recordCommand(): Command {
         if (meta.model === "mae") throw new Error(`${ckpt} holds an MAE: --sweep needs an AU detector or a student`);
         record.sweep = await recordSweep(ckpt, { occlusions: listOf(opts.occlusions), input: opts.sweepInput ?? naturalInput(meta, true), fill: opts.fill, mae, command });
         process.stderr.write(`sweep: ${record.sweep.points.length} occlusions x ${record.sweep.frames} frames in ${record.sweep.seconds} s\n`);
+      }
+      if (evals.length) {
+        if (meta.model === "mae") throw new Error(`${ckpt} holds an MAE: --eval needs an AU detector or a student`);
+        record.evaluations = await recordEvaluations(ckpt, evals, { fill: opts.fill, mae, command });
+        process.stderr.write(`evaluations: ${record.evaluations.map((e) => `${e.label} ${(100 * e.meanF1).toFixed(1)}`).join(", ")}\n`);
       }
       if (opts.features) {
         const occlusion = opts.featureOcclusion ?? record.condition?.occlusion ?? "random:0.5";

@@ -5,7 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import type { RunRecord } from "../lib/records/record.js";
 import { shortHash } from "../lib/records/record.js";
-import { compareAuRows, featureRows, headlineRow, historyRows, manifestDiff, manifestRows, perAuRows, sweepRows } from "../lib/records/tables.js";
+import { compareAuRows, evaluationRows, featureRows, headlineRow, historyRows, manifestDiff, manifestRows, perAuRows, sweepRows } from "../lib/records/tables.js";
 import { el } from "./element.js";
 import { LossChart } from "./loss-chart.js";
 import { TableDownloads, type Row } from "./table-export.js";
@@ -119,6 +119,27 @@ export function SweepFigure(records: RunRecord[], { width = 640, heatmap = true 
     );
   }
   if (withSweep.length === 1) figure.append(TableDownloads(`${withSweep[0].id}-sweep`, sweepRows(withSweep[0]) as Row[]));
+  return figure;
+}
+
+/** Per-AU F1 under the run's own condition and each other evaluated one, conditions as rows (class maskau-evaluations). */
+export function Evaluations(r: RunRecord): HTMLElement {
+  const figure = el("figure", { className: "maskau-evaluations" });
+  const evals = r.evaluations ?? [];
+  if (evals.length === 0) {
+    figure.append(el("p", { className: "muted" }, r.kind === "mae" ? "An MAE has no AU outputs to evaluate." : "No other condition evaluated in this record. Add some with ", ...(r.kind === "mae" ? [] : [el("code", { textContent: `maskau record ${r.checkpoint.path} --eval occluded:random:0.5,composite:random:0.5` }), "."])));
+    return figure;
+  }
+  const rows = evaluationRows(r);
+  const conditions = [...new Set(rows.map((d) => d.condition))];
+  const aus = [...new Set(rows.map((d) => d.au))];
+  const cell = (c: string, au: string) => fmt(rows.find((d) => d.condition === c && d.au === au)?.f1 ?? null);
+  figure.append(
+    el("div", { className: "maskau-table-scroll" }, tableOf(["condition", ...aus.map((a) => (a === "mean" ? "mean F1 (%)" : a))], conditions.map((c) => [c, ...aus.map((au) => cell(c, au))]), "maskau-evaluations-table")),
+    el("figcaption", { className: "muted", textContent: `F1 (%) on test fold ${evals[0].fold} (${evals[0].frames} frames), the same faces and masks in every condition.` }),
+    ...[...new Set(evals.map((e) => e.command))].map((c) => Rebuild(c)),
+    TableDownloads(`${r.id}-evaluations`, rows as Row[]),
+  );
   return figure;
 }
 

@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseRecord } from "../../src/lib/records/check.js";
 import { sha256Hex } from "../../src/lib/records/node.js";
+import { parseEvalList } from "../../cli/commands/record.js";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "maskau-record-"));
@@ -45,6 +46,17 @@ describe("maskau record", () => {
     expect(new Set(f.subjects).size).toBe(14);
     expect(f.silhouette.byAu).toHaveLength(12);
     expect(r.sweep).toBeUndefined();
+  });
+
+  it("reads --eval as INPUT[:OCCLUSION] items and names a bad one", () => {
+    expect(parseEvalList("occluded:random:0.5, composite:block:0.3:center,clean")).toEqual([
+      { input: "occluded", occlusion: "random:0.5" },
+      { input: "composite", occlusion: "block:0.3:center" },
+      { input: "clean", occlusion: "none" },
+    ]);
+    expect(() => parseEvalList("x-ray:random:0.5")).toThrow(/--eval x-ray:random:0\.5: the input must be one of clean, occluded, composite/);
+    expect(() => parseEvalList("occluded")).toThrow(/occluded input needs an occlusion/);
+    expect(() => parseEvalList("occluded:random:7")).toThrow();
   });
 
   it("refuses a sweep of an MAE and a file without metadata, with one message and exit 1", async () => {

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { describe } from "vitest";
 import { parseRecord, RecordError } from "../../src/lib/records/check.js";
 import type { RunRecord } from "../../src/lib/records/record.js";
-import { compareAuRows, featureRows, headlineRow, historyRows, indexEntry, manifestDiff, manifestRows, perAuRows, sweepRows } from "../../src/lib/records/tables.js";
+import { compareAuRows, evaluationRows, featureRows, headlineRow, historyRows, indexEntry, manifestDiff, manifestRows, perAuRows, sweepRows } from "../../src/lib/records/tables.js";
 import { jsonMutation, jsonText, mutateJson, mutateText, textMutation } from "./support/mutate.js";
 import { FUZZ_LABEL, fuzzParams, typedOutcome } from "./support/settings.js";
 
@@ -39,6 +39,7 @@ function readUntrusted(text: string): void {
     headlineRow(r);
     perAuRows(r);
     sweepRows(r);
+    evaluationRows(r);
     historyRows(r);
     featureRows(r);
     manifestRows(r);

@@ -206,6 +206,9 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
   const features = c.field(r, "features", "features", false);
   if (features !== undefined && c.object(features, "features")) checkFeatures(c, features);
 
+  const evaluations = c.field(r, "evaluations", "evaluations", false);
+  if (evaluations !== undefined && c.list(evaluations, "evaluations")) evaluations.forEach((e, i) => c.object(e, `evaluations[${i}]`) && checkEvaluation(c, e, `evaluations[${i}]`));
+
   if (c.count) throw new RecordError(source, c.issues, c.count);
   return r as unknown as RunRecord;
 }
@@ -215,6 +218,27 @@ function auList(c: Checker, aus: Json, path: string): number {
   if (!c.list(aus, path)) return -1;
   aus.forEach((a, i) => c.number(a, `${path}[${i}]`, { integer: true, min: 1 }));
   return aus.length;
+}
+
+function checkEvaluation(c: Checker, e: Record<string, Json>, p: string) {
+  for (const k of ["label", "occlusion", "fill", "command"]) c.string(c.field(e, k, `${p}.${k}`), `${p}.${k}`);
+  const input = c.field(e, "input", `${p}.input`);
+  if (c.string(input, `${p}.input`) && !INPUTS.includes(input)) c.add(`${p}.input`, "bad-format", `${q(input)} is not one of ${INPUTS.join(", ")}`);
+  const mae = c.field(e, "mae", `${p}.mae`);
+  if (c.object(mae, `${p}.mae`, true)) {
+    c.string(c.field(mae, "path", `${p}.mae.path`), `${p}.mae.path`);
+    c.string(c.field(mae, "sha256", `${p}.mae.sha256`), `${p}.mae.sha256`, { pattern: SHA256, what: "64 lower-case hex digits (a SHA-256)" });
+  }
+  c.number(c.field(e, "fold", `${p}.fold`), `${p}.fold`, { integer: true, min: 1 });
+  c.number(c.field(e, "frames", `${p}.frames`), `${p}.frames`, { integer: true, min: 1 });
+  c.number(c.field(e, "meanF1", `${p}.meanF1`), `${p}.meanF1`, { min: 0, max: 1 });
+  c.number(c.field(e, "meanAcc", `${p}.meanAcc`), `${p}.meanAcc`, { min: 0, max: 1 });
+  const n = auList(c, c.field(e, "aus", `${p}.aus`), `${p}.aus`);
+  const f1 = c.field(e, "f1", `${p}.f1`);
+  if (c.list(f1, `${p}.f1`)) {
+    f1.forEach((v, j) => c.number(v, `${p}.f1[${j}]`, { min: 0, max: 1 }));
+    if (n >= 0 && f1.length !== n) c.add(`${p}.f1`, "length-mismatch", `has ${f1.length} values for ${n} AUs`);
+  }
 }
 
 function checkSweep(c: Checker, s: Record<string, Json>) {

@@ -17,6 +17,7 @@
 //   history             the loss curve (step, loss, lr, loss terms)
 //   sweep?              F1 per AU per occlusion level on the test fold
 //   features?           a seeded 2-D map of held-out faces' features with silhouettes
+//   evaluations?        per-AU F1 on the test fold under other conditions (Table 2's (b), (c))
 //
 // Building a record from checkpoint metadata is pure (recordFromCheckpoint); the caller
 // supplies what needs the file system or the platform (hash, commit, versions). No DOM.
@@ -101,6 +102,27 @@ export interface RecordSweep {
   seconds: number;
 }
 
+/**
+ * The model evaluated under a condition other than its training one, on its test fold: the
+ * clean detector on occluded faces or on MAE composites (Table 2's (b) and (c)), a teacher on
+ * another occlusion, ...
+ */
+export interface RecordEvaluation {
+  /** "clean", "occluded random:0.5", "composite block:0.3". */
+  label: string;
+  input: "clean" | "occluded" | "composite";
+  occlusion: string;
+  fill: string;
+  mae: { path: string; sha256: string } | null;
+  fold: number;
+  frames: number;
+  aus: number[];
+  f1: number[];
+  meanF1: number;
+  meanAcc: number;
+  command: string;
+}
+
 /** A 2-D map of held-out faces' features. */
 export interface RecordFeatures {
   command: string;
@@ -155,6 +177,7 @@ export interface RunRecord {
   history: HistoryPoint[];
   sweep?: RecordSweep;
   features?: RecordFeatures;
+  evaluations?: RecordEvaluation[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);

@@ -51,6 +51,21 @@ export function sweepRows(r: RunRecord): { occlusion: string; removed: number | 
   ]);
 }
 
+/** The run's own evaluation and its other evaluations, long: one row per condition and AU, plus the mean (percent). */
+export function evaluationRows(r: RunRecord): { condition: string; au: string; f1: number | null }[] {
+  const own = r.condition ? (r.condition.input === "clean" ? "clean" : `${r.condition.input} ${r.condition.occlusion}`) : "test";
+  const rows: { condition: string; au: string; f1: number | null }[] = [];
+  if (r.metrics.aus.length) {
+    rows.push(...perAuRows(r).map((d) => ({ condition: `${own} (training's evaluation)`, au: d.au, f1: d.f1 })));
+    rows.push({ condition: `${own} (training's evaluation)`, au: "mean", f1: r.metrics.meanF1 === null ? null : 100 * r.metrics.meanF1 });
+  }
+  for (const e of r.evaluations ?? []) {
+    rows.push(...e.aus.map((au, i) => ({ condition: e.label, au: `AU${au}`, f1: 100 * e.f1[i] })));
+    rows.push({ condition: e.label, au: "mean", f1: 100 * e.meanF1 });
+  }
+  return rows;
+}
+
 /** The loss history with every per-step number as a column (absent values null). */
 export function historyRows(r: RunRecord): Record<string, number | null>[] {
   const keys = [...new Set(r.history.flatMap((h) => Object.keys(h)))];

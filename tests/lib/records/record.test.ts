@@ -126,6 +126,8 @@ describe("checkRecord", () => {
       ["a sweep with an unknown input", (r) => (r.sweep = { command: "c", input: "x-ray", fill: "gray", mae: null, fold: 1, frames: 10, aus: [1], seconds: 1, points: [{ occlusion: "none", removed: null, f1: [0.5], meanF1: 0.5 }] }), { path: "sweep.input", code: "bad-format" }],
       // Found by fuzzing: an AU of a sweep that is a deeply nested list overflowed the stack when a table named it.
       ["a sweep AU that is not a number", (r) => (r.sweep = { command: "c", input: "occluded", fill: "gray", mae: null, fold: 1, frames: 10, aus: [[[1]]], seconds: 1, points: [{ occlusion: "random:0.5", removed: 50, f1: [0.5], meanF1: 0.5 }] }), { path: "sweep.aus[0]", code: "wrong-type" }],
+      ["an evaluation with F1 for fewer AUs", (r) => (r.evaluations = [{ label: "occluded random:0.5", input: "occluded", occlusion: "random:0.5", fill: "gray", mae: null, fold: 1, frames: 10, aus: [1, 2], f1: [0.5], meanF1: 0.5, meanAcc: 0.5, command: "c" }]), { path: "evaluations[0].f1", code: "length-mismatch" }],
+      ["an evaluation that is not an object", (r) => (r.evaluations = ["clean"]), { path: "evaluations[0]", code: "wrong-type" }],
       ["a feature map with labels for fewer faces", (r) => (r.features = featuresOf(3, { labels: [[0], [1]] })), { path: "features.labels", code: "length-mismatch" }],
       ["a feature map label that is not 0/1", (r) => (r.features = featuresOf(2, { labels: [[0], [2]] })), { path: "features.labels[1][0]", code: "out-of-range" }],
       ["a silhouette outside [-1, 1]", (r) => (r.features = featuresOf(2, { silhouette: { byAu: [3], byIdentity: 0 } })), { path: "features.silhouette.byAu[0]", code: "out-of-range" }],
