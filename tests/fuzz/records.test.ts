@@ -27,7 +27,7 @@ function small(id: string): unknown {
   };
 }
 
-const BASES = [small("teacher-tiny-mefl-random0.5"), small("mae-tiny")];
+const BASES = [small("teacher-tiny-mefl-random0.5"), small("mae-tiny"), small("detector-tiny-clean")];
 const reference = parseRecord(JSON.stringify(BASES[0]));
 
 /** parseRecord on untrusted text: a record every report table handles, or a RecordError naming the file. */
@@ -51,12 +51,12 @@ function readUntrusted(text: string): void {
 }
 
 describe(`run record fuzzing (${FUZZ_LABEL})`, () => {
-  test.prop([fc.constantFrom(0, 1), fc.array(jsonMutation, { minLength: 1, maxLength: 3 })], fuzzParams())(
+  test.prop([fc.constantFrom(0, 1, 2), fc.array(jsonMutation, { minLength: 1, maxLength: 3 })], fuzzParams())(
     "a record with fields replaced, deleted or added checks and renders, or fails with a RecordError",
     (base, mutations) => readUntrusted(jsonText(mutateJson(BASES[base], mutations, 5))),
   );
 
-  test.prop([fc.constantFrom(0, 1), fc.array(textMutation, { minLength: 1, maxLength: 4 })], fuzzParams(0.5))(
+  test.prop([fc.constantFrom(0, 1, 2), fc.array(textMutation, { minLength: 1, maxLength: 4 })], fuzzParams(0.5))(
     "a record's text edited checks and renders, or fails with a RecordError",
     (base, mutations) => readUntrusted(mutateText(JSON.stringify(BASES[base]), mutations)),
   );
