@@ -112,6 +112,20 @@ run("run reports", () => {
     expect(report.errors).toEqual([]);
   });
 
+  it("the clean detector's page shows Table 2's (b) and (c) beside its own evaluation", async () => {
+    const record = recordOf("detector-tiny-clean");
+    const { page, report } = await openPage(browser, `${server.url}/runs/detector-tiny-clean`);
+    const table = page.locator(".maskau-evaluations-table");
+    await table.waitFor({ timeout: 60_000 });
+    const rows = await table.locator("tbody tr").allInnerTexts();
+    expect(rows).toHaveLength(1 + record.evaluations!.length);
+    expect(rows[1]).toContain("occluded random:0.5");
+    expect(rows[1]).toContain((100 * record.evaluations![0].meanF1).toFixed(1));
+    await page.close();
+    expect(report.offsite).toEqual([]);
+    expect(report.errors).toEqual([]);
+  });
+
   it("the Report page lists every run and compares the two in its URL, and a new choice goes into the URL", async () => {
     const [a, b] = [recordOf(TEACHER), recordOf(STUDENT)];
     const { page, report } = await openPage(browser, `${server.url}/pages/report?a=${TEACHER}&b=${STUDENT}`);
