@@ -1,6 +1,7 @@
 // Observable Framework configuration. Everything the site needs is bundled from
 // node_modules: no stylesheet, font or module is fetched from a CDN, so the
 // workspace works offline (tests/browser checks dist/ for CDN hosts).
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { COI_SERVICE_WORKER_FILE, coiRegistration } from "./src/lib/coi.js";
 
 export const STAGE_PAGES = [
@@ -50,6 +51,24 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join("; ");
 
+/**
+ * Run records (src/data/records/<id>.json, written by `maskau record`, by training, or
+ * downloaded from a page): each gets a report page /runs/<id> (src/runs/[run].md).
+ */
+export const RECORDS_DIR = "src/data/records";
+export const RUN_IDS = existsSync(RECORDS_DIR)
+  ? readdirSync(RECORDS_DIR)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -".json".length))
+      .sort()
+  : [];
+
+// Framework reuses a data loader's cached output until the loader's own file changes; the
+// runs index (src/data/runs.json.ts) also depends on the records, which a user adds by
+// copying a file (whose time may be older than the cache), so its cache goes at every build
+// and the loader runs again (about a second).
+rmSync("src/.observablehq/cache/data/runs.json", { force: true });
+
 /** Pages that evaluate strings as code (see above). */
 export const EVAL_PAGES = ["/pages/data"];
 const PREVIEW = process.argv.includes("preview");
@@ -71,8 +90,9 @@ export default {
   // makes the page cross-origin isolated, so that wasm runs threaded (src/lib/coi.ts).
   head: ({ path }: { path: string }) =>
     `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(path)}">\n<script>${coiRegistration(path)}</script>\n<link rel="icon" href="favicon.svg" type="image/svg+xml">`,
-  // Built at the site's root, the only place whose service worker covers every page.
-  dynamicPaths: [`/${COI_SERVICE_WORKER_FILE}`],
+  // The service worker, built at the site's root (the only place whose service worker
+  // covers every page), and one report page per run record.
+  dynamicPaths: [`/${COI_SERVICE_WORKER_FILE}`, ...RUN_IDS.map((id) => `/runs/${id}`)],
   header: `<div class="maskau-header"><span class="maskau-title">MaskAU · occlusion-robust AU recognition</span><span id="maskau-backend"></span></div>`,
   footer: "MaskAU: occlusion-robust facial action unit recognition from a masked autoencoder's latent space.",
   pager: true,

@@ -12,6 +12,7 @@ import { infoCommand } from "./commands/info.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { costsCommand } from "./commands/costs.js";
 import { soakCommand } from "./commands/soak.js";
+import { recordCommand } from "./commands/record.js";
 
 export function buildProgram(): Command {
   const program = new Command("maskau")
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(reproduceCommand());
+  program.addCommand(recordCommand());
   program.addCommand(benchCommand());
   program.addCommand(costsCommand());
   program.addCommand(soakCommand());

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { MODEL_NAMES, PRETRAIN_DEFAULTS, resolveMae } from "../../src/lib/registry.js";
 import { loadResources, trainToFile } from "../../src/lib/runs/node.js";
 import { pretrainSpec } from "../../src/lib/runs/spec.js";
+import { writeTrainingRecord } from "../../src/lib/records/node.js";
 import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { progressBar } from "../progress.js";
@@ -64,7 +65,10 @@ export function pretrainCommand(): Command {
       },
     ).finally(() => bar?.stop());
     const last = run.trainer.history.at(-1);
+    const finished = run.trainer.step >= spec.train.steps;
     run.dispose();
+    // A finished run leaves its record beside the checkpoint (an interrupted one only its resumable checkpoint).
+    if (finished) process.stderr.write(`wrote ${await writeTrainingRecord(opts.out, backendLabel(info))}\n`);
     process.stdout.write(`wrote ${opts.out} at step ${run.trainer.step}, loss ${last?.loss.toFixed(4)}; tensors alive ${tf.memory().numTensors}\n`);
   });
 }

@@ -16,11 +16,12 @@ import type { Evaluation } from "../../src/lib/eval/evaluate.js";
 import type { Table2Row } from "../../src/lib/eval/table2.js";
 import type { Fill } from "../../src/lib/masks/fill.js";
 import { DETECTOR_DEFAULTS, resolveDetector, TEACHER_FINETUNE_DEFAULTS } from "../../src/lib/registry.js";
+import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, writeRecordFile } from "../../src/lib/records/node.js";
 import { describeFold, loadData, loadMaeFile } from "../../src/lib/runs/node.js";
 import { detectorSpec } from "../../src/lib/runs/spec.js";
 import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
-import { addBackendOption, fillArg, num, phaseBars } from "../options.js";
+import { addBackendOption, commandLine, fillArg, num, phaseBars } from "../options.js";
 import { evaluateFile } from "./eval.js";
 import { fig3Command } from "./reproduce-fig3.js";
 import { paperCommand } from "./reproduce-paper.js";
@@ -113,6 +114,12 @@ export function reproduceCommand(): Command {
         ` --out ${out}`;
       if (existsSync(out) && !opts.retrain) {
         process.stderr.write(`reusing ${out}\n`);
+        // A checkpoint trained before runs left records gets one now (its environment: this process's).
+        const record = recordPathFor(out);
+        if (!existsSync(record)) {
+          await writeRecordFile(record, recordOfCheckpointFile(out, { recordCommand: commandLine(), environment: nodeEnvironment("record", backendLabel(info)) }));
+          process.stderr.write(`wrote ${record}\n`);
+        }
         return out;
       }
       process.stderr.write(`$ ${command}\n`);

@@ -9,7 +9,8 @@ import type { DetectorRun, StudentRun } from "../../src/lib/runs/create.js";
 import { loadResources, trainToFile, type LoadedData, type LoadedMaeFile } from "../../src/lib/runs/node.js";
 import { detectorSpec, inputLabel, studentSpec, type DetectorSpec, type StudentSpec } from "../../src/lib/runs/spec.js";
 import { INPUT_KINDS, type InputKind } from "../../src/lib/eval/conditions.js";
-import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
+import { writeTrainingRecord } from "../../src/lib/records/node.js";
+import { backendLabel, currentBackend, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import * as tf from "@tensorflow/tfjs-core";
 import { progressBar } from "../progress.js";
@@ -74,6 +75,8 @@ interface TrainFileOptions {
   createdBy?: string;
   quiet?: boolean;
   preloaded?: { data?: LoadedData; mae?: LoadedMaeFile };
+  /** Write the run record beside the final checkpoint (`<out>.record.json`). Default true. */
+  record?: boolean;
 }
 
 /** Trains a detector spec to `out` with progress bars; returns the finished run (caller disposes). */
@@ -85,7 +88,7 @@ export async function trainDetectorFile(spec: DetectorSpec, out: string, options
 export async function trainFile(
   spec: DetectorSpec | StudentSpec,
   out: string,
-  { resume = false, optimizerState = false, createdBy = commandLine(), quiet = false, preloaded = {} }: TrainFileOptions = {},
+  { resume = false, optimizerState = false, createdBy = commandLine(), quiet = false, preloaded = {}, record = true }: TrainFileOptions = {},
 ): Promise<DetectorRun | StudentRun> {
   const phases = phaseBars(quiet);
   const resources = await loadResources(spec, phases, preloaded);
@@ -126,6 +129,14 @@ export async function trainFile(
         bar?.update(ready.trainer.step);
       },
     )) as DetectorRun | StudentRun;
+    if (record && run.trainer.step >= spec.train.steps) {
+      try {
+        say(`wrote ${await writeTrainingRecord(out, backendLabel(currentBackend()))}`);
+      } catch (e) {
+        run.dispose();
+        throw e;
+      }
+    }
     return run;
   } finally {
     bar?.stop();

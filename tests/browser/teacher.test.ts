@@ -1,12 +1,14 @@
 // The Teacher page in Chromium: the Table-2 F1 table and bars, the learned relation
 // graph beside the label co-occurrence, and the predictions for one occluded face
 // appear, with each detector's agreement over all held-out faces; a short teacher run on
-// MAE composites moves the loss and held-out F1 curves and downloads as a checkpoint;
+// MAE composites moves the loss and held-out F1 curves and downloads as a checkpoint and as its run record;
 // no console error and nothing fetched from off the machine.
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { loadDetector } from "../../src/lib/models/detector-checkpoint.js";
+import { checkRecord } from "../../src/lib/records/check.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { builtFile, builtModule } from "./built.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
@@ -156,7 +158,8 @@ run("Teacher page", () => {
     // The trained teacher downloads as a checkpoint the detector loader reads, its metadata naming the condition.
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator(".maskau-run-controls button[name=download]").click()]);
     expect(download.suggestedFilename()).toBe("teacher-tiny-random0.5-step6.safetensors");
-    const loaded = loadDetector(new Uint8Array(readFileSync(await download.path())), { source: download.suggestedFilename() });
+    const checkpointBytes = readFileSync(await download.path());
+    const loaded = loadDetector(new Uint8Array(checkpointBytes), { source: download.suggestedFilename() });
     const config = loaded.meta.config as { condition: { input: string; occlusion: string }; train: { init: string | null }; stage: number };
     expect(config.condition).toMatchObject({ input: "composite", occlusion: "random:0.5" });
     expect(config.train.init).toBe("shipped:detector-tiny-clean.safetensors");
@@ -165,6 +168,17 @@ run("Teacher page", () => {
     expect(loaded.meta.createdBy).toMatch(/^MaskAU Teacher page \(wasm\): maskau train detector .*--input composite --mae src\/checkpoints\/mae-tiny\.safetensors/);
     expect(loaded.detector.config.head).toBe("anfl");
     loaded.detector.dispose();
+
+    // ... and its run record, for a report page once dropped into src/data/records: the same
+    // bytes' SHA-256, the browser's backend, the run's loss history.
+    const [recordDownload] = await Promise.all([page.waitForEvent("download"), page.locator(".maskau-run-controls button[name=record]").click()]);
+    expect(recordDownload.suggestedFilename()).toBe("teacher-tiny-random0.5-step6.json");
+    const record = checkRecord(JSON.parse(readFileSync(await recordDownload.path(), "utf8")), "downloaded record");
+    expect(record).toMatchObject({ id: "teacher-tiny-random0.5-step6", kind: "teacher", condition: { input: "composite", occlusion: "random:0.5" } });
+    expect(record.checkpoint).toMatchObject({ path: "teacher-tiny-random0.5-step6.safetensors", sha256: createHash("sha256").update(checkpointBytes).digest("hex"), bytes: checkpointBytes.length, step: 6 });
+    expect(record.environment).toMatchObject({ scope: "training", backend: "wasm", commit: null, packages: { "@tensorflow/tfjs-core": "4.22.0" } });
+    expect(record.history.at(-1)?.step).toBe(6);
+    expect(record.command).toBe(loaded.meta.createdBy);
 
     // The run's graph can be shown instead of the shipped teacher's.
     await page.getByLabel("run trained above").check();

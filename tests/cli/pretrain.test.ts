@@ -1,13 +1,14 @@
 // `maskau pretrain` end to end on a small generated dataset: an interrupted run that
 // is resumed ends with exactly the weights of an uninterrupted one, and the final
-// checkpoint carries its metadata.
+// checkpoint carries its metadata and leaves its run record beside it.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
+import { parseRecord } from "../../src/lib/records/check.js";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "maskau-pretrain-"));
@@ -30,8 +31,14 @@ describe("maskau pretrain", () => {
     const halfway = decodeCheckpoint(new Uint8Array(readFileSync(parts)));
     expect(halfway.meta?.step).toBe(3);
     expect(halfway.optimizer?.step).toBe(3);
+    // An interrupted run leaves no record; the finished one does.
+    const partsRecord = parts.replace(/\.safetensors$/, ".record.json");
+    expect(existsSync(partsRecord)).toBe(false);
     const { stderr } = await maskau("pretrain", ...common, "--out", parts, "--resume");
     expect(stderr).toContain("resuming");
+    const record = parseRecord(readFileSync(partsRecord, "utf8"), partsRecord);
+    expect(record).toMatchObject({ kind: "mae", checkpoint: { step: 6 }, metrics: { split: "none", aus: [] }, environment: { scope: "training" } });
+    expect(record.history).toHaveLength(6);
     const a = decodeCheckpoint(new Uint8Array(readFileSync(whole)));
     const b = decodeCheckpoint(new Uint8Array(readFileSync(parts)));
     expect(a.meta?.step).toBe(6);

@@ -1,7 +1,7 @@
 // `maskau train detector` / `maskau eval detector` end to end on a small generated
 // dataset: a few steps of stage 1 (clean), stage 2 from it, a teacher on MAE
 // composites (a freshly initialised MAE is enough to exercise the path), resuming,
-// and eval printing per-AU F1 under several conditions.
+// and eval printing per-AU F1 under several conditions; a finished run leaves its record.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAE_PRESETS } from "../../src/lib/config.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/lib/io/checkpoint.js";
+import { parseRecord } from "../../src/lib/records/check.js";
+import { sha256Hex } from "../../src/lib/records/node.js";
 import { createMae } from "../../src/lib/models/mae.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 
@@ -50,6 +52,14 @@ describe("maskau train detector / eval detector", () => {
     expect(m.createdBy).toContain("maskau train detector --data");
     expect(Object.keys(m.metrics!)).toEqual(expect.arrayContaining(["loss", "meanF1", "f1/AU1", "f1/AU24"]));
     expect(m.history?.at(-1)?.step).toBe(3);
+    // A finished run leaves its record beside the checkpoint.
+    const recordFile = join(dir, "stage1.record.json");
+    const record = parseRecord(readFileSync(recordFile, "utf8"), recordFile);
+    expect(record).toMatchObject({ id: "stage1", kind: "detector", seed: 3, fold: 1, command: m.createdBy, recordCommand: null, environment: { scope: "training" } });
+    expect(record.checkpoint).toMatchObject({ path: stage1, sha256: sha256Hex(readFileSync(stage1)), step: 3 });
+    // Records keep 7 significant digits.
+    record.metrics.aus.forEach((a, i) => expect(record.metrics.f1[i], `AU${a}`).toBeCloseTo(m.metrics![`f1/AU${a}`], 6));
+    expect(record.history.map((h) => h.step)).toEqual(m.history!.map((h) => h.step));
   });
 
   it("evaluates a checkpoint under clean, occluded and composite input, printing per-AU F1", async () => {
