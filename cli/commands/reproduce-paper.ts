@@ -21,7 +21,8 @@ import { foldSplit } from "../../src/lib/data/folds.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
 import { loadCheckpointModel } from "../../src/lib/registry.js";
-import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
+import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
+import { backendLabel, currentBackend, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { addBackendOption, num, phaseBars } from "../options.js";
 import { trainFile } from "./train.js";
@@ -188,8 +189,12 @@ function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: stri
 async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts): Promise<RunLog[]> {
   const useShipped = opts.shipped && !opts.quick && plan[0]?.spec.data.source === "synthetic:bp4d";
   const logs = new Map<string, RunLog>();
-  const finish = (run: PlannedRun, status: RunLog["status"], t0: number) =>
-    logs.set(run.id, { id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(join(dir, run.out)) });
+  const finish = async (run: PlannedRun, status: RunLog["status"], t0: number) => {
+    const out = join(dir, run.out);
+    // Every checkpoint of the protocol has its run record beside it (training writes one; a copied or older file gets one here).
+    if (!existsSync(recordPathFor(out))) await writeRecordFile(recordPathFor(out), recordOfCheckpointFile(out, { environment: nodeEnvironment("record", backendLabel(currentBackend())) }));
+    logs.set(run.id, { id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(out) });
+  };
   const total = plan.length;
   const head = (run: PlannedRun) => `[${plan.indexOf(run) + 1}/${total}] ${run.id}`;
   if (opts.jobs === 1) {
@@ -198,7 +203,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
       const { out, status, note } = prepare(run, dir, useShipped);
       process.stderr.write(`${head(run)}: ${note}\n`);
       if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed");
-      finish(run, status, t0);
+      await finish(run, status, t0);
     }
     return plan.map((r) => logs.get(r.id)!);
   }
@@ -218,7 +223,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
       const { status, note } = prepare(run, dir, useShipped);
       process.stderr.write(`${head(run)}: ${note}\n`);
       if (status !== "trained" && status !== "resumed") {
-        finish(run, status, t0);
+        await finish(run, status, t0);
         continue;
       }
       const logPath = join(dir, "logs", `${run.id.replace(/\//g, "-")}.log`);
@@ -228,9 +233,9 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
         const log = createWriteStream(logPath);
         child.stdout.pipe(log);
         child.stderr.pipe(log);
-        child.on("close", (code) => {
+        child.on("close", async (code) => {
           if (code === 0) {
-            finish(run, status, t0);
+            await finish(run, status, t0).catch((e: Error) => (failure ??= e));
             process.stderr.write(`${head(run)}: done in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`);
           } else failure ??= new Error(`${run.id} failed (exit ${code}); its output is in ${logPath}`);
           running.delete(run.id);
@@ -269,6 +274,7 @@ async function trainPlanned(run: PlannedRun, dir: string, out: string, data: Loa
     const resources = await loadResources(spec, undefined, { data });
     const trained = await trainToFile(resources.spec, resources, { out, resume, optimizerState: false, createdBy: run.command });
     trained.dispose();
+    await writeTrainingRecord(out, backendLabel(currentBackend()));
     return;
   }
   const maePath = spec.kind === "student" ? spec.mae.path : spec.mae?.path;

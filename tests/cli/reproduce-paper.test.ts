@@ -27,6 +27,11 @@ describe("maskau reproduce paper --quick", () => {
       ...["random0.5", "block0.3"].flatMap((t) => [`fold1/seed0/teacher1-${t}`, `fold1/seed0/teacher-${t}`, `fold1/seed0/student-${t}`, `fold1/seed0/student-a0-${t}`]),
     ]);
     expect(protocol.runs.every((r: { status: string; sha256: string }) => r.status === "trained" && /^[0-9a-f]{64}$/.test(r.sha256))).toBe(true);
+    // Every checkpoint has its run record beside it, naming that checkpoint's SHA-256.
+    for (const r of protocol.runs as { id: string; sha256: string }[]) {
+      const record = JSON.parse(readFileSync(join(out, `${r.id}.record.json`), "utf8"));
+      expect(record.checkpoint.sha256, r.id).toBe(r.sha256);
+    }
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
     // (a) once; (b), (c), (d1), (d), (e), (e0) for each occlusion.
     expect(results.conditions).toHaveLength(1 + 6 * 2);
