@@ -3,13 +3,12 @@
 // Vulkan messages) is kept for --json and summarised, not passed on to stderr.
 import { Command, Option } from "commander";
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { backendLabel, isBackendName, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
+import { installedVersion } from "../../src/lib/records/node.js";
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
@@ -23,28 +22,6 @@ const PACKAGES = [
   "@observablehq/plot",
   "arquero",
 ];
-
-/** Installed version of a package, found by walking up from its entry point (some packages do not export package.json). */
-function version(name: string): string {
-  let dir: string;
-  try {
-    dir = dirname(require.resolve(`${name}/package.json`));
-  } catch {
-    // a package whose exports hide package.json: start from its entry point
-  }
-  try {
-    dir ??= dirname(require.resolve(name));
-  } catch {
-    return "not installed";
-  }
-  for (; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, "package.json");
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-    if (pkg.name === name && pkg.version) return pkg.version;
-  }
-  return "unknown";
-}
 
 export interface BackendProbe {
   name: BackendName;
@@ -124,7 +101,7 @@ export function infoCommand(): Command {
         maskau: (require("../../package.json") as { version: string }).version,
         node: process.versions.node,
       };
-      for (const p of PACKAGES) versions[p] = version(p);
+      for (const p of PACKAGES) versions[p] = installedVersion(p);
       const backends = await probeBackends();
       if (opts.json) {
         process.stdout.write(JSON.stringify({ versions, backends }, null, 2) + "\n");
