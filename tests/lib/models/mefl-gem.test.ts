@@ -77,7 +77,11 @@ const zeroByConstruction = (name: string) =>
 type Outputs = Record<string, tf.Tensor>;
 const OUTPUTS = ["cl", "fv", "nodeFeatures", "clEdge", "fe", "edgeFeatures"] as const;
 
-const maxAbs = (x: ArrayLike<number>) => Array.prototype.reduce.call(x, (m: number, v: number) => Math.max(m, Math.abs(v)), 0) as number;
+function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
+  return m;
+}
 
 /** max |a - b| / max |b|: the error relative to the reference tensor's scale. */
 async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
