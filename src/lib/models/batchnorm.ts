@@ -152,11 +152,27 @@ export function batchNormCore(
       tf.reshape(p.bias, bshape),
     );
     if (!wantStats) return { y };
-    // New running statistics (they do not feed the loss, so backprop never reaches them).
-    const runningMean = tf.add(tf.mul(p.runningMean, 1 - momentum), tf.mul(tf.reshape(mean, [channels]), momentum)) as tf.Tensor1D;
-    const unbiased = tf.mul(tf.reshape(variance, [channels]), n / (n - 1));
+    return { y, ...runningStats(p, tf.reshape(mean, [channels]) as tf.Tensor1D, tf.reshape(variance, [channels]) as tf.Tensor1D, n, momentum) };
+  });
+}
+
+/**
+ * New running statistics from a batch's per-channel mean and biased variance over `count`
+ * values per channel: they move by `momentum` towards the mean and the unbiased variance,
+ * as torch does. (They do not feed the loss, so backprop never reaches them.)
+ */
+export function runningStats(
+  p: BatchNormTensors,
+  mean: tf.Tensor1D,
+  variance: tf.Tensor1D,
+  count: number,
+  momentum = BN_MOMENTUM,
+): { runningMean: tf.Tensor1D; runningVar: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const runningMean = tf.add(tf.mul(p.runningMean, 1 - momentum), tf.mul(mean, momentum)) as tf.Tensor1D;
+    const unbiased = tf.mul(variance, count / (count - 1));
     const runningVar = tf.add(tf.mul(p.runningVar, 1 - momentum), tf.mul(unbiased, momentum)) as tf.Tensor1D;
-    return { y, runningMean, runningVar };
+    return { runningMean, runningVar };
   });
 }
 

@@ -18,8 +18,9 @@
 //                patch embedding, attention's q k^T and attn v, the graph's similarity and
 //                propagation, GEM's cross-attention. Elementwise work (norms, softmax,
 //                GELU, pooling, the gated GNN's message sum, the cosine classifier) is left
-//                out. tf.profile's BatchMatMul and Conv2D kernels add up to exactly this
-//                (tests/lib/models/cost.test.ts).
+//                out. tf.profile's BatchMatMul and Conv2D kernels of an eval-mode forward add
+//                up to exactly this (tests/lib/models/cost.test.ts); a train-mode MEFL forward
+//                also runs the edge BatchNorm's batch variance, N T^2 C + N^2 T^3 more.
 //   moduleMacs   the nn.Linear and nn.Conv2d calls of the official PyTorch code for the same
 //                config, on the inputs that code gives them, and nothing else: products it
 //                writes as torch.matmul or einsum (attention scores, attn v, the graph's
@@ -27,8 +28,8 @@
 //                them out. The official code differs from MaskAU's in one place that
 //                matters: ME-GraphAU's GEM repeats its inputs (the global features N times
 //                for FAM's keys and values, the FAM output N^2 times for ARM), so its
-//                linear layers run on N (FAM k, v) or N^2 (ARM q, k, v) times the rows
-//                MaskAU's GEM gives them. This is the paper's Table 4 convention: it gives
+//                linear layers run on N (FAM k, v) or N^2 (ARM q, k, v, edge_proj) times the
+//                rows MaskAU's GEM gives them. This is the paper's Table 4 convention: it gives
 //                ME-GraphAU (Swin-B, MEFL, 224 px) 21.26 GMACs, the paper 21.28.
 import type { MaeConfig } from "../config.js";
 import type { AlignConfig } from "./align.js";
@@ -324,8 +325,11 @@ export function graphHeadCost({ head, tokens: T, backboneChannels: Cb, inChannel
     linear(N * T, C, h, { moduleRows: N * N * T }),
     linear(N * T, C, h, { moduleRows: N * N * T }),
     linear(N * T, C, C, { moduleRows: N * N * T }),
-    products(N * N * T * T * h + N * N * T * T * C),
-    linear(N * N * T, C, C), // edge_proj
+    products(N * N * T * T * h), // ARM's scores
+    // edge_proj: MaskAU applies it to each node's T ARM values and averages the attention over
+    // the query tokens first (mefl.ts gem()), the official code projects every edge's T outputs
+    linear(N * T, C, C, { moduleRows: N * N * T }),
+    products(N * N * T * C), // mean_t(attention) times the projected values
     norm(N * N), // bn over the N*N edges
   );
   const gnnLayer = addCosts(

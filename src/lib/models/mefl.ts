@@ -4,6 +4,7 @@
 //   GEM         FAM = CrossAttn(query f_u[:, i], key/value x) per node; for edge
 //               e = i*N + j: ARM(query FAM[j], key/value FAM[i]); edge_proj;
 //               BatchNorm2d(N*N) on [B, N*N, T, C] (edge axis); mean over tokens -> f_e
+//               (computed without building [B, N*N, T, C]: see gem())
 //               CrossAttn: q, k Linear(C, C/2), v Linear(C, C), scale (C/2)^-0.5,
 //               softmax over key tokens
 //   gated GNN   two layers, bias-free linears U, V, A, B, E:
@@ -30,7 +31,7 @@ import {
   type HeadConfig,
   type HeadOutput,
 } from "./anfl.js";
-import { addBatchNorm, batchNorm } from "./batchnorm.js";
+import { addBatchNorm, batchNorm, batchNormCore, batchNormTensors, BN_EPS, runningStats } from "./batchnorm.js";
 import { ParamStore } from "./params.js";
 
 export type MeflConfig = HeadConfig;
@@ -97,8 +98,19 @@ export function createMeflHead(config: MeflConfig, { seed = 0 }: { seed?: number
     return tf.matMul(tf.softmax(dots) as tf.Tensor3D, v);
   }
 
-  /** GEM: f_u tokens [B, T, N, C], x [B, T, C] -> { fam [B, N, T, C], edge [B, N*N, T, C] }. */
-  function gem(fuTokens: tf.Tensor4D, x: tf.Tensor3D, s: ForwardState): { fam: tf.Tensor4D; edge: tf.Tensor4D } {
+  /**
+   * GEM: f_u tokens [B, T, N, C], x [B, T, C] -> { fam [B, N, T, C], fe [B, N*N, C] }.
+   * The official GEM builds edge = bn(edge_proj(ARM)) on [B, N*N, T, C] and keeps only its
+   * token mean. Written out per edge e, with P the ARM's attention probabilities [T, T] and
+   * V its values [T, C]: edge_proj(P V) = P (V W^T) + b, so the projection is applied to the
+   * T values instead of the T outputs; the token mean of a BatchNorm's output is the
+   * BatchNorm of the token mean z_bar = mean_t(P) (V W^T) + b (an affine map per edge);
+   * and train mode's batch variance over (B, T, C) is the variance of z_bar over (B, C)
+   * plus the within-token part (1 / BTC) sum_b trace(D K D^T), D = P - mean_t(P) [T, T],
+   * K = (V W^T)(V W^T)^T [T, T] (both terms are sums of squares, so neither cancels).
+   * Nothing of size [B, N*N, T, C] is built; exact in real arithmetic.
+   */
+  function gem(fuTokens: tf.Tensor4D, x: tf.Tensor3D, s: ForwardState): { fam: tf.Tensor4D; fe: tf.Tensor3D } {
     const [b, t] = x.shape;
     const half = Math.floor(c / 2);
     const fu = tf.transpose(fuTokens, [0, 2, 1, 3]); // [B, N, T, C]
@@ -114,11 +126,31 @@ export function createMeflHead(config: MeflConfig, { seed = 0 }: { seed?: number
     const scale = half ** -0.5;
     const all = tf.mul(tf.matMul(q2, tf.transpose(k2, [0, 2, 1]) as tf.Tensor3D), scale); // [B, (j,t), (i,s)]
     const pairs = tf.transpose(tf.reshape(all, [b, n, t, n, t]), [0, 3, 1, 2, 4]); // [B, i, j, t, s]
-    const attn = tf.reshape(tf.softmax(pairs), [b * n, n * t, t]); // [(b, i), (j, t), s]
-    const arm = tf.reshape(tf.matMul(attn, v2), [b, n * n, t, c]); // e = i*N + j
-    const proj = lin(arm, "head.edge_extractor.edge_proj");
-    const edge = batchNorm(store, "head.edge_extractor.bn", proj, 1, { training: s.training, updates: s.updates }) as tf.Tensor4D;
-    return { fam, edge };
+    const attn = tf.reshape(tf.softmax(pairs), [b * n, n, t, t]); // [(b, i), j, t, s]
+    const vp = linearT(v2, w("head.edge_extractor.edge_proj.weight")) as tf.Tensor3D; // V W^T [(b, i), s, C]
+    const attnMean = tf.mean(attn, 2) as tf.Tensor3D; // [(b, i), j, s]
+    const zMean = tf.reshape(tf.add(tf.matMul(attnMean, vp), bias("head.edge_extractor.edge_proj.bias")), [b, n * n, c]); // e = i*N + j
+    const bn = batchNormTensors(store, "head.edge_extractor.bn");
+    if (!s.training) return { fam, fe: batchNormCore(zMean, 1, bn, { training: false }).y as tf.Tensor3D };
+    const count = b * t * c;
+    if (count <= 1) throw new Error(`BatchNorm in train mode needs more than 1 value per channel (edge tensor [${[b, n * n, t, c]}])`);
+    const mean = tf.mean(zMean, [0, 2], true); // [1, N*N, 1]
+    const centred = tf.sub(zMean, mean);
+    const between = tf.mean(tf.square(centred), [0, 2], true);
+    const dev = tf.reshape(tf.sub(attn, tf.expandDims(attnMean, 2)), [b * n, n * t, t]); // D, rows (j, t)
+    const gram = tf.matMul(vp, tf.transpose(vp, [0, 2, 1]) as tf.Tensor3D); // K [(b, i), s, s']
+    const quad = tf.mul(dev, tf.matMul(dev, gram)); // summed over (t, s): trace(D K D^T) per (b, e)
+    const within = tf.sum(tf.reshape(quad, [b, n * n, t * t]), [0, 2], true);
+    const variance = tf.add(between, tf.div(within, count));
+    const fe = tf.add(
+      tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, BN_EPS))), tf.reshape(bn.weight, [1, n * n, 1])),
+      tf.reshape(bn.bias, [1, n * n, 1]),
+    ) as tf.Tensor3D;
+    if (s.updates) {
+      const stats = runningStats(bn, tf.reshape(mean, [n * n]) as tf.Tensor1D, tf.reshape(variance, [n * n]) as tf.Tensor1D, count);
+      s.updates.record("head.edge_extractor.bn", stats.runningMean, stats.runningVar);
+    }
+    return { fam, fe };
   }
 
   /** One gated-GNN layer: x [B, N, C], edge [B, N*N, C]. */
@@ -147,8 +179,7 @@ export function createMeflHead(config: MeflConfig, { seed = 0 }: { seed?: number
     return tf.tidy(() => {
       const x = linearBlock(store, "global_linear", features, s) as tf.Tensor3D;
       const { fuTokens, fv } = afg(store, n, x, s);
-      const { fam, edge } = gem(fuTokens, x, s);
-      const fe = tf.mean(edge, 2) as tf.Tensor3D; // [B, N*N, C]
+      const { fam, fe } = gem(fuTokens, x, s); // fe [B, N*N, C]
       const l1 = gnnLayer(fv, fe, 1, s);
       const l2 = gnnLayer(l1.x, l1.edge, 2, s);
       const cl = classifier(store, l2.x);
