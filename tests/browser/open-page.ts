@@ -17,6 +17,15 @@ export async function keepOnMachine(target: Page | BrowserContext, origin: strin
   });
 }
 
+/**
+ * The errors of a report other than requests a navigation cancelled (net::ERR_ABORTED): a
+ * test that leaves a page while it is still loading (a checkpoint, a model file) or reloads it
+ * aborts those on purpose. Off-machine requests fail with another code and still count.
+ */
+export function errorsExceptAborted(report: PageReport): string[] {
+  return report.errors.filter((e) => !/^request failed: .* \(net::ERR_ABORTED\)$/.test(e));
+}
+
 /** Records a page's console errors, uncaught errors, failed requests and HTTP errors. */
 export function recordErrors(page: Page, report: PageReport): void {
   page.on("console", (msg) => {

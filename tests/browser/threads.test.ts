@@ -13,7 +13,7 @@ import { STAGE_PAGES } from "../../observablehq.config.js";
 import { COI_SERVICE_WORKER_FILE } from "../../src/lib/coi.js";
 import { builtModule } from "./built.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
-import { badge, keepOnMachine, openPage, recordErrors, type PageReport } from "./open-page.js";
+import { badge, errorsExceptAborted, keepOnMachine, openPage, recordErrors, type PageReport } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 const DIST = process.env.MASKAU_DIST ?? "dist";
@@ -171,7 +171,7 @@ run("threaded wasm in Chromium", () => {
     await context.close();
     expect(report.offsite, "requests that left the machine").toEqual([]);
     // The worker's reload aborts what the first document still had in flight (e.g. its icon).
-    expect(report.errors.filter((e) => !/^request failed: .* \(net::ERR_ABORTED\)$/.test(e))).toEqual([]);
+    expect(errorsExceptAborted(report)).toEqual([]);
   });
 
   it("training steps on several threads equal the single-threaded ones bit for bit", async () => {
