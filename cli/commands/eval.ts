@@ -8,7 +8,7 @@ import { INPUT_KINDS, type InputKind } from "../../src/lib/eval/conditions.js";
 import { formatF1Table } from "../../src/lib/eval/evaluate.js";
 import type { SweepRow } from "../../src/lib/eval/sweep.js";
 import { FILL_KINDS, type Fill } from "../../src/lib/masks/fill.js";
-import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
+import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { loadCheckpointModel } from "../../src/lib/registry.js";
 import { dataOfMeta, evaluateDetectorOn, loadData, loadMaeFile, type LoadedData, type LoadedMaeFile } from "../../src/lib/runs/node.js";
 import { backendLabel, type BackendName } from "../../src/lib/tf/backend.js";
@@ -30,8 +30,7 @@ interface EvalOpts {
 
 /** Whether a checkpoint file holds a student (from its metadata; header only). */
 function isStudentFile(path: string): boolean {
-  const meta = decodeCheckpoint(new Uint8Array(readFileSync(path)), path).meta;
-  return meta?.model === "student";
+  return readCheckpointMeta(path)?.model === "student";
 }
 
 /** Evaluates a detector or student checkpoint file under conditions, with progress bars. */

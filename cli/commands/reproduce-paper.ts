@@ -10,18 +10,17 @@ import { Command } from "commander";
 import { spawn } from "node:child_process";
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
 import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
-import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
+import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { gatherLabels } from "../../src/lib/data/frames.js";
 import { foldSplit } from "../../src/lib/data/folds.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
 import { loadCheckpointModel } from "../../src/lib/registry.js";
-import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
+import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256Hex, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
 import { backendLabel, currentBackend, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { addBackendOption, num, phaseBars } from "../options.js";
@@ -65,11 +64,11 @@ const ints = (flag: string, s: string) =>
     return v;
   });
 
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+const sha256 = (path: string) => sha256Hex(readFileSync(path));
 
 /** Step count and whether the file is a finished run (weights only at the last step) or one to resume. */
 function checkpointState(path: string, steps: number): "finished" | "partial" {
-  const meta = decodeCheckpoint(new Uint8Array(readFileSync(path)), path).meta;
+  const meta = readCheckpointMeta(path);
   return (meta?.step ?? 0) >= steps && !meta?.trainer ? "finished" : "partial";
 }
 

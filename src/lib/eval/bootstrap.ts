@@ -11,7 +11,7 @@
 // the percentile interval of the resampled statistic. Pure TypeScript, seeded: the same
 // inputs and seed give the same interval in every engine.
 import { Rng } from "../data/prng.js";
-import { f1Score } from "./f1.js";
+import { AuConfusion, DEFAULT_THRESHOLD, f1Score } from "./f1.js";
 
 /** Confusion counts of one model on one test set, per subject: counts[(s * N + a) * 4 + k], k = TP, FP, TN, FN. */
 export interface SubjectCounts {
@@ -20,13 +20,13 @@ export interface SubjectCounts {
   counts: Float64Array;
 }
 
-/** Per-subject confusion counts from probabilities [frames, N] and 0/1 labels [frames, N] (threshold inclusive, as the official code). */
+/** Per-subject confusion counts from probabilities [frames, N] and 0/1 labels [frames, N], counted as the official evaluation counts (AuConfusion). */
 export function subjectCounts(
   probs: ArrayLike<number>,
   labels: ArrayLike<number>,
   subjectOfFrame: ArrayLike<string>,
   aus: number[],
-  threshold = 0.5,
+  threshold = DEFAULT_THRESHOLD,
 ): SubjectCounts {
   const N = aus.length;
   const frames = subjectOfFrame.length;
@@ -35,18 +35,10 @@ export function subjectCounts(
   }
   const subjects = [...new Set(Array.from(subjectOfFrame))].sort();
   const index = new Map(subjects.map((s, i) => [s, i]));
-  const counts = new Float64Array(subjects.length * N * 4);
-  for (let f = 0; f < frames; f++) {
-    const s = index.get(subjectOfFrame[f])!;
-    for (let a = 0; a < N; a++) {
-      const y = labels[f * N + a];
-      if (y !== 0 && y !== 1) throw new Error(`subjectCounts: label of frame ${f}, AU ${aus[a]} is ${y}, not 0 or 1`);
-      const positive = probs[f * N + a] >= threshold;
-      const k = positive ? (y === 1 ? 0 : 1) : y === 1 ? 3 : 2;
-      counts[(s * N + a) * 4 + k]++;
-    }
-  }
-  return { subjects, aus: aus.slice(), counts };
+  const confusion = subjects.map(() => new AuConfusion(N, threshold));
+  const row = (values: ArrayLike<number>, f: number) => Array.prototype.slice.call(values, f * N, (f + 1) * N) as number[];
+  for (let f = 0; f < frames; f++) confusion[index.get(subjectOfFrame[f])!].add(row(probs, f), row(labels, f));
+  return { subjects, aus: aus.slice(), counts: Float64Array.from(confusion.flatMap((c) => c.table().flat())) };
 }
 
 /** Per-AU F1 and their mean from per-subject counts, each subject weighted by how often it was drawn (all 1: the plain score). */

@@ -10,12 +10,14 @@
 // the process stop half way through its temporary file and hang, for the test that
 // kills a training process while it writes a checkpoint.
 import { randomBytes } from "node:crypto";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FAULT, hang } from "../faults-node.js";
 import type { TensorData } from "../models/params.js";
 import type { OptimizerState } from "../train/trainer.js";
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetaInput, type DecodedCheckpoint } from "./checkpoint.js";
+import { checkpointMeta, decodeCheckpoint, encodeCheckpoint, type CheckpointMeta, type CheckpointMetaInput, type DecodedCheckpoint } from "./checkpoint.js";
+import { inspectSafetensorsHeader, safetensorsHeaderLength } from "./safetensors.js";
 
 /** The file-system calls writeFileAtomic makes; replaceable to simulate failures in tests. */
 export interface AtomicFs {
@@ -128,6 +130,21 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, { fs = NO
 export async function readCheckpointFile(path: string): Promise<DecodedCheckpoint> {
   const bytes = await fsp.readFile(path);
   return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+}
+
+/** A checkpoint file's MaskAU metadata (null for a plain safetensors file), read from its header alone: the tensors are not read. */
+export function readCheckpointMeta(path: string): CheckpointMeta | null {
+  const size = statSync(path).size;
+  const fd = openSync(path, "r");
+  try {
+    const prefix = new Uint8Array(8);
+    readSync(fd, prefix, 0, 8, 0);
+    const header = new Uint8Array(8 + safetensorsHeaderLength(prefix, size, path));
+    readSync(fd, header, 0, header.length, 0);
+    return checkpointMeta(inspectSafetensorsHeader(header, size, path).metadata, path);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Encodes and writes a checkpoint atomically. */

@@ -3,15 +3,16 @@
 // differences that carry the paper's claims a paired subject-bootstrap interval pooled over
 // runs; student vs teacher against an equivalence margin fixed before running. Pure data.
 import { equivalence, meanSd, pairedBootstrapDiff, type EquivalenceVerdict, type Interval, type PairedRun, type SubjectCounts } from "../eval/bootstrap.js";
-import { PAPER_TABLE2 } from "../eval/table2.js";
+import { PAPER_STUDENT } from "../eval/headline.js";
+import { CONDITION_NAMES, PAPER_TABLE2 } from "../eval/table2.js";
 import type { Fill } from "../masks/fill.js";
 import type { ProtocolRole } from "./plan.js";
 
 /** The paper's mean F1 (%) on BP4D by occlusion and condition: Table 2 and its student (e). */
 export const PAPER_BP4D: Record<string, Record<string, number | null>> = {
   none: { "(a)": PAPER_TABLE2["random:0.5"]["(a)"] },
-  "random:0.5": { ...PAPER_TABLE2["random:0.5"], "(e)": 62.56 },
-  "block:0.3": { ...PAPER_TABLE2["block:0.3"], "(e)": 61.24 },
+  "random:0.5": { ...PAPER_TABLE2["random:0.5"], "(e)": PAPER_STUDENT["random:0.5"] },
+  "block:0.3": { ...PAPER_TABLE2["block:0.3"], "(e)": PAPER_STUDENT["block:0.3"] },
 };
 
 export interface ProtocolEvalRow {
@@ -43,9 +44,9 @@ export interface ProtocolEvalFile {
 
 /** What each condition is, in the paper's words. */
 export const CONDITION_LABELS: Record<string, string> = {
-  "(a)": "clean detector, clean faces",
-  "(b)": "clean detector, occluded faces",
-  "(c)": "clean detector, MAE composites",
+  "(a)": CONDITION_NAMES["(a)"],
+  "(b)": CONDITION_NAMES["(b)"],
+  "(c)": CONDITION_NAMES["(c)"],
   "(d1)": "stage-1 teacher, composites",
   "(d)": "teacher (stage 2), composites",
   "(e)": "student, occluded faces",
@@ -103,19 +104,20 @@ function countsOf(file: ProtocolEvalFile, row: ProtocolEvalRow): SubjectCounts {
   return { subjects: file.subjects, aus: file.aus, counts: Float64Array.from(row.counts) };
 }
 
-/** The occlusion a row is scored under, "none" for clean faces. */
-const key = (condition: string, occlusion: string) => `${condition} ${occlusion}`;
-
 export function aggregateProtocol(files: ProtocolEvalFile[], { resamples = 2000, margin = 0.02, seed = 0 }: { resamples?: number; margin?: number; seed?: number } = {}): ProtocolResults {
   if (files.length === 0) throw new Error("aggregateProtocol: no evaluations");
   const aus = files[0].aus;
   for (const f of files) if (f.aus.join() !== aus.join()) throw new Error(`fold ${f.fold} seed ${f.seed}: AUs ${f.aus.join(",")} differ from ${aus.join(",")}`);
-  const groups = new Map<string, { file: ProtocolEvalFile; row: ProtocolEvalRow }[]>();
-  for (const file of files) for (const row of file.rows) groups.set(key(row.condition, row.occlusion), [...(groups.get(key(row.condition, row.occlusion)) ?? []), { file, row }]);
+  // The rows of each condition and occlusion over the runs.
+  const groups = new Map<string, ProtocolEvalRow[]>();
+  for (const row of files.flatMap((f) => f.rows)) {
+    const k = `${row.condition} ${row.occlusion}`;
+    groups.set(k, [...(groups.get(k) ?? []), row]);
+  }
   const conditions: ConditionSummary[] = [...groups.values()].map((g) => {
-    const { condition, occlusion } = g[0].row;
-    const stats = meanSd(g.map((x) => x.row.meanF1));
-    const perAu = aus.map((_, a) => g.reduce((s, x) => s + x.row.f1[a], 0) / g.length);
+    const { condition, occlusion } = g[0];
+    const stats = meanSd(g.map((row) => row.meanF1));
+    const perAu = aus.map((_, a) => g.reduce((s, row) => s + row.f1[a], 0) / g.length);
     return { condition, label: CONDITION_LABELS[condition] ?? condition, occlusion, runs: g.length, mean: stats.mean, sd: stats.sd, lo: stats.lo, hi: stats.hi, perAu };
   });
   conditions.sort((x, y) => ORDER.indexOf(x.condition) - ORDER.indexOf(y.condition) || x.occlusion.localeCompare(y.occlusion));

@@ -6,7 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { removeStaleTemps, tempPathFor, writeFileAtomic } from "../../../src/lib/io/atomic-node.js";
+import { readCheckpointMeta, removeStaleTemps, tempPathFor, writeFileAtomic } from "../../../src/lib/io/atomic-node.js";
+import { decodeCheckpoint } from "../../../src/lib/io/checkpoint.js";
+import { writeSafetensors } from "../../../src/lib/io/safetensors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "maskau-atomic-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +55,25 @@ describe("stale temporary files of atomic writes", () => {
     await writeFileAtomic(path, Uint8Array.from([9]), { fs: { rm } });
     expect([...readFileSync(path)]).toEqual([9]);
     expect(readdirSync(dir).filter((f) => f.includes("b.safetensors")).sort()).toEqual([basename(stale), "b.safetensors"]);
+  });
+});
+
+describe("readCheckpointMeta", () => {
+  it("reads the metadata from the header alone: the same as decoding the whole file, null for plain safetensors, an error for a cut header", () => {
+    const shipped = "src/checkpoints/student-tiny-random0.5.safetensors";
+    const meta = readCheckpointMeta(shipped);
+    expect(meta).toEqual(decodeCheckpoint(new Uint8Array(readFileSync(shipped)), shipped).meta);
+    expect(meta?.model).toBe("student");
+    const dir = mkdtempSync(join(tmpdir(), "maskau-meta-"));
+    try {
+      const plain = join(dir, "plain.safetensors");
+      writeFileSync(plain, writeSafetensors({ w: { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) } }));
+      expect(readCheckpointMeta(plain)).toBeNull();
+      const cut = join(dir, "cut.safetensors");
+      writeFileSync(cut, readFileSync(shipped).subarray(0, 100));
+      expect(() => readCheckpointMeta(cut)).toThrow(/cut\.safetensors/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
