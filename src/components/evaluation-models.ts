@@ -3,30 +3,18 @@
 // occlusions (src/checkpoints), the shipped MAE that makes the teachers' composites, and
 // the last student distilled in this browser (the Student & KD page's saved run, read from
 // IndexedDB). Each is rebuilt from its checkpoint's metadata (loadCheckpointModel).
-import { FileAttachment, type FileAttachmentHandle } from "observablehq:stdlib";
+import { FileAttachment } from "observablehq:stdlib";
 import type { StudentChoice } from "../lib/eval/evaluation-settings.js";
 import { SAVED_STUDENT_KEY, savedStudent } from "../lib/eval/saved-student.js";
 import type { Detector } from "../lib/models/detector.js";
 import type { Mae } from "../lib/models/mae.js";
-import { loadMae } from "../lib/models/mae-checkpoint.js";
 import { loadCheckpointModel } from "../lib/registry.js";
-import { SHIPPED_TEACHERS, type PageOcclusion } from "../lib/train/student-browser.js";
+import { SHIPPED_CLEAN_DETECTOR } from "../lib/train/detector-browser.js";
+import type { PageOcclusion } from "../lib/train/student-browser.js";
 import { browserRunStore } from "./browser-storage.js";
 import { startRuntime } from "./runtime.js";
-
-export const SHIPPED_STUDENTS: Record<PageOcclusion, string> = {
-  "random:0.5": "student-tiny-random0.5.safetensors",
-  "block:0.3": "student-tiny-block0.3.safetensors",
-};
-export const CLEAN_DETECTOR = "detector-tiny-clean.safetensors";
-
-/** Literal paths: Framework copies only the files a FileAttachment call names. */
-function teacherFile(o: PageOcclusion): FileAttachmentHandle {
-  return o === "random:0.5" ? FileAttachment("../checkpoints/teacher-tiny-mefl-random0.5.safetensors") : FileAttachment("../checkpoints/teacher-tiny-mefl-block0.3.safetensors");
-}
-function studentFile(o: PageOcclusion): FileAttachmentHandle {
-  return o === "random:0.5" ? FileAttachment("../checkpoints/student-tiny-random0.5.safetensors") : FileAttachment("../checkpoints/student-tiny-block0.3.safetensors");
-}
+import { loadShippedStudent } from "./shipped-students.js";
+import { shippedTeachers } from "./shipped-teachers.js";
 
 export interface EvaluatedModel {
   detector: Detector;
@@ -45,12 +33,17 @@ export interface EvaluationModels {
   dispose(): void;
 }
 
-const bytes = async (file: FileAttachmentHandle) => new Uint8Array(await file.arrayBuffer());
+const shipped = (file: string, loaded: { detector: Detector; meta: { createdBy?: string } }): EvaluatedModel => ({
+  detector: loaded.detector,
+  ckpt: `src/checkpoints/${file}`,
+  madeBy: loaded.meta.createdBy ?? "unknown",
+});
 
-function detectorFrom(b: Uint8Array, source: string, ckpt: string): EvaluatedModel {
-  const loaded = loadCheckpointModel(b, { source });
-  if (loaded.family === "mae") throw new Error(`${source} holds an MAE, not an AU detector`);
-  return { detector: loaded.detector, ckpt, madeBy: loaded.meta.createdBy ?? "unknown" };
+async function cleanDetector(): Promise<EvaluatedModel> {
+  const bytes = new Uint8Array(await FileAttachment("../checkpoints/detector-tiny-clean.safetensors").arrayBuffer());
+  const loaded = loadCheckpointModel(bytes, { source: SHIPPED_CLEAN_DETECTOR });
+  if (loaded.family === "mae") throw new Error(`${SHIPPED_CLEAN_DETECTOR} holds an MAE, not an AU detector`);
+  return shipped(SHIPPED_CLEAN_DETECTOR, loaded);
 }
 
 /** The Student & KD page's saved run as a student (lib/eval/saved-student.ts). */
@@ -73,14 +66,22 @@ export function evaluationModels(): EvaluationModels {
     }
     return cache.get(key) as Promise<T>;
   };
+  // The MAE, the teachers and the shipped students are the shared per-page loaders' (shipped-teachers.ts, shipped-students.ts).
   models = {
-    mae: () => once("mae", async () => loadMae(await bytes(FileAttachment("../checkpoints/mae-tiny.safetensors")), { source: "mae-tiny.safetensors" }).mae),
-    clean: () => once("clean", async () => detectorFrom(await bytes(FileAttachment("../checkpoints/detector-tiny-clean.safetensors")), CLEAN_DETECTOR, `src/checkpoints/${CLEAN_DETECTOR}`)),
-    teacher: (o) => once(`teacher ${o}`, async () => detectorFrom(await bytes(teacherFile(o)), SHIPPED_TEACHERS[o], `src/checkpoints/${SHIPPED_TEACHERS[o]}`)),
+    mae: () => once("mae", async () => (await shippedTeachers()).mae),
+    clean: () => once("clean", cleanDetector),
+    teacher: (o) => once(`teacher ${o}`, async () => {
+      const t = await (await shippedTeachers()).loadTeacher(o);
+      return shipped(t.file, t);
+    }),
     student: (choice) =>
-      choice === "browser" ? once("student browser", browserStudent) : once(`student ${choice}`, async () => detectorFrom(await bytes(studentFile(choice)), SHIPPED_STUDENTS[choice], `src/checkpoints/${SHIPPED_STUDENTS[choice]}`)),
+      choice === "browser" ? once("student browser", browserStudent) : once(`student ${choice}`, async () => {
+        const s = await loadShippedStudent(choice);
+        return shipped(s.file, s);
+      }),
     dispose() {
-      for (const p of cache.values()) void p.then((m) => ("detector" in m ? m.detector.dispose() : m.dispose()), () => {});
+      // This page's own models; the shared loaders keep theirs for the page's lifetime.
+      for (const [key, p] of cache) if (key === "clean" || key === "student browser") void p.then((m) => ("detector" in m ? m.detector.dispose() : m.dispose()), () => {});
       cache.clear();
       models = undefined;
     },
