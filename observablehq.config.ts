@@ -1,7 +1,7 @@
 // Observable Framework configuration. Everything the site needs is bundled from
 // node_modules: no stylesheet, font or module is fetched from a CDN, so the
 // workspace works offline (tests/browser checks dist/ for CDN hosts).
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { COI_SERVICE_WORKER_FILE, coiRegistration } from "./src/lib/coi.js";
 
 export const STAGE_PAGES = [
@@ -62,12 +62,6 @@ export const RUN_IDS = existsSync(RECORDS_DIR)
       .map((f) => f.slice(0, -".json".length))
       .sort()
   : [];
-
-// Framework reuses a data loader's cached output until the loader's own file changes; the
-// runs index (src/data/runs.json.ts) also depends on the records, which a user adds by
-// copying a file (whose time may be older than the cache), so its cache goes at every build
-// and the loader runs again (about a second).
-rmSync("src/.observablehq/cache/data/runs.json", { force: true });
 
 /** Pages that evaluate strings as code (see above). */
 export const EVAL_PAGES = ["/pages/data"];

@@ -4,7 +4,7 @@
 // built-ins (fs, path, ...) that its package.json maps away for browsers; esbuild
 // honours that mapping, Framework's bundler does not.
 import { build } from "esbuild";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -34,3 +34,10 @@ await build({
     },
   ],
 });
+
+// Framework reuses a data loader's cached output until the loader's own file changes. Two
+// loaders read other files: the runs index (src/data/runs.json.ts) reads the records, which a
+// user adds by copying a file (whose time may be older than the cache), and the shipped
+// results (src/data/shipped-results.json.ts) read the checkpoints' metadata. Their caches go
+// before every build, start and dev, so they run again (about a second together).
+for (const out of ["runs.json", "shipped-results.json"]) rmSync(`src/.observablehq/cache/data/${out}`, { force: true });

@@ -1,9 +1,8 @@
 // Framework data loader: the results the shipped stage-2 teachers and students record in
 // their checkpoints' metadata (condition, test-fold mean F1, steps, the command that made
 // them), read from the safetensors headers in src/checkpoints, so the index page states
-// them without loading the weights and without copying numbers into prose. Framework
-// caches a loader's output until the loader changes: after replacing a checkpoint,
-// `npm run clean` (or a fresh checkout, as in CI) makes the build read it again.
+// them without loading the weights and without copying numbers into prose. Its cached
+// output is dropped before every build (scripts/prebundle.mjs), so a replaced checkpoint is read.
 import { readCheckpointMeta } from "../lib/io/atomic-node.js";
 import { shippedResult } from "../lib/eval/headline.js";
 
