@@ -25,7 +25,7 @@ import { addBackendOption, commandLine, fillArg, num, phaseBars } from "../optio
 import { evaluateFile } from "./eval.js";
 import { fig3Command } from "./reproduce-fig3.js";
 import { paperCommand } from "./reproduce-paper.js";
-import { trainDetectorFile } from "./train.js";
+import { trainDetectorFile, type PhaseTimes } from "./train.js";
 
 interface ReproduceOpts {
   data: string;
@@ -86,12 +86,21 @@ export function reproduceCommand(): Command {
     .option("--json <file>", "write the table as JSON (default <out-dir>/table2.json)");
   addBackendOption(cmd);
   cmd.action(async (opts: ReproduceOpts) => {
+    const started = performance.now();
+    /** Wall seconds per part of the run, for the breakdown printed at the end. */
+    const timings: { part: string; seconds: number }[] = [];
+    const timed = async <T>(part: string, work: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      const result = await work();
+      timings.push({ part, seconds: (performance.now() - t0) / 1000 });
+      return result;
+    };
     if (opts.teacherInit !== "clean" && opts.teacherInit !== "scratch") throw new Error('--teacher-init must be "clean" or "scratch"');
     const model = resolveDetector(opts.preset);
     const info = await initNodeBackend(opts.backend);
     const phases = phaseBars();
     const dataSpec = { source: opts.data, seed: opts.dataSeed, size: model.config({ head: "anfl", numClasses: 1 }).imgSize };
-    const data = await loadData(dataSpec, phases);
+    const data = await timed("data", () => loadData(dataSpec, phases));
     const mae = loadMaeFile(opts.mae);
     const occlusions = opts.occlusions.split(",").map((s) => s.trim()).filter(Boolean);
     mkdirSync(opts.outDir, { recursive: true });
@@ -137,8 +146,14 @@ export function reproduceCommand(): Command {
         init: init ? { path: init } : null,
         train: { steps, batch: opts.batch, lr, warmup, minLr: D.minLr, weightDecay: D.weightDecay, checkpointEvery: D.checkpointEvery },
       });
-      const run = await trainDetectorFile(spec, out, { createdBy: command, preloaded: { data, mae: teacher ? mae : undefined } });
+      const times: PhaseTimes = {};
+      const run = await trainDetectorFile(spec, out, { createdBy: command, preloaded: { data, mae: teacher ? mae : undefined }, phaseTimes: times });
       run.dispose();
+      timings.push(
+        { part: `${name}: ${teacher ? "composites and " : ""}setup`, seconds: times.prepare ?? 0 },
+        { part: `${name}: ${steps} training steps`, seconds: times.train ?? 0 },
+        { part: `${name}: test-fold evaluation and checkpoint`, seconds: times.finish ?? 0 },
+      );
       return out;
     };
     const rows: Table2Row[] = [];
@@ -146,11 +161,11 @@ export function reproduceCommand(): Command {
       rows.push({ condition, label: `${condition} ${test}`, train: trainedOn, test, ckpt, f1: ev.f1, meanF1: ev.meanF1 });
 
     const clean = await train("a-clean", "clean", "none");
-    const evA = await evaluateFile(clean, ["clean", "occluded", "composite"], occlusions, { fill: opts.fill, mae, data, fold: opts.fold });
+    const evA = await timed("(a), (b), (c) evaluated", () => evaluateFile(clean, ["clean", "occluded", "composite"], occlusions, { fill: opts.fill, mae, data, fold: opts.fold }));
     for (const r of evA.rows) push(r.input === "clean" ? "(a)" : r.input === "occluded" ? "(b)" : "(c)", "clean", r.label, clean, r.evaluation);
     for (const occ of occlusions) {
       const teacher = await train(`d-teacher-${occ.replace(/[^A-Za-z0-9.]+/g, "-")}`, "composite", occ);
-      const [r] = (await evaluateFile(teacher, ["composite"], [occ], { fill: opts.fill, mae, data, fold: opts.fold })).rows;
+      const [r] = (await timed(`(d) ${occ} evaluated`, () => evaluateFile(teacher, ["composite"], [occ], { fill: opts.fill, mae, data, fold: opts.fold }))).rows;
       push("(d)", `composite ${occ}`, r.label, teacher, r.evaluation);
     }
     const order = ["(a)", "(b)", "(c)", "(d)"];
@@ -158,11 +173,27 @@ export function reproduceCommand(): Command {
     const aus = data.dataset.aus;
     process.stdout.write(table2Markdown(rows, aus) + "\n");
     const jsonPath = opts.json ?? join(opts.outDir, "table2.json");
-    writeFileSync(jsonPath, JSON.stringify({ dataset: data.description, fold: opts.fold, mae: mae.ref, aus, rows }, null, 2) + "\n");
+    const wallSeconds = (performance.now() - started) / 1000;
+    const backend = backendLabel(info);
+    writeFileSync(jsonPath, JSON.stringify({ dataset: data.description, fold: opts.fold, mae: mae.ref, aus, rows, backend, wallSeconds, timings }, null, 2) + "\n");
     process.stderr.write(`wrote ${jsonPath}\n`);
+    process.stderr.write(timingsTable(timings, wallSeconds, backend));
     mae.mae.dispose();
   });
   reproduce.addCommand(fig3Command());
   reproduce.addCommand(paperCommand());
   return reproduce;
+}
+
+/** The run's wall time per part, as a Markdown table (parts under a second are summed in "other"). */
+export function timingsTable(timings: readonly { part: string; seconds: number }[], wallSeconds: number, backend: string): string {
+  const shown = timings.filter((t) => t.seconds >= 1);
+  const other = wallSeconds - shown.reduce((a, t) => a + t.seconds, 0);
+  const rows = [...shown, { part: "other (loading, small parts)", seconds: Math.max(0, other) }];
+  const fmt = (s: number) => (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
+  return (
+    `\nWall time ${fmt(wallSeconds)} on ${backend}:\n\n| part | time | share |\n|---|---:|---:|\n` +
+    rows.map((t) => `| ${t.part} | ${fmt(t.seconds)} | ${((100 * t.seconds) / wallSeconds).toFixed(0)}% |`).join("\n") +
+    "\n"
+  );
 }

@@ -77,6 +77,18 @@ interface TrainFileOptions {
   preloaded?: { data?: LoadedData; mae?: LoadedMaeFile };
   /** Write the run record beside the final checkpoint (`<out>.record.json`). Default true. */
   record?: boolean;
+  /** Filled in with the run's wall time per phase, in seconds. */
+  phaseTimes?: PhaseTimes;
+}
+
+/** Where a training run's wall time went. */
+export interface PhaseTimes {
+  /** Data, models and cached composites until the first step. */
+  prepare?: number;
+  /** The training steps (with their checkpoints). */
+  train?: number;
+  /** Test-fold evaluation, the final checkpoint and the record. */
+  finish?: number;
 }
 
 /** Trains a detector spec to `out` with progress bars; returns the finished run (caller disposes). */
@@ -88,8 +100,11 @@ export async function trainDetectorFile(spec: DetectorSpec, out: string, options
 export async function trainFile(
   spec: DetectorSpec | StudentSpec,
   out: string,
-  { resume = false, optimizerState = false, createdBy = commandLine(), quiet = false, preloaded = {}, record = true }: TrainFileOptions = {},
+  { resume = false, optimizerState = false, createdBy = commandLine(), quiet = false, preloaded = {}, record = true, phaseTimes }: TrainFileOptions = {},
 ): Promise<DetectorRun | StudentRun> {
+  const started = performance.now();
+  let ready_ = started;
+  let trained = started;
   const phases = phaseBars(quiet);
   const resources = await loadResources(spec, phases, preloaded);
   phases.stop();
@@ -112,12 +127,16 @@ export async function trainFile(
             if (r.metrics.lossEdge !== undefined) fields.edge = r.metrics.lossEdge.toFixed(3);
             if (spec.kind === "student") fields.kd = (r.metrics.kdNode + spec.beta * r.metrics.kdEdge).toFixed(4);
             bar?.update(r.step, fields);
-            if (r.step >= spec.train.steps) bar?.stop();
+            if (r.step >= spec.train.steps) {
+              bar?.stop();
+              trained = performance.now();
+            }
           },
         },
       },
       (ready) => {
         if (ready.kind === "pretrain") return;
+        ready_ = performance.now();
         const model = ready.kind === "student" ? ready.student : ready.detector;
         const what = ready.kind === "student" ? `occluded ${ready.spec.occlusion}, teacher ${ready.spec.teacher.path} on composites` : `input ${inputLabel(ready.spec)}`;
         say(
@@ -136,6 +155,11 @@ export async function trainFile(
         run.dispose();
         throw e;
       }
+    }
+    if (phaseTimes) {
+      const end = performance.now();
+      if (trained === started) trained = end; // no step ran (resumed at the end)
+      Object.assign(phaseTimes, { prepare: (ready_ - started) / 1000, train: (trained - ready_) / 1000, finish: (end - trained) / 1000 });
     }
     return run;
   } finally {

@@ -11,6 +11,7 @@
 // pass (which may run under gradient recording): it is recorded in a
 // BatchNormUpdates, and the caller applies it after the step.
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedBatchNormTrain } from "../tf/ops.js";
 import type { ParamStore } from "./params.js";
 
 export const BN_EPS = 1e-5;
@@ -143,6 +144,16 @@ export function batchNormCore(
   }
   const n = x.size / channels;
   if (n <= 1) throw new Error(`BatchNorm in train mode needs more than 1 value per channel (input [${x.shape}])`);
+  if (ax === rank - 1) {
+    // Channels last (the ResNet's NHWC maps): one fused kernel each way where the backend has it.
+    const fused = fusedBatchNormTrain(x, p.weight, p.bias, eps);
+    if (fused) {
+      const { y, mean, variance } = fused;
+      const stats = wantStats ? runningStats(p, mean, variance, n, momentum) : {};
+      tf.dispose([mean, variance]);
+      return { y, ...stats };
+    }
+  }
   return tf.tidy(() => {
     const mean = tf.mean(x, reduce, true);
     const centred = tf.sub(x, mean);

@@ -26,6 +26,11 @@ export interface BackendInfo {
   software?: boolean;
   /** Threads of the wasm backend's XNNPACK pool, when known. */
   threads?: number;
+  /**
+   * Wasm only: whether MaskAU's matmul kernel runs its relaxed-SIMD build (fused
+   * multiply-adds; results differ from the plain build's in the last bits), when known.
+   */
+  fma?: boolean;
   /** Why the wasm backend runs on one thread, when it does and the reason is known. */
   threadsNote?: string;
   /** Backends tried before this one, with the reason each failed. */
@@ -160,7 +165,10 @@ export function currentBackend(): BackendInfo {
 }
 
 /** Human-readable label, e.g. "webgpu · google/swiftshader". */
-export function backendLabel(info: Pick<BackendInfo, "name" | "adapter" | "threads">): string {
+export function backendLabel(info: Pick<BackendInfo, "name" | "adapter" | "threads" | "fma">): string {
   if (info.adapter) return `${info.name} · ${info.adapter}`;
-  return info.threads && info.threads > 1 ? `${info.name} · ${info.threads} threads` : info.name;
+  const parts: string[] = [info.name];
+  if (info.threads && info.threads > 1) parts.push(`${info.threads} threads`);
+  if (info.fma) parts.push("FMA");
+  return parts.join(" · ");
 }

@@ -20,6 +20,15 @@ export const FUSED_LAYER_NORM = "MaskauLayerNorm";
 /** Its gradient. Inputs {x, gamma, mean, rstd, dy}; outputs [dx, dgamma, dbeta]. */
 export const FUSED_LAYER_NORM_GRAD = "MaskauLayerNormGrad";
 
+/**
+ * Train-mode BatchNorm over the last axis (channels last). Inputs {x, gamma, beta}; attrs
+ * {eps}; outputs [y, mean, variance, rstd] per channel (biased variance; rstd =
+ * 1/sqrt(variance + eps)).
+ */
+export const FUSED_BATCH_NORM = "MaskauBatchNorm";
+/** Its gradient. Inputs {x, gamma, mean, rstd, dy}; outputs [dx, dgamma, dbeta]. */
+export const FUSED_BATCH_NORM_GRAD = "MaskauBatchNormGrad";
+
 /** The fused kernels work 4 elements at a time: smaller tensors take the op-by-op path. */
 export const FUSED_MIN_SIZE = 4;
 

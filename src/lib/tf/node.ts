@@ -5,10 +5,19 @@ import { existsSync } from "node:fs";
 import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import { initBackend, NODE_PREFERENCE, type BackendInfo, type BackendName } from "./backend.js";
 import { registerThreadedWasm, runningWasmThreads, wasmThreads } from "./wasm-threads.js";
+import * as gemmBinaries from "./wasm/gemm.wasm.js";
+import { setFusedMultiplyAdd, usesFusedMultiplyAdd } from "./wasm/instance.js";
 
 const require = createRequire(import.meta.url);
+
+// Relaxed SIMD (the matmul kernel's fused multiply-add) ships in Chromium 114+ and behind a
+// flag in Node 20's V8; the flag is process-wide, so worker threads see it too. Without it,
+// or with MASKAU_WASM_FMA=0, the kernels run their plain-SIMD build (wasm/instance.ts).
+setFlagsFromString("--experimental-wasm-relaxed-simd");
+if (process.env.MASKAU_WASM_FMA === "0") setFusedMultiplyAdd(false);
 
 /** SwiftShader's Vulkan driver as Debian's chromium package ships it. */
 export const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
@@ -105,5 +114,5 @@ export async function initNodeBackend(
   await loadTfjsCoreGradients();
   if (order.includes("wasm")) registerThreadedWasm(wasmThreads());
   const info = await initBackend(order, { wasmPaths: wasmDir(), gpu });
-  return info.name === "wasm" ? { ...info, threads: runningWasmThreads() } : info;
+  return info.name === "wasm" ? { ...info, threads: runningWasmThreads(), fma: usesFusedMultiplyAdd(gemmBinaries) } : info;
 }

@@ -2,7 +2,8 @@
 // model uses the same definitions (and the parity suite checks exactly these).
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, FUSED_MIN_SIZE, hasFused,
+  FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD,
+  FUSED_MIN_SIZE, hasFused,
 } from "./fused.js";
 
 type LayerNormFn = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
@@ -45,6 +46,45 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
     const variance = tf.mean(tf.square(centred), axis, true);
     return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
   });
+}
+
+/** Train-mode BatchNorm's output and the batch statistics of each channel. */
+export interface BatchNormTrainResult {
+  y: tf.Tensor;
+  /** Per-channel batch mean. */
+  mean: tf.Tensor1D;
+  /** Per-channel biased batch variance. */
+  variance: tf.Tensor1D;
+}
+
+/**
+ * Train-mode BatchNorm over the last axis in one fused kernel (forward) and one for the
+ * gradient, where the backend has them (wasm) and the channel count is a multiple of 4;
+ * null elsewhere (the caller computes it op by op). The statistics carry no gradient: they
+ * are for the running averages (the gradient through them is inside the fused one).
+ */
+export function fusedBatchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): BatchNormTrainResult | null {
+  const c = x.shape[x.rank - 1];
+  const usable = hasFused(FUSED_BATCH_NORM) && x.dtype === "float32" && x.rank >= 2 && c % 4 === 0 && c >= 4 &&
+    x.size > c && gamma.size === c && beta.size === c;
+  if (!usable) return null;
+  let stats: tf.Tensor[] = [];
+  const op = tf.customGrad((xs, g, b, save) => {
+    const [y, mean, variance, rstd] = tf.engine().runKernel(
+      FUSED_BATCH_NORM, { x: xs as tf.Tensor, gamma: g as tf.Tensor, beta: b as tf.Tensor }, { eps } as never,
+    ) as tf.Tensor[];
+    (save as tf.GradSaveFunc)([xs as tf.Tensor, g as tf.Tensor, mean, rstd]);
+    // Kept past customGrad's scope for the caller; the saved copies serve the gradient.
+    stats = [tf.keep(mean), tf.keep(variance)];
+    return {
+      value: y,
+      gradFunc: (dy, [sx, sg, sm, sr]) =>
+        tf.engine().runKernel(FUSED_BATCH_NORM_GRAD, { x: sx, gamma: sg, mean: sm, rstd: sr, dy: dy as tf.Tensor }) as tf.Tensor[],
+    };
+  }) as unknown as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+  const y = op(x, gamma, beta);
+  const [mean, variance] = stats as [tf.Tensor1D, tf.Tensor1D];
+  return { y, mean, variance };
 }
 
 /**

@@ -3,6 +3,8 @@
 // ones, plus their gradients, and prints the thread count and a hash of every result's bits as JSON.
 import * as tf from "@tensorflow/tfjs-core";
 import { initNodeBackend } from "../../../src/lib/tf/node.js";
+import * as gemmBinaries from "../../../src/lib/tf/wasm/gemm.wasm.js";
+import { usesFusedMultiplyAdd } from "../../../src/lib/tf/wasm/instance.js";
 import { uniform } from "./seeded.js";
 
 const info = await initNodeBackend("wasm");
@@ -45,4 +47,18 @@ for (const [i, [batch, m, k, n, tb]] of ([
   Object.assign(results, { [`by${i}`]: bits(y), [`bda${i}`]: bits(da), [`bdb${i}`]: bits(db) });
   tf.dispose([y, da, db]);
 }
-process.stdout.write(JSON.stringify({ threads: info.threads, label: info.name, results }) + "\n");
+// Largest deviation of a product from float64, whichever kernel build ran.
+const [m, k, n] = [67, 300, 45];
+const a = uniform(70, m * k);
+const b = uniform(71, k * n);
+const y = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])).dataSync());
+let maxErr = 0;
+for (let i = 0; i < m; i++) {
+  for (let j = 0; j < n; j++) {
+    let ref = 0;
+    for (let q = 0; q < k; q++) ref += a[i * k + q] * b[q * n + j];
+    maxErr = Math.max(maxErr, Math.abs(ref - y[i * n + j]));
+  }
+}
+const fma = usesFusedMultiplyAdd(gemmBinaries);
+process.stdout.write(JSON.stringify({ threads: info.threads, label: info.name, fma, maxErr, results }) + "\n");

@@ -12,12 +12,16 @@ const CHILD = fileURLToPath(new URL("./wasm-threads.child.ts", import.meta.url))
 interface ChildReport {
   threads: number;
   label: string;
+  /** Whether the matmul kernel ran its relaxed-SIMD (fused multiply-add) build. */
+  fma: boolean;
+  /** Largest deviation of a [67, 300] x [300, 45] product from float64. */
+  maxErr: number;
   results: Record<string, string>;
 }
 
-function runChild(threads: string): ChildReport {
+function runChild(threads: string, env: Record<string, string> = {}): ChildReport {
   const r = spawnSync(process.execPath, ["--import", "tsx", CHILD], {
-    env: { ...process.env, MASKAU_WASM_THREADS: threads },
+    env: { ...process.env, MASKAU_WASM_THREADS: threads, ...env },
     encoding: "utf8",
     timeout: 90_000,
   });
@@ -34,6 +38,19 @@ describe("threaded wasm backend", () => {
     expect(two.threads).toBe(2);
     expect(Object.keys(two.results).length).toBe(18);
     for (const key of Object.keys(one.results)) expect([key, two.results[key]]).toEqual([key, one.results[key]]);
+    // Node 20's V8 runs relaxed SIMD once lib/tf/node.ts has set its flag.
+    expect([one.fma, two.fma]).toEqual([true, true]);
+  });
+
+  it("runs the plain-SIMD build with MASKAU_WASM_FMA=0, as accurate and as deterministic", () => {
+    const one = runChild("1", { MASKAU_WASM_FMA: "0" });
+    const two = runChild("2", { MASKAU_WASM_FMA: "0" });
+    const fused = runChild("1");
+    expect([one.fma, two.fma]).toEqual([false, false]);
+    for (const key of Object.keys(one.results)) expect([key, two.results[key]]).toEqual([key, one.results[key]]);
+    // Both builds stay within float32's error of float64 (k = 300, operands in [-1, 1]).
+    expect(one.maxErr).toBeLessThan(1e-4);
+    expect(fused.maxErr).toBeLessThan(1e-4);
   });
 
   it("rejects a thread count that is not a whole number", () => {

@@ -12,8 +12,12 @@ import { stridedSliceGradConfig } from "./strided-slice-grad.js";
 import { makeBatchMatMulWasm } from "./wasm-batch-matmul.js";
 import { makeCastWasm, makeIdentityWasm } from "./wasm-identity.js";
 import { makeGatherWasm, makeSplitWasm } from "./wasm-copy.js";
-import { adamwWasm, geluGradWasm, geluWasm, layerNormGradWasm, layerNormWasm, makeSumWasm } from "./wasm-fused.js";
-import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD } from "../fused.js";
+import {
+  adamwWasm, batchNormGradWasm, batchNormWasm, geluGradWasm, geluWasm, layerNormGradWasm, layerNormWasm, makeSumWasm,
+} from "./wasm-fused.js";
+import {
+  FUSED_ADAMW, FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD,
+} from "../fused.js";
 import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
 import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
@@ -83,6 +87,14 @@ const KERNELS: KernelReplacement[] = [
   {
     name: FUSED_LAYER_NORM_GRAD, backend: "wasm", kind: "fused", make: fixed(layerNormGradWasm),
     reason: "LayerNorm's gradient in one pass over the rows instead of about twenty kernels",
+  },
+  {
+    name: FUSED_BATCH_NORM, backend: "wasm", kind: "fused", make: fixed(batchNormWasm),
+    reason: "train-mode BatchNorm over channels in three passes instead of about twelve broadcasting kernels",
+  },
+  {
+    name: FUSED_BATCH_NORM_GRAD, backend: "wasm", kind: "fused", make: fixed(batchNormGradWasm),
+    reason: "BatchNorm's gradient in two passes instead of about twenty-five kernels",
   },
   {
     name: FUSED_ADAMW, backend: "wasm", kind: "fused", make: fixed(adamwWasm),

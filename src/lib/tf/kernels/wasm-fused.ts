@@ -89,6 +89,43 @@ export function layerNormGradWasm({ inputs, backend }: KernelArgs): tf.TensorInf
   return [dx, dgamma, dbeta];
 }
 
+/** Rows and channels of a channels-last tensor whose channel count is a multiple of 4 and matches gamma. */
+function channelsLast(kernel: string, x: tf.TensorInfo, gamma: tf.TensorInfo): [number, number] {
+  const c = x.shape[x.shape.length - 1];
+  if (c % 4 !== 0 || gamma.shape.join() !== `${c}`) {
+    throw new Error(`${kernel}: needs a last (channel) axis that is a multiple of 4 and gamma of shape [${c}], got x [${x.shape}], gamma [${gamma.shape}]`);
+  }
+  return [tf.util.sizeFromShape(x.shape) / c, c];
+}
+
+export function batchNormWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  check("batchNorm", { x, gamma, beta });
+  const { eps } = attrs as unknown as { eps: number };
+  const [rows, c] = channelsLast("batchNorm", x, gamma);
+  if (beta.shape.join() !== `${c}`) throw new Error(`batchNorm: beta must have shape [${c}], got [${beta.shape}]`);
+  const wasm = backend as BackendWasm;
+  const [y, mean, variance, rstd] = [x.shape, [c], [c], [c]].map((s) => wasm.makeOutput(s, "float32"));
+  kernels(wasm).batchNorm(
+    offset(wasm, x), offset(wasm, gamma), offset(wasm, beta), offset(wasm, y),
+    offset(wasm, mean), offset(wasm, variance), offset(wasm, rstd), rows, c, eps,
+  );
+  return [y, mean, variance, rstd];
+}
+
+export function batchNormGradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const { x, gamma, mean, rstd, dy } = inputs as Record<"x" | "gamma" | "mean" | "rstd" | "dy", tf.TensorInfo>;
+  check("batchNorm gradient", { x, gamma, mean, rstd, dy });
+  const [rows, c] = channelsLast("batchNorm gradient", x, gamma);
+  const wasm = backend as BackendWasm;
+  const [dx, dgamma, dbeta] = [x.shape, [c], [c]].map((s) => wasm.makeOutput(s, "float32"));
+  kernels(wasm).batchNormGrad(
+    offset(wasm, x), offset(wasm, gamma), offset(wasm, mean), offset(wasm, rstd), offset(wasm, dy),
+    offset(wasm, dx), offset(wasm, dgamma), offset(wasm, dbeta), rows, c,
+  );
+  return [dx, dgamma, dbeta];
+}
+
 /** Sum for wasm: a float32 sum over leading axes runs as column sums; the rest as before. */
 export const makeSumWasm = withFallback(tf.Sum, ({ inputs, backend, attrs }) => {
   const { x } = inputs as { x: tf.TensorInfo };

@@ -63,19 +63,31 @@ export function imagesPerChunk(g: ConvGeometry): number {
  */
 export function fillPatches(patches: Float32Array, x: Float32Array, g: ConvGeometry, b0: number, b1: number): void {
   const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  const run = KW * C;
   let dst = 0;
   for (let b = b0; b < b1; b++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
-        for (let kh = 0; kh < KH; kh++) {
+        const x0 = ow * g.strideWidth - g.padLeft;
+        const inside = x0 >= 0 && x0 + KW <= W;
+        for (let kh = 0; kh < KH; kh++, dst += run) {
           const y = oh * g.strideHeight + kh - g.padTop;
-          for (let kw = 0; kw < KW; kw++, dst += C) {
-            const xx = ow * g.strideWidth + kw - g.padLeft;
-            if (y < 0 || y >= H || xx < 0 || xx >= W) {
-              patches.fill(0, dst, dst + C);
-            } else {
-              const src = ((b * H + y) * W + xx) * C;
-              for (let c = 0; c < C; c++) patches[dst + c] = x[src + c];
+          if (y < 0 || y >= H) {
+            patches.fill(0, dst, dst + run);
+          } else if (inside) {
+            // The row's KW taps are KW*C contiguous values of x: one copy.
+            const src = ((b * H + y) * W + x0) * C;
+            for (let i = 0; i < run; i++) patches[dst + i] = x[src + i];
+          } else {
+            for (let kw = 0; kw < KW; kw++) {
+              const xx = x0 + kw;
+              const d = dst + kw * C;
+              if (xx < 0 || xx >= W) {
+                patches.fill(0, d, d + C);
+              } else {
+                const src = ((b * H + y) * W + xx) * C;
+                for (let c = 0; c < C; c++) patches[d + c] = x[src + c];
+              }
             }
           }
         }
@@ -90,24 +102,27 @@ export function fillPatches(patches: Float32Array, x: Float32Array, g: ConvGeome
  */
 export function addPatches(dx: Float32Array, patches: Float32Array, g: ConvGeometry, b0: number, b1: number): void {
   const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
-  const rowLength = KH * KW * C;
-  let row = 0;
+  const run = KW * C;
+  let src = 0;
   for (let b = b0; b < b1; b++) {
     for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++, row++) {
-        let src = row * rowLength;
-        for (let kh = 0; kh < KH; kh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const x0 = ow * g.strideWidth - g.padLeft;
+        const inside = x0 >= 0 && x0 + KW <= W;
+        for (let kh = 0; kh < KH; kh++, src += run) {
           const y = oh * g.strideHeight + kh - g.padTop;
-          if (y < 0 || y >= H) {
-            src += KW * C;
-            continue;
-          }
-          const rowBase = (b * H + y) * W;
-          for (let kw = 0; kw < KW; kw++, src += C) {
-            const xx = ow * g.strideWidth + kw - g.padLeft;
-            if (xx < 0 || xx >= W) continue;
-            const dst = (rowBase + xx) * C;
-            for (let c = 0; c < C; c++) dx[dst + c] += patches[src + c];
+          if (y < 0 || y >= H) continue;
+          if (inside) {
+            const dst = ((b * H + y) * W + x0) * C;
+            for (let i = 0; i < run; i++) dx[dst + i] += patches[src + i];
+          } else {
+            for (let kw = 0; kw < KW; kw++) {
+              const xx = x0 + kw;
+              if (xx < 0 || xx >= W) continue;
+              const dst = ((b * H + y) * W + xx) * C;
+              const s0 = src + kw * C;
+              for (let c = 0; c < C; c++) dx[dst + c] += patches[s0 + c];
+            }
           }
         }
       }

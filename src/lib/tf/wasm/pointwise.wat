@@ -228,4 +228,134 @@
         (br $l2)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rl))))
+
+  ;; BatchNorm in train mode over rows of c channels (channels last, c a multiple of 4): the
+  ;; batch mean and biased variance per channel (two passes over the rows, summed in row
+  ;; order), rstd = 1 / sqrt(var + eps), then y = (x - mean) rstd gamma + beta.
+  (func (export "batchNorm") (param $x i32) (param $gamma i32) (param $beta i32) (param $y i32)
+        (param $mean i32) (param $var i32) (param $rstd i32) (param $rows i32) (param $c i32) (param $eps f32)
+    (local $i i32) (local $j i32) (local $bytes i32) (local $row i32) (local $inv v128) (local $d v128)
+    (local.set $bytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $inv (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $rows)))))
+    (call $zero (local.get $mean) (local.get $bytes))
+    (call $zero (local.get $var) (local.get $bytes))
+    ;; sums, then means
+    (local.set $i (i32.const 0))
+    (block $d1 (loop $l1
+      (br_if $d1 (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $bytes))))
+      (local.set $j (i32.const 0))
+      (block $e1 (loop $m1
+        (br_if $e1 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (v128.store (i32.add (local.get $mean) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $mean) (local.get $j))) (v128.load (i32.add (local.get $row) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $m1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l1)))
+    (local.set $j (i32.const 0))
+    (block $e2 (loop $m2
+      (br_if $e2 (i32.ge_u (local.get $j) (local.get $bytes)))
+      (v128.store (i32.add (local.get $mean) (local.get $j)) (f32x4.mul (v128.load (i32.add (local.get $mean) (local.get $j))) (local.get $inv)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $m2)))
+    ;; sums of squared deviations, then variances and rstd
+    (local.set $i (i32.const 0))
+    (block $d3 (loop $l3
+      (br_if $d3 (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $bytes))))
+      (local.set $j (i32.const 0))
+      (block $e3 (loop $m3
+        (br_if $e3 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (v128.load (i32.add (local.get $mean) (local.get $j)))))
+        (v128.store (i32.add (local.get $var) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $var) (local.get $j))) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $m3)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l3)))
+    (local.set $j (i32.const 0))
+    (block $e4 (loop $m4
+      (br_if $e4 (i32.ge_u (local.get $j) (local.get $bytes)))
+      (local.set $d (f32x4.mul (v128.load (i32.add (local.get $var) (local.get $j))) (local.get $inv)))
+      (v128.store (i32.add (local.get $var) (local.get $j)) (local.get $d))
+      (v128.store (i32.add (local.get $rstd) (local.get $j))
+        (f32x4.div (f32x4.splat (f32.const 1)) (f32x4.sqrt (f32x4.add (local.get $d) (f32x4.splat (local.get $eps))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $m4)))
+    ;; y
+    (local.set $i (i32.const 0))
+    (block $d5 (loop $l5
+      (br_if $d5 (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.mul (local.get $i) (local.get $bytes)))
+      (local.set $j (i32.const 0))
+      (block $e5 (loop $m5
+        (br_if $e5 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (v128.store (i32.add (local.get $y) (i32.add (local.get $row) (local.get $j)))
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $row) (local.get $j))))
+                                    (v128.load (i32.add (local.get $mean) (local.get $j))))
+                         (v128.load (i32.add (local.get $rstd) (local.get $j))))
+              (v128.load (i32.add (local.get $gamma) (local.get $j))))
+            (v128.load (i32.add (local.get $beta) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $m5)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l5))))
+
+  ;; Its gradient: with xh = (x - mean) rstd, dbeta = sum of dy and dgamma = sum of dy xh over
+  ;; the rows, and dx = gamma rstd (dy - dbeta / rows - xh dgamma / rows).
+  (func (export "batchNormGrad") (param $x i32) (param $gamma i32) (param $mean i32) (param $rstd i32) (param $dy i32)
+        (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $rows i32) (param $c i32)
+    (local $i i32) (local $j i32) (local $bytes i32) (local $off i32) (local $inv v128) (local $xh v128) (local $g v128)
+    (local.set $bytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $inv (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $rows)))))
+    (call $zero (local.get $dgamma) (local.get $bytes))
+    (call $zero (local.get $dbeta) (local.get $bytes))
+    (local.set $i (i32.const 0))
+    (block $d1 (loop $l1
+      (br_if $d1 (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $e1 (loop $m1
+        (br_if $e1 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $off (i32.add (i32.mul (local.get $i) (local.get $bytes)) (local.get $j)))
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $off))))
+        (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $mean) (local.get $j))))
+                                  (v128.load (i32.add (local.get $rstd) (local.get $j)))))
+        (v128.store (i32.add (local.get $dbeta) (local.get $j)) (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $j))) (local.get $g)))
+        (v128.store (i32.add (local.get $dgamma) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $j))) (f32x4.mul (local.get $g) (local.get $xh))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $m1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l1)))
+    (local.set $i (i32.const 0))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $e2 (loop $m2
+        (br_if $e2 (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $off (i32.add (i32.mul (local.get $i) (local.get $bytes)) (local.get $j)))
+        (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $mean) (local.get $j))))
+                                  (v128.load (i32.add (local.get $rstd) (local.get $j)))))
+        (v128.store (i32.add (local.get $dx) (local.get $off))
+          (f32x4.mul
+            (f32x4.mul (v128.load (i32.add (local.get $gamma) (local.get $j))) (v128.load (i32.add (local.get $rstd) (local.get $j))))
+            (f32x4.sub
+              (f32x4.sub (v128.load (i32.add (local.get $dy) (local.get $off))) (f32x4.mul (v128.load (i32.add (local.get $dbeta) (local.get $j))) (local.get $inv)))
+              (f32x4.mul (local.get $xh) (f32x4.mul (v128.load (i32.add (local.get $dgamma) (local.get $j))) (local.get $inv))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $m2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l2))))
+
+  ;; Zeroes `bytes` bytes (a multiple of 16) at p.
+  (func $zero (param $p i32) (param $bytes i32)
+    (local $j i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $j) (local.get $bytes)))
+      (v128.store (i32.add (local.get $p) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $l))))
 )
