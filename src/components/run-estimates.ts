@@ -7,19 +7,17 @@ import { formatDuration } from "../lib/train/throughput.js";
 import { el } from "./element.js";
 
 export function RunEstimates(estimates: readonly RunEstimate[], { backend }: { backend: string }): HTMLElement {
-  const head = el("tr", {}, ...["run", "steps", "workload", `here (${backend})`, "recorded wasm", "recorded torch", "how the workload differs"].map((t) => el("th", { textContent: t })));
+  const head = el("tr", {}, ...["run: the workload that stands for its step, and how it differs", "steps", `here (${backend})`, "recorded wasm", "recorded torch"].map((t) => el("th", { textContent: t })));
   const body = el("tbody");
   for (const e of estimates) {
     const tr = el(
       "tr",
       {},
-      el("th", { textContent: e.label }),
+      el("th", {}, e.label, el("br"), el("span", { className: "muted maskau-speed-caveat", textContent: `${e.workload}: ${e.caveat}` })),
       el("td", { textContent: e.steps.toLocaleString("en") }),
-      el("td", { textContent: e.workload }),
       el("td", { className: "maskau-speed-here", textContent: e.seconds === null ? "not run" : `≈ ${formatDuration(e.seconds)}` }),
       el("td", { textContent: e.wasmSeconds === null ? "–" : `≈ ${formatDuration(e.wasmSeconds)}` }),
       el("td", { textContent: e.torchSeconds === null ? "–" : `≈ ${formatDuration(e.torchSeconds)}` }),
-      el("td", { className: "maskau-speed-caveat", textContent: e.caveat }),
     );
     tr.dataset.workload = e.workload;
     tr.dataset.steps = String(e.steps);

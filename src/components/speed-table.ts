@@ -1,7 +1,6 @@
-// The Speed page's table: per workload, the GFLOP of a step, the median and fastest ms per
-// step measured here, GFLOP/s, steps timed and live tensors, beside the recorded wasm and
-// torch medians and the ratio to each (measured / recorded: above 1 is slower than the
-// record). Plain data in (lib/bench/speed-compare.ts), DOM out. Each row (tr[data-workload])
+// The Speed page's table: per workload, the median and fastest ms per step measured here,
+// GFLOP/s and live tensors, beside the recorded wasm and torch medians (with their GFLOP/s)
+// and the ratio to each (measured / recorded: above 1 is slower than the record). Plain data in (lib/bench/speed-compare.ts), DOM out. Each row (tr[data-workload])
 // carries its numbers as data attributes (empty until measured); the root (class
 // maskau-speed-table) carries data-measured, the number of workloads measured.
 import type { SpeedComparison } from "../lib/bench/speed-compare.js";
@@ -10,7 +9,11 @@ import { el } from "./element.js";
 
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 const ratio = (r: number | null) => (r === null ? "–" : `${r < 10 ? r.toFixed(2) : r.toFixed(1)}×`);
-const recorded = (f: RecordedFigure | null) => (f ? `${ms(f.median_ms)} (${f.gflops_per_s.toFixed(1)})` : "–");
+/** A recorded median, its GFLOP/s under it. */
+const recorded = (f: RecordedFigure | null) =>
+  f
+    ? el("td", { title: `median ${f.median_ms.toFixed(1)} ms, fastest ${f.min_ms.toFixed(1)} ms` }, ms(f.median_ms), el("br"), el("span", { className: "muted", textContent: `${f.gflops_per_s.toFixed(1)} GFLOP/s` }))
+    : el("td", { textContent: "–" });
 
 export interface SpeedTableOptions {
   /** The backend the visitor's figures ran on ("wasm · 2 threads"). */
@@ -20,21 +23,14 @@ export interface SpeedTableOptions {
 }
 
 export function SpeedTable(rows: readonly SpeedComparison[], { backend, running = false }: SpeedTableOptions): HTMLElement {
+  // Eight narrow columns, live tensors last (a narrow window scrolls to them): the GFLOP of a step is in
+  // the settings and the workload's tooltip, the steps timed in the median's tooltip.
   const head = el(
     "tr",
     {},
-    ...[
-      "workload",
-      "GFLOP / step",
-      `ms / step here, median (fastest)`,
-      "GFLOP/s here",
-      "steps timed",
-      "live tensors (after warm-up → end)",
-      "recorded wasm: ms (GFLOP/s)",
-      "here / wasm",
-      "recorded torch: ms (GFLOP/s)",
-      "here / torch",
-    ].map((t) => el("th", { textContent: t })),
+    ...["workload", "ms / step here: median (fastest)", "GFLOP/s here", "recorded wasm ms", "here / wasm", "recorded torch ms", "here / torch", "live tensors: warm-up → end"].map((t) =>
+      el("th", { textContent: t }),
+    ),
   );
   const body = el("tbody");
   for (const r of rows) {
@@ -43,16 +39,14 @@ export function SpeedTable(rows: readonly SpeedComparison[], { backend, running 
     const tr = el(
       "tr",
       {},
-      el("th", { textContent: r.workload }),
-      el("td", { textContent: r.gflop < 1 ? r.gflop.toFixed(3) : r.gflop.toFixed(2) }),
-      el("td", { className: "maskau-speed-here", textContent: m ? `${ms(m.medianMs)} (${ms(m.minMs)})` : pending }),
+      el("th", { textContent: r.workload, title: `${r.gflop < 1 ? r.gflop.toFixed(3) : r.gflop.toFixed(2)} GFLOP per step` }),
+      el("td", { className: "maskau-speed-here", textContent: m ? `${ms(m.medianMs)} (${ms(m.minMs)})` : pending, title: m ? `${m.steps} timed steps` : "" }),
       el("td", { className: "maskau-speed-here", textContent: m ? m.gflopsPerS.toFixed(1) : "–" }),
-      el("td", { textContent: m ? String(m.steps) : "–" }),
-      el("td", { textContent: m ? `${m.tensors[0]} → ${m.tensors[1]}` : "–" }),
-      el("td", { textContent: recorded(r.wasm) }),
+      recorded(r.wasm),
       el("td", { textContent: ratio(r.vsWasm) }),
-      el("td", { textContent: recorded(r.torch) }),
+      recorded(r.torch),
       el("td", { textContent: ratio(r.vsTorch) }),
+      el("td", { textContent: m ? `${m.tensors[0]} → ${m.tensors[1]}` : "–" }),
     );
     const d = tr.dataset;
     d.workload = r.workload;
