@@ -12,6 +12,7 @@ export const STAGE_PAGES = [
   { name: "Student and KD", path: "/pages/student-kd" },
   { name: "Evaluation", path: "/pages/evaluation" },
   { name: "Report", path: "/pages/report" },
+  { name: "Speed", path: "/pages/speed" },
 ];
 
 /**

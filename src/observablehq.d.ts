@@ -21,7 +21,7 @@ declare module "htl" {
   export function svg(strings: TemplateStringsArray, ...values: unknown[]): SVGElement;
 }
 
-// The few Inputs the components build (settings-form.ts, prediction-view.ts); pages use the rest untyped.
+// The few Inputs the components build (settings-form.ts, prediction-view.ts, speed-controls.ts); pages use the rest untyped.
 declare module "@observablehq/inputs" {
   export type InputElement<T> = HTMLElement & { value: T };
   interface InputOptions<T> {
@@ -36,4 +36,5 @@ declare module "@observablehq/inputs" {
   export function range(range: readonly [number, number], options?: InputOptions<number>): InputElement<number>;
   export function select<T>(data: readonly T[], options?: InputOptions<T>): InputElement<T>;
   export function radio<T>(data: readonly T[], options?: InputOptions<T>): InputElement<T>;
+  export function checkbox<T>(data: readonly T[], options?: Omit<InputOptions<T[]>, "format"> & { format?: (value: T) => string }): InputElement<T[]>;
 }

@@ -2,12 +2,15 @@
 // available here, timed like the PyTorch CPU anchor (warm-up steps, then one timer
 // per step, median), and the ratio against torch_anchor.py run in the same
 // invocation when /usr/bin/python3 has torch. Memory is sampled after the warm-up
-// and after the last step: a leak shows as growth.
+// and after the last step: a leak shows as growth. `--record FILE` writes the wasm and
+// torch figures as the Speed page's recorded ones (src/data/bench-reference.json).
 import { Command, InvalidArgumentError } from "commander";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { runAnchor, torchAvailable, type AnchorReport } from "../../src/lib/bench/anchor.js";
+import { benchReference, type BenchReference } from "../../src/lib/bench/reference.js";
 import { gflopsPerSecond, timeSteps } from "../../src/lib/bench/timing.js";
 import { WORKLOADS } from "../../src/lib/bench/workloads.js";
 import { backendLabel, isBackendName, type BackendName } from "../../src/lib/tf/backend.js";
@@ -149,6 +152,17 @@ export function formatBench(r: BenchReport): string {
   return lines.join("\n");
 }
 
+/** The record of a report, describing this machine; `command` is how to rebuild it. */
+export function recordOf(report: BenchReport, { command, note }: { command: string; note?: string }): BenchReference {
+  const cpu = cpus();
+  return benchReference(report, {
+    measured: new Date().toISOString().slice(0, 10),
+    command,
+    machine: { cpu: cpu[0]?.model.trim() ?? "unknown", cores: cpu.length, node: process.version },
+    note,
+  });
+}
+
 export function benchCommand(): Command {
   return new Command("bench")
     .description("time the shared benchmark workloads on each backend and compare with the PyTorch CPU anchor")
@@ -160,13 +174,22 @@ export function benchCommand(): Command {
     .option("--threads <n>", "threads for the torch anchor", int("--threads"), 2)
     .option("--no-anchor", "do not run the PyTorch anchor")
     .option("--json", "print one JSON object")
-    .action(async (opts: { workloads: string[]; backends: string[]; warmup: number; iters: number; seed: number; threads: number; anchor: boolean; json?: boolean }) => {
+    .option("--record <file>", "also write the wasm and torch figures, with this machine, as the Speed page's recorded figures (src/data/bench-reference.json)")
+    .option("--note <text>", "with --record: the conditions of the measurement (\"the machine otherwise idle\")")
+    .action(async (opts: { workloads: string[]; backends: string[]; warmup: number; iters: number; seed: number; threads: number; anchor: boolean; json?: boolean; record?: string; note?: string }) => {
       const backends = opts.backends.map((b) => {
         if (!isBackendName(b) || b === "webgl") throw new Error(`--backends: "${b}" is not a Node backend (wasm, cpu, webgpu)`);
         return b;
       });
       if (opts.iters < 1) throw new Error("--iters must be at least 1");
+      if (opts.record && !backends.includes("wasm")) throw new Error("--record writes the wasm figures: include wasm in --backends");
       const report = await runBench({ ...opts, backends, quiet: opts.json });
       process.stdout.write((opts.json ? JSON.stringify(report) : formatBench(report)) + "\n");
+      if (opts.record) {
+        // The command as typed, so that the page names exactly what rebuilds the file.
+        const command = ["npx maskau", ...process.argv.slice(2).map((a) => (/^[\w.,/=:-]+$/.test(a) ? a : JSON.stringify(a)))].join(" ");
+        writeFileSync(opts.record, JSON.stringify(recordOf(report, { command, note: opts.note }), null, 2) + "\n");
+        if (!opts.json) process.stdout.write(`recorded in ${opts.record}${report.anchor ? "" : " (without torch figures: the anchor did not run)"}\n`);
+      }
     });
 }
