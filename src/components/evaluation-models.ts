@@ -2,16 +2,22 @@
 // shipped clean detector, the stage-2 teachers and the students of each of the paper's
 // occlusions (src/checkpoints), the shipped MAE that makes the teachers' composites, and
 // the last student distilled in this browser (the Student & KD page's saved run, read from
-// IndexedDB). Each is rebuilt from its checkpoint's metadata (loadCheckpointModel).
+// IndexedDB), and a checkpoint file the user chose for the teacher or student slot (checked
+// and loaded by lib/eval/slot-checkpoint.ts; one per slot, a new file replaces the last).
+// Each is rebuilt from its checkpoint's metadata (loadCheckpointModel).
 import { FileAttachment } from "observablehq:stdlib";
+import { MAE_PRESETS } from "../lib/config.js";
+import { heldOutFaces, pageDataConfig } from "../lib/data/page-dataset.js";
 import type { StudentChoice } from "../lib/eval/evaluation-settings.js";
 import { SAVED_STUDENT_KEY, savedStudent } from "../lib/eval/saved-student.js";
+import { loadSlotCheckpoint, type ModelSlot, type SlotFaces } from "../lib/eval/slot-checkpoint.js";
 import type { Detector } from "../lib/models/detector.js";
 import type { Mae } from "../lib/models/mae.js";
 import { loadCheckpointModel } from "../lib/registry.js";
 import { SHIPPED_CLEAN_DETECTOR } from "../lib/train/detector-browser.js";
 import type { PageOcclusion } from "../lib/train/student-browser.js";
 import { browserRunStore } from "./browser-storage.js";
+import { fileSource } from "./checkpoint-file.js";
 import { startRuntime } from "./runtime.js";
 import { loadShippedStudent } from "./shipped-students.js";
 import { shippedTeachers } from "./shipped-teachers.js";
@@ -22,15 +28,31 @@ export interface EvaluatedModel {
   ckpt: string;
   /** The command or page that made it. */
   madeBy: string;
+  /** A checkpoint file the user chose: its name, size and what it holds. */
+  file?: { name: string; size: number; description: string };
 }
+
+/** A slot's model: shipped (or this browser's), or "file": the checkpoint file chosen for it. */
+export type TeacherSlot = PageOcclusion | "file";
+export type StudentSlot = StudentChoice | "file";
+
+/** A file input's value: the File the user chose, or null. */
+type ChosenFile = (Blob & { name?: string }) | null;
 
 export interface EvaluationModels {
   mae(): Promise<Mae>;
   clean(): Promise<EvaluatedModel>;
-  teacher(occlusion: PageOcclusion): Promise<EvaluatedModel>;
-  /** A shipped student, or the one distilled in this browser (rejects, saying why, when there is none). */
-  student(choice: StudentChoice): Promise<EvaluatedModel>;
+  /** A shipped teacher, or the checkpoint file chosen for the slot (rejects, saying why, when there is none or it cannot be used). */
+  teacher(choice: TeacherSlot, file?: ChosenFile): Promise<EvaluatedModel>;
+  /** A shipped student, the one distilled in this browser, or the file chosen for the slot (rejects, saying why, when there is none). */
+  student(choice: StudentSlot, file?: ChosenFile): Promise<EvaluatedModel>;
   dispose(): void;
+}
+
+/** The faces the page scores: what a model from a file must read and predict. */
+function pageFaces(): SlotFaces {
+  const { imgSize } = MAE_PRESETS.tiny;
+  return { imgSize, aus: heldOutFaces(imgSize, 1).aus, preset: pageDataConfig({ frames: 1 }).preset };
 }
 
 const shipped = (file: string, loaded: { detector: Detector; meta: { createdBy?: string } }): EvaluatedModel => ({
@@ -66,23 +88,42 @@ export function evaluationModels(): EvaluationModels {
     }
     return cache.get(key) as Promise<T>;
   };
+  // One file per slot: the same File gives the same model; another replaces it, and the
+  // last one's detector is disposed (work still running on it fails and is dropped, as the
+  // page has moved on to the new file).
+  const files = new Map<ModelSlot, { file: Blob; loading: Promise<EvaluatedModel> }>();
+  const fromFile = (slot: ModelSlot, file: ChosenFile | undefined): Promise<EvaluatedModel> => {
+    if (!file) return Promise.reject(new Error(`no checkpoint file chosen for the ${slot} yet: choose a .safetensors file under “${slot === "teacher" ? "Teacher" : "Student"} file”, or pick a shipped ${slot}`));
+    const current = files.get(slot);
+    if (current?.file === file) return current.loading;
+    if (current) void current.loading.then((m) => m.detector.dispose(), () => {});
+    const loading = startRuntime()
+      .then(() => loadSlotCheckpoint(fileSource(file), slot, pageFaces()))
+      .then((c) => ({ detector: c.detector, ckpt: `file “${c.name}”`, madeBy: c.meta.createdBy ?? "an unknown command", file: { name: c.name, size: c.size, description: c.description } }));
+    loading.catch(() => {});
+    files.set(slot, { file, loading });
+    return loading;
+  };
   // The MAE, the teachers and the shipped students are the shared per-page loaders' (shipped-teachers.ts, shipped-students.ts).
   models = {
     mae: () => once("mae", async () => (await shippedTeachers()).mae),
     clean: () => once("clean", cleanDetector),
-    teacher: (o) => once(`teacher ${o}`, async () => {
-      const t = await (await shippedTeachers()).loadTeacher(o);
-      return shipped(t.file, t);
-    }),
-    student: (choice) =>
-      choice === "browser" ? once("student browser", browserStudent) : once(`student ${choice}`, async () => {
+    teacher: (o, file) =>
+      o === "file" ? fromFile("teacher", file) : once(`teacher ${o}`, async () => {
+        const t = await (await shippedTeachers()).loadTeacher(o);
+        return shipped(t.file, t);
+      }),
+    student: (choice, file) =>
+      choice === "file" ? fromFile("student", file) : choice === "browser" ? once("student browser", browserStudent) : once(`student ${choice}`, async () => {
         const s = await loadShippedStudent(choice);
         return shipped(s.file, s);
       }),
     dispose() {
       // This page's own models; the shared loaders keep theirs for the page's lifetime.
       for (const [key, p] of cache) if (key === "clean" || key === "student browser") void p.then((m) => ("detector" in m ? m.detector.dispose() : m.dispose()), () => {});
+      for (const { loading } of files.values()) void loading.then((m) => m.detector.dispose(), () => {});
       cache.clear();
+      files.clear();
       models = undefined;
     },
   };

@@ -10,7 +10,7 @@
 //     MAE presets), Hugging Face ViTMAE names, ME-GraphAU names (a student's with its
 //     alignment, align.*), torchvision ResNet names.
 import { MAE_PRESETS, maeConfigFromSidecar, type MaeConfig } from "../config.js";
-import { detectorConfigFromMeta, isMaeEncoderName, type DetectorConfig } from "../models/detector.js";
+import { detectorConfigFromMeta, isMaeEncoderName, type Detector, type DetectorConfig } from "../models/detector.js";
 import { maeConfigFromMeta } from "../models/mae-checkpoint.js";
 import { maeStateDictLayout } from "../models/mae.js";
 import { STUDENT_MODEL_KIND, studentConfigFromMeta } from "../models/student.js";
@@ -89,13 +89,24 @@ export async function detectorLayout(config: DetectorConfig): Promise<NamedShape
   const { createDetector } = await import("../models/detector.js");
   const detector = createDetector(config);
   try {
-    const backbone = detector.backbone.stateNames.map((n) => ({ name: `backbone.${n}`, shape: [...detector.backbone.params.get(n).shape] }));
-    const align = detector.align ? detector.align.params.names().map((n) => ({ name: n, shape: [...detector.align!.params.get(n).shape] })) : [];
-    const head = detector.head.params.names().map((n) => ({ name: n, shape: [...detector.head.params.get(n).shape] }));
-    return [...backbone, ...align, ...head];
+    return detectorLayoutOf(detector);
   } finally {
     detector.dispose();
   }
+}
+
+/** The state_dict names and shapes of a detector or student that exists (a page's upload check builds the one it will load into). */
+export function detectorLayoutOf(detector: Detector): NamedShape[] {
+  const backbone = detector.backbone.stateNames.map((n) => ({ name: `backbone.${n}`, shape: [...detector.backbone.params.get(n).shape] }));
+  const align = detector.align ? detector.align.params.names().map((n) => ({ name: n, shape: [...detector.align!.params.get(n).shape] })) : [];
+  const head = detector.head.params.names().map((n) => ({ name: n, shape: [...detector.head.params.get(n).shape] }));
+  return [...backbone, ...align, ...head];
+}
+
+/** Whether a file's model tensors are exactly a layout, with one line for people naming what differs. */
+export function fitLayout(file: readonly NamedShape[], layout: readonly NamedShape[], what: string): { fits: boolean; detail: string; comparison: LayoutComparison } {
+  const comparison = compareLayout(file, layout);
+  return { fits: exact(comparison), detail: describe(comparison, what), comparison };
 }
 
 /** Whether fitFromMeta will build a detector or student (and so needs a tfjs backend). */
