@@ -29,6 +29,14 @@ export function fillArg(v: string): Fill {
   return v as Fill;
 }
 
+/** A comma list of fills, each named once, in the order given. */
+export function fillsArg(v: string): Fill[] {
+  const fills = listOf(v).map(fillArg);
+  if (fills.length === 0) throw new InvalidArgumentError(`name at least one of ${FILL_KINDS.join(", ")}`);
+  if (new Set(fills).size !== fills.length) throw new InvalidArgumentError(`a fill is named twice in "${v}"`);
+  return fills;
+}
+
 export function backendArg(v: string): BackendName {
   if (!BACKENDS.includes(v as BackendName)) throw new InvalidArgumentError(`choose one of ${BACKENDS.join(", ")}`);
   return v as BackendName;
@@ -38,7 +46,7 @@ export function listOf(v: string): string[] {
   return v.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
-export const OCCLUSION_HELP = "none | random:R[:SEED] | block:A (random place per face) | block:A:CX:CY[:ASPECT]";
+export const OCCLUSION_HELP = "none | random:R[:SEED] | block:A (random place per face) | block:A:CX:CY[:ASPECT] | region:NAME (brows, eyes, mouth, upper-half, ...)";
 
 export interface DataOpts {
   data: string;

@@ -1,5 +1,6 @@
 // The Evaluation page in Chromium on wasm: the precomputed Fig. 3 curves and per-AU heatmaps
-// drawn at once for the shipped random:0.5 models; a block sweep run here with its progress
+// drawn at once for the shipped random:0.5 models, for the regions and for another fill as
+// well (and the Run sweep offer where no record covers the choice); a block sweep run here with its progress
 // bar, drawing a curve per model and a heatmap per model; the teacher and student feature
 // maps drawn by the projection worker (a module worker of the site, under its CSP), with
 // their silhouette scores; a click on a point shows that face and each model's predictions
@@ -59,6 +60,28 @@ run("Evaluation page", () => {
     expect(await curves.locator("svg g[aria-label=line] path").count()).toBe(4);
     expect(await page.locator(".maskau-au-heatmap").count()).toBe(4);
     expect(await page.locator(".maskau-au-heatmap").first().locator("svg g[aria-label=cell] rect").count()).toBe(12 * 7);
+
+    // Regions and the other fills come precomputed too (fig3-regions.json, fig3-fills.json): no Run sweep.
+    const caption = curves.locator("figcaption");
+    await page.getByLabel("regions").check();
+    await expect.poll(() => caption.textContent()).toContain("--occlusions region:brows");
+    expect(await curves.getAttribute("data-source")).toBe("precomputed");
+    expect(await curves.getAttribute("data-points")).toBe("28");
+    expect(await curves.locator("svg g[aria-label=line] path").count()).toBe(4);
+    expect(await page.locator(".maskau-au-heatmap").first().locator("svg g[aria-label=cell] rect").count()).toBe(12 * 7);
+    await page.getByLabel("random patches").check();
+    await page.getByLabel("Fill", { exact: true }).selectOption("hand");
+    await expect.poll(() => caption.textContent()).toContain("fill hand;");
+    expect(await curves.getAttribute("data-source")).toBe("precomputed");
+    expect(await curves.getAttribute("data-points")).toBe("28");
+    expect(new URL(page.url()).searchParams.get("fill")).toBe("hand");
+    // Regions under another fill have no record: the page says so and offers Run sweep.
+    await page.getByLabel("regions").check();
+    await page.locator(".maskau-sweep-idle").waitFor({ timeout: 30_000 });
+    await page.getByLabel("random patches").check();
+    await page.getByLabel("Fill", { exact: true }).selectOption("gray");
+    await expect.poll(() => caption.textContent()).toContain("fill gray;");
+    expect(await page.locator(".maskau-sweep-idle").count()).toBe(0);
 
     // The feature maps: teacher and student, 14 subjects x 4 frames, projected in the worker.
     const maps = page.locator(".maskau-feature-map-card");

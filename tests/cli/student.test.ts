@@ -77,6 +77,30 @@ describe("maskau train student", () => {
     }
   });
 
+  it("reproduce fig3 with several fills scores (b) and (e) under each and the composites once: they are those of a one-fill run of another fill", async () => {
+    const json = join(dir, "fig3-fills.json");
+    const { stdout } = await run(["reproduce", "fig3", "--data", data, "--fold", "1", "--mae", mae, "--clean", teacher, "--teacher", teacher, "--student", student, "--occlusions", "region:eyes,random:0.6", "--fill", "black,gray", "--json", json]);
+    expect(stdout).toMatch(/^\| model \| fill \| region:eyes \| random:0\.6 \|$/m);
+    expect(stdout).toMatch(/^\| \(e\) student \| black \| \d+\.\d \| \d+\.\d \|$/m);
+    expect(stdout).toMatch(/^\| \(c\) clean detector \| any \| \d+\.\d \| \d+\.\d \|$/m);
+    type Point = { condition: string; occlusion: string; fill?: string; f1: number[] };
+    const fig = JSON.parse(readFileSync(json, "utf8")) as { fill: string; fills: string[]; points: Point[] };
+    expect(fig.fill).toBe("black");
+    expect(fig.fills).toEqual(["black", "gray"]);
+    expect(fig.points.map((p) => `${p.condition} ${p.fill ?? "-"} ${p.occlusion}`)).toEqual([
+      "(b) black region:eyes", "(b) black random:0.6", "(b) gray region:eyes", "(b) gray random:0.6",
+      "(c) - region:eyes", "(c) - random:0.6",
+      "(d) - region:eyes", "(d) - random:0.6",
+      "(e) black region:eyes", "(e) black random:0.6", "(e) gray region:eyes", "(e) gray random:0.6",
+    ]);
+    // The one-fill gray run above scored the same faces and masks: its (b) and (e) are the gray points
+    // here, and its composite points, scored under gray, are these, scored under black.
+    const gray = JSON.parse(readFileSync(join(dir, "fig3.json"), "utf8")) as { points: Point[] };
+    const at = (points: Point[], condition: string, fill?: string) => points.find((p) => p.condition === condition && p.occlusion === "random:0.6" && p.fill === fill)!.f1;
+    for (const c of ["(b)", "(e)"]) expect(at(fig.points, c, "gray"), c).toEqual(at(gray.points, c));
+    for (const c of ["(c)", "(d)"]) expect(at(fig.points, c), c).toEqual(at(gray.points, c));
+  });
+
   it("refuses a stage-1 teacher, naming the problem", async () => {
     const s1 = join(dir, "s1.safetensors");
     await run(["train", "detector", ...common, "--steps", "1", "--out", s1]);

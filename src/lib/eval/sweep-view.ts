@@ -5,7 +5,7 @@
 import type { Fill } from "../masks/fill.js";
 import { parseOcclusion } from "../masks/spec.js";
 import type { SweepType } from "./evaluation-settings.js";
-import { removedPercent, type Fig3File, type Fig3Point } from "./fig3.js";
+import { fig3ForFill, removedPercent, type Fig3File, type Fig3Point } from "./fig3.js";
 
 /** The sweep's result, computed here (HeldOutSweep) or precomputed (fig3.json), and where it comes from. */
 export interface SweepView {
@@ -47,12 +47,13 @@ export interface PrecomputedRequest {
 
 /**
  * The precomputed record cut to the curves of the request: the clean detector's (b) and (c),
- * the teacher's (d) and the student's (e), when the record was made with the same fill, over
- * occlusions of the same type and with these checkpoints; null when it does not cover them
- * (then the page runs the sweep here).
+ * the teacher's (d) and the student's (e), when the record holds the fill (a record of
+ * several fills is cut to it), over occlusions of the same type and with these checkpoints;
+ * null when it does not cover them (then the page runs the sweep here).
  */
-export function precomputedSweep(file: Fig3File, request: PrecomputedRequest): SweepView | null {
-  if (JSON.stringify(file.fill) !== JSON.stringify(request.fill)) return null;
+export function precomputedSweep(record: Fig3File, request: PrecomputedRequest): SweepView | null {
+  const file = fig3ForFill(record, request.fill);
+  if (!file) return null;
   if (!file.occlusions.length || !file.occlusions.every((o) => sweepTypeOf(o) === request.type)) return null;
   const teacher = file.points.filter((p) => p.condition === "(d)" && p.ckpt === request.teacherCkpt);
   const student = request.studentCkpt === null ? [] : file.points.filter((p) => p.condition === "(e)" && p.ckpt === request.studentCkpt);

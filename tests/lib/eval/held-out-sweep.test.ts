@@ -65,6 +65,17 @@ describe("heldOutSweep", () => {
     expect(wrong.f1).not.toEqual(expectD.f1);
   });
 
+  it("makes the same composites under every fill (the MAE reads the visible patches only); the occluded faces differ", async () => {
+    const faces = heldOutFaces(size, 1);
+    const occlusion = parseOcclusion("region:eyes");
+    const gray = await featureFaces(faces, occlusion, patch, mae, { count: 4, fill: "gray" });
+    for (const fill of ["black", "noise", "mean", "hand"] as const) {
+      const other = await featureFaces(faces, occlusion, patch, mae, { count: 4, fill });
+      expect(other.composites, fill).toEqual(gray.composites);
+      expect(other.occluded, fill).not.toEqual(gray.occluded);
+    }
+  });
+
   it("needs the MAE for composite readers, models of the faces' AUs and something to sweep", async () => {
     const faces = heldOutFaces(size, 1);
     const m = { condition: "(d)", model: "teacher", ckpt: "t", input: "composite" as const, detector: teacher };

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkFig3, type Fig3Point } from "../../../src/lib/eval/fig3.js";
 import { curveRows, heatmapCells, occlusionAxisValue, precomputedSweep, sweepOcclusions, sweepTypeOf } from "../../../src/lib/eval/sweep-view.js";
+import { FILL_KINDS } from "../../../src/lib/masks/fill.js";
 import { parseOcclusion } from "../../../src/lib/masks/spec.js";
 
 const file = checkFig3(JSON.parse(readFileSync("src/data/fig3.json", "utf8")));
@@ -52,6 +53,41 @@ describe("precomputedSweep", () => {
     for (const c of ["(b)", "(c)", "(d)", "(e)"]) expect(view.points.filter((p) => p.condition === c)).toHaveLength(5);
     expect(precomputedSweep(block, { ...request, teacherCkpt: TEACHER, studentCkpt: STUDENT })).toBeNull();
     expect(precomputedSweep(file, request)).toBeNull();
+  });
+});
+
+describe("precomputedSweep over the region and fill records", () => {
+  const read = (name: string) => checkFig3(JSON.parse(readFileSync(`src/data/${name}`, "utf8")), name);
+  const BLOCK = { teacherCkpt: "src/checkpoints/teacher-tiny-mefl-block0.3.safetensors", studentCkpt: "src/checkpoints/student-tiny-block0.3.safetensors" };
+  const RANDOM = { teacherCkpt: TEACHER, studentCkpt: STUDENT };
+  const conditions = (view: { points: Fig3Point[] }, c: string) => view.points.filter((p) => p.condition === c).map((p) => p.occlusion);
+
+  it("covers the page's regions with gray for the shipped random:0.5 pair and the block:0.3 pair, each from its own record", () => {
+    for (const [name, pair, other] of [["fig3-regions.json", RANDOM, BLOCK], ["fig3-regions-block.json", BLOCK, RANDOM]] as const) {
+      const record = read(name);
+      const view = precomputedSweep(record, { type: "region", fill: "gray", ...pair })!;
+      expect(view.occlusions, name).toEqual(sweepOcclusions("region"));
+      for (const c of ["(b)", "(c)", "(d)", "(e)"]) expect(conditions(view, c), `${name} ${c}`).toEqual(sweepOcclusions("region"));
+      expect(precomputedSweep(record, { type: "region", fill: "gray", ...other }), name).toBeNull();
+      expect(precomputedSweep(record, { type: "region", fill: "black", ...pair }), name).toBeNull();
+    }
+  });
+
+  it("covers random patches and one block under every fill; at gray they are the gray records' curves, and (c), (d) are the same under every fill", () => {
+    for (const [name, gray, type, pair] of [["fig3-fills.json", file, "random", RANDOM], ["fig3-fills-block.json", read("fig3-block.json"), "block", BLOCK]] as const) {
+      const record = read(name);
+      expect(record.fills, name).toEqual(FILL_KINDS);
+      const ref = precomputedSweep(gray, { type, fill: "gray", ...pair })!;
+      const composites = (view: { points: Fig3Point[] }) => view.points.filter((p) => p.input === "composite").map((p) => p.f1);
+      for (const fill of FILL_KINDS) {
+        const view = precomputedSweep(record, { type, fill, ...pair })!;
+        expect(view.fill, `${name} ${fill}`).toBe(fill);
+        for (const c of ["(b)", "(c)", "(d)", "(e)"]) expect(conditions(view, c), `${name} ${fill} ${c}`).toEqual(sweepOcclusions(type));
+        expect(composites(view), `${name} ${fill}`).toEqual(composites(ref));
+        if (fill === "gray") expect(view.points.map((p) => [p.condition, p.occlusion, p.f1]), name).toEqual(ref.points.map((p) => [p.condition, p.occlusion, p.f1]));
+      }
+      expect(precomputedSweep(record, { type: "region", fill: "black", ...pair }), name).toBeNull();
+    }
   });
 });
 
