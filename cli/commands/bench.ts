@@ -10,20 +10,14 @@ import { cpus } from "node:os";
 import { resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { runAnchor, torchAvailable, type AnchorReport } from "../../src/lib/bench/anchor.js";
-import { benchReference, type BenchReference } from "../../src/lib/bench/reference.js";
+import { benchReference, type BenchReference, type BenchReportRow } from "../../src/lib/bench/reference.js";
 import { gflopsPerSecond, timeSteps } from "../../src/lib/bench/timing.js";
 import { WORKLOADS } from "../../src/lib/bench/workloads.js";
 import { backendLabel, isBackendName, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { progressBar } from "../progress.js";
 
-export interface BenchRow {
-  workload: string;
-  backend: string;
-  median_ms: number;
-  min_ms: number;
-  gflop: number;
-  gflops_per_s: number;
+export interface BenchRow extends BenchReportRow {
   /** Live tensors and bytes after the warm-up and after the last step. */
   tensors: [number, number];
   bytes: [number, number];
