@@ -103,8 +103,8 @@ export async function trainFile(
   { resume = false, optimizerState = false, createdBy = commandLine(), quiet = false, preloaded = {}, record = true, phaseTimes }: TrainFileOptions = {},
 ): Promise<DetectorRun | StudentRun> {
   const started = performance.now();
-  let ready_ = started;
-  let trained = started;
+  let readyAt = started;
+  let trainedAt = started;
   const phases = phaseBars(quiet);
   const resources = await loadResources(spec, phases, preloaded);
   phases.stop();
@@ -129,14 +129,14 @@ export async function trainFile(
             bar?.update(r.step, fields);
             if (r.step >= spec.train.steps) {
               bar?.stop();
-              trained = performance.now();
+              trainedAt = performance.now();
             }
           },
         },
       },
       (ready) => {
         if (ready.kind === "pretrain") return;
-        ready_ = performance.now();
+        readyAt = performance.now();
         const model = ready.kind === "student" ? ready.student : ready.detector;
         const what = ready.kind === "student" ? `occluded ${ready.spec.occlusion}, teacher ${ready.spec.teacher.path} on composites` : `input ${inputLabel(ready.spec)}`;
         say(
@@ -158,8 +158,8 @@ export async function trainFile(
     }
     if (phaseTimes) {
       const end = performance.now();
-      if (trained === started) trained = end; // no step ran (resumed at the end)
-      Object.assign(phaseTimes, { prepare: (ready_ - started) / 1000, train: (trained - ready_) / 1000, finish: (end - trained) / 1000 });
+      if (trainedAt === started) trainedAt = end; // no step ran (resumed at the end)
+      Object.assign(phaseTimes, { prepare: (readyAt - started) / 1000, train: (trainedAt - readyAt) / 1000, finish: (end - trainedAt) / 1000 });
     }
     return run;
   } finally {
