@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` (Node: lib, CLI, backend parity on cpu/wasm/webgpu via Dawn)
@@ -11,6 +12,10 @@ export default defineConfig({
           include: ["tests/**/*.test.ts"],
           exclude: ["tests/browser/**"],
           environment: "node",
+          // A worker per core, and at least two. vitest's default leaves one core free, which on
+          // a 2-core machine means one file at a time while many tests wait on a child process
+          // (the CLI tests) and leave the second core idle.
+          maxWorkers: Math.max(2, availableParallelism()),
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // One wasm thread per test process: vitest already runs test files in parallel, and

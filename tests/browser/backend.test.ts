@@ -77,11 +77,11 @@ run("compute backend choice", () => {
     // Choose wasm in the badge's menu, then follow a sidebar link: the next page runs wasm.
     await Promise.all([page.waitForURL(/backend=wasm/, { timeout: 60_000 }), page.selectOption(".maskau-backend-select", "wasm")]);
     expect((await badge(page)).backend).toBe("wasm");
-    await Promise.all([page.waitForURL(/\/pages\/evaluation$/), page.locator("#observablehq-sidebar a", { hasText: "Evaluation" }).click()]);
+    await Promise.all([page.waitForURL(/\/pages\/data$/), page.locator("#observablehq-sidebar a", { hasText: "Data" }).click()]);
     expect((await badge(page)).backend).toBe("wasm");
 
     // cpu (never the automatic choice), asked for in the URL, is kept likewise.
-    await page.goto(`${server.url}/pages/evaluation?backend=cpu`);
+    await page.goto(`${server.url}/pages/data?backend=cpu`);
     expect((await badge(page)).backend).toBe("cpu");
     await Promise.all([page.waitForURL(/\/pages\/report$/), page.locator("#observablehq-sidebar a", { hasText: "Report" }).click()]);
     const kept = await badgeDetails(page);
@@ -93,7 +93,7 @@ run("compute backend choice", () => {
     const automatic = (await softwareWebGPU(page)) ? "wasm" : "webgpu";
     await Promise.all([page.waitForURL((url) => !url.search.includes("backend=cpu"), { timeout: 60_000 }), page.selectOption(".maskau-backend-select", "auto")]);
     expect((await badge(page)).backend).toBe(automatic);
-    await Promise.all([page.waitForURL(/\/pages\/evaluation$/), page.locator("#observablehq-sidebar a", { hasText: "Evaluation" }).click()]);
+    await Promise.all([page.waitForURL(/\/pages\/data$/), page.locator("#observablehq-sidebar a", { hasText: "Data" }).click()]);
     expect((await badge(page)).backend).toBe(automatic);
     await page.close();
     // Leaving a page that is still fetching its checkpoints cancels those requests.

@@ -1,6 +1,7 @@
 // The built site's Content-Security-Policy (observablehq.config.ts): every page carries it
-// in a <meta> tag ahead of its scripts, every page loads under it on the wasm backend
-// (WebAssembly compiled under 'wasm-unsafe-eval') with no violation, and a page cannot
+// in a <meta> tag ahead of its scripts (that every page loads under it on the wasm backend,
+// WebAssembly compiled under 'wasm-unsafe-eval', with no violation is checked by
+// threads.test.ts, which opens every page on wasm anyway), and a page cannot
 // reach another origin: fetch, a module script, an image and a WebSocket are refused by the
 // policy before any request leaves (the other origin's server sees none), while the same
 // server answers a page of its own.
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { contentSecurityPolicy, STAGE_PAGES } from "../../observablehq.config.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
-import { badge } from "./open-page.js";
+import { cspViolations, recordCspViolations } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 const DIST = process.env.MASKAU_DIST ?? "dist";
@@ -37,21 +38,17 @@ async function otherOrigin(): Promise<{ url: string; requests: string[]; close()
   return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((ok) => server.close(() => ok())) };
 }
 
-/** A page whose CSP violations (securitypolicyviolation events) and console errors are recorded from the start. */
+/** A page whose CSP violations and console errors are recorded from the start. */
 async function openRecorded(browser: Browser, url: string): Promise<{ page: Page; violations: () => Promise<string[]>; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (globalThis as unknown as { __cspViolations: string[] }).__cspViolations = seen;
-    document.addEventListener("securitypolicyviolation", (e) => seen.push(`${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}`));
-  });
+  await page.addInitScript(recordCspViolations);
   const errors: string[] = [];
   page.on("console", (msg) => {
     if (msg.type() === "error") errors.push(msg.text());
   });
   page.on("pageerror", (err) => errors.push(err.message));
   await page.goto(url, { waitUntil: "load" });
-  return { page, errors, violations: () => page.evaluate(() => (globalThis as unknown as { __cspViolations: string[] }).__cspViolations) };
+  return { page, errors, violations: () => cspViolations(page) };
 }
 
 run("Content-Security-Policy of the built site", () => {
@@ -84,19 +81,6 @@ run("Content-Security-Policy of the built site", () => {
       expect(meta![1].includes("'unsafe-eval'")).toBe(path === "/pages/data");
     }
   });
-
-  for (const { name, path } of PAGES) {
-    it(`${name} (${path}) loads on wasm with no CSP violation`, async () => {
-      const { page, errors, violations } = await openRecorded(browser, `${server.url}${path}?backend=wasm`);
-      const { backend } = await badge(page);
-      await page.waitForLoadState("networkidle");
-      const seen = await violations();
-      await page.close();
-      expect(backend).toBe("wasm");
-      expect(seen).toEqual([]);
-      expect(errors.filter((e) => /Content Security Policy|EvalError/.test(e))).toEqual([]);
-    });
-  }
 
   it("a page cannot fetch, run a script from, show an image of or connect to another origin", async () => {
     // The other origin answers a page of its own: what stops the site below is its policy.

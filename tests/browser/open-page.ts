@@ -38,6 +38,18 @@ export function recordErrors(page: Page, report: PageReport): void {
   });
 }
 
+/** An init script that records the page's Content-Security-Policy violations (securitypolicyviolation events) from its first script on. */
+export function recordCspViolations(): void {
+  const seen: string[] = [];
+  (globalThis as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+  document.addEventListener("securitypolicyviolation", (e) => seen.push(`${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}`));
+}
+
+/** The violations recorded by recordCspViolations so far. */
+export function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { __cspViolations: string[] }).__cspViolations);
+}
+
 /** Opens `url` in a new page; `initScript` runs in the page before any of its scripts. */
 export async function openPage(browser: Browser, url: string, { initScript }: { initScript?: () => void } = {}): Promise<{ page: Page; report: PageReport }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -1,6 +1,7 @@
 // Threaded wasm in Chromium. Served with the isolation headers (as `npm start` and a host
 // that sets headers serve it), every page is cross-origin isolated and runs the wasm backend
-// on more than one thread, with no console error and no request leaving the machine.
+// on more than one thread, with no console error, no Content-Security-Policy violation and no
+// request leaving the machine.
 // Served bare (a static host that cannot set headers), the site's service worker isolates
 // it after one reload, and the pages after it are isolated from the start. A pretraining
 // step and a detector training step on the pages' settings give the same losses and the same
@@ -13,7 +14,7 @@ import { STAGE_PAGES } from "../../observablehq.config.js";
 import { COI_SERVICE_WORKER_FILE } from "../../src/lib/coi.js";
 import { builtModule } from "./built.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
-import { badge, errorsExceptAborted, keepOnMachine, openPage, recordErrors, type PageReport } from "./open-page.js";
+import { badge, cspViolations, errorsExceptAborted, keepOnMachine, openPage, recordCspViolations, recordErrors, type PageReport } from "./open-page.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 const DIST = process.env.MASKAU_DIST ?? "dist";
@@ -119,13 +120,15 @@ run("threaded wasm in Chromium", () => {
   });
 
   for (const { name, path } of PAGES) {
-    it(`${name} (${path}) is cross-origin isolated and runs wasm on more than one thread`, async () => {
-      const { page, report } = await openPage(browser, `${isolated.url}${path}?backend=wasm`);
+    it(`${name} (${path}) is cross-origin isolated, runs wasm on more than one thread, with no CSP violation`, async () => {
+      const { page, report } = await openPage(browser, `${isolated.url}${path}?backend=wasm`, { initScript: recordCspViolations });
       const n = await threads(page);
       const label = await page.locator(".maskau-backend-label").textContent();
       const facts = await page.evaluate(() => ({ isolated: crossOriginIsolated, shared: typeof SharedArrayBuffer === "function", cpus: navigator.hardwareConcurrency }));
       await page.waitForLoadState("networkidle");
+      const violations = await cspViolations(page);
       await page.close();
+      expect(violations, "Content-Security-Policy violations").toEqual([]);
       expect(facts.isolated).toBe(true);
       expect(facts.shared).toBe(true);
       expect(n).toBe(Math.min(facts.cpus, 8));
