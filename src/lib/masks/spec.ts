@@ -89,10 +89,20 @@ const FORMS: Record<OcclusionKind, string> = {
   paint: "paint:THRESHOLD[:RADIUS,X,Y,X,Y...;...]",
 };
 
+/** An occlusion that is not one: a text the grammar does not read, or a spec out of range. */
+export class OcclusionError extends Error {
+  override name = "OcclusionError";
+}
+
+/** Longest stretch of a rejected text quoted in its message. */
+const QUOTED = 200;
+
 /** Throws for the occlusion `what` (its text, quoted, or a spec): the problem and examples. */
 function fail(what: string, problem: string, kind?: OcclusionKind): never {
   const example = kind ? EXAMPLES[kind] : "none, random:0.5, block:0.3, block:0.3:center, region:eyes or paint:0.5:4,10,10,20,20";
-  throw new Error(`occlusion ${what}: ${problem} (e.g. ${example})`);
+  const shown = what.length > QUOTED ? `${what.slice(0, QUOTED)}... (${what.length} characters)` : what;
+  const said = problem.length > QUOTED ? `${problem.slice(0, QUOTED)}...` : problem;
+  throw new OcclusionError(`occlusion ${shown}: ${said} (e.g. ${example})`);
 }
 
 // A plain decimal: "0.5", ".5", "-2", "1e-7". Number() alone would also take "", " ", "0x10".
