@@ -85,14 +85,26 @@ async function runCycle(page: Page, ctx: SoakContext, trainMs: number, views: (p
   ctx.phase("starting");
   await controls("start").click();
   await untilStatus(page, ["training", "completed"]);
+  let lastStep = -1;
+  let stalled = 0;
   for (let k = 0; ; k++) {
     ctx.phase("training");
     await ctx.wait(trainMs);
-    const s = await runState(page);
+    let s = await runState(page);
     if (s.status === "completed") break;
-    if (s.status === "training" && (await clickIfEnabled(controls("pause")))) {
-      const paused = await untilStatus(page, ["paused", "completed"]);
-      if (paused.status === "completed") break;
+    // A run that neither trains on nor waits paused for a few rounds is stuck: say so rather than loop.
+    stalled = s.step === lastStep && s.status !== "paused" ? stalled + 1 : 0;
+    lastStep = s.step;
+    if (stalled >= 20) throw new Error(`the run made no progress for 20 rounds (status ${s.status}, step ${s.step})`);
+    if (s.status === "training") {
+      // On a loaded machine a click can land after its timeout: the run is then paused although
+      // the click reported failure, which the status below shows.
+      await clickIfEnabled(controls("pause"));
+      s = await untilStatus(page, ["paused", "completed", "training"]);
+      if (s.status === "training") s = await untilStatus(page, ["paused", "completed"], 30_000).catch(() => s);
+      if (s.status === "completed") break;
+    }
+    if (s.status === "paused") {
       ctx.phase("paused");
       await views(page, k);
       await ctx.wait(2_000);
