@@ -17,7 +17,7 @@
 //                              a patch is removed when fraction T of its pixels is painted
 //
 // The canonical text (formatOcclusion) leaves out defaults (seed 0, aspect 1) and writes
-// numbers as JavaScript's shortest exact decimal, so parse(format(spec)) is spec and
+// numbers as JavaScript's shortest exact decimal (-0 as 0), so parse(format(spec)) is spec and
 // format(parse(text)) is the canonical form of text.
 //
 // A mask is a function of (spec, key, grid): the MAE removes whole patches, so every
@@ -177,7 +177,7 @@ export function parseOcclusion(text: string): OcclusionSpec {
   const k = kind as OcclusionKind;
   const number = (s: string, what: string): number => {
     if (!DECIMAL.test(s)) fail(q, `${what} must be a number, got "${s}"`, k);
-    return Number(s);
+    return Number(s) + 0; // "-0" reads as 0, which is what the canonical text writes for either
   };
   const seed = (s: string): number => {
     const x = number(s, "SEED");
