@@ -21,6 +21,9 @@ for (const [i, [m, k, n, ta, tb]] of ([
   [301, 199, 97, true, false],
   [129, 257, 63, false, true],
   [64, 512, 200, true, true],
+  // A convolution filter gradient's shape (P^T dy: one narrow side, tall k): A and B are
+  // packed in shares across the threads, with a partial block and a partial panel.
+  [75, 4099, 13, true, false],
 ] as const).entries()) {
   const [y, da, db] = tf.tidy(() => {
     const a = tf.tensor2d(uniform(10 + i, m * k), ta ? [k, m] : [m, k]);
