@@ -1,6 +1,7 @@
 // The MAE pretraining page in a real Chromium (WebGPU): start a small run, watch the
 // step counter and the loss curve move, pause (the run is saved to IndexedDB),
-// reload, resume from the saved step and finish; no console error on the way.
+// reload, resume from the saved step and finish; no console error on the way. A reload while
+// the run trains resumes from its last periodic save (every 50 steps).
 import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -206,6 +207,39 @@ run("MAE pretraining page", () => {
     await page.screenshot({ path: `${SHOTS}/mae-pretraining-run.png`, fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
+  });
+
+  it("a reload in the middle of training resumes from the last periodic save, losing fewer than 50 steps", async () => {
+    const steps = 400;
+    const { page, errors } = await open(`${server.url}/pages/mae-pretraining?backend=wasm&steps=${steps}&batch=4&frames=2`);
+    const start = page.locator(".maskau-run-controls button[name=start]");
+    await expect.poll(() => start.isEnabled(), { timeout: 120_000 }).toBe(true);
+    await start.click();
+    // Training, past the first save (every 50 steps), not paused: then the tab is reloaded.
+    const saved = await waitFor(page, "the first save while training", (s) => s.status === "training" && (s.saved ?? 0) >= 50);
+    expect(saved.saved! % 50).toBe(0);
+    const last = await status(page);
+    expect(last.status).toBe("training");
+    await page.reload({ waitUntil: "load" });
+
+    const resume = page.locator(".maskau-run-controls button[name=resume]");
+    await expect.poll(async () => (await resume.isVisible()) && (await resume.isEnabled()), { timeout: 120_000 }).toBe(true);
+    const offered = await status(page);
+    expect(offered.status).toBe("idle");
+    // A periodic save: at or after the one seen, within 50 steps of where the run was at the reload.
+    expect(offered.saved! % 50).toBe(0);
+    expect(offered.saved!).toBeGreaterThanOrEqual(saved.saved!);
+    expect(offered.saved!).toBeGreaterThan(last.step - 50);
+    expect(offered.saved!).toBeLessThan(steps);
+    expect(await resume.textContent()).toContain(`step ${offered.saved}`);
+    await resume.click();
+    const resumed = await waitFor(page, "a step after the resume", (s) => s.status === "training" && s.step > offered.saved!);
+    expect(resumed.points).toBe(resumed.step);
+    await page.locator(".maskau-run-controls button[name=pause]").click();
+    await waitFor(page, "the pause", (s) => s.status === "paused" || s.status === "completed");
+    await page.close();
+    // The reload cancels what the first document still had in flight.
+    expect(errors.filter((e) => !/\(net::ERR_ABORTED\)$/.test(e))).toEqual([]);
   });
 
   it("trains on WebGPU when asked: a step, a pause, a save", async () => {
