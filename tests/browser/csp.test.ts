@@ -38,17 +38,12 @@ async function otherOrigin(): Promise<{ url: string; requests: string[]; close()
   return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((ok) => server.close(() => ok())) };
 }
 
-/** A page whose CSP violations and console errors are recorded from the start. */
-async function openRecorded(browser: Browser, url: string): Promise<{ page: Page; violations: () => Promise<string[]>; errors: string[] }> {
+/** A page whose CSP violations are recorded from the start. */
+async function openRecorded(browser: Browser, url: string): Promise<{ page: Page; violations: () => Promise<string[]> }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.addInitScript(recordCspViolations);
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
   await page.goto(url, { waitUntil: "load" });
-  return { page, errors, violations: () => cspViolations(page) };
+  return { page, violations: () => cspViolations(page) };
 }
 
 run("Content-Security-Policy of the built site", () => {

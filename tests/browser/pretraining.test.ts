@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
+import { errorsExceptAborted } from "./open-page.js";
 import { screenshotWidths } from "./layout.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
@@ -239,7 +240,7 @@ run("MAE pretraining page", () => {
     await waitFor(page, "the pause", (s) => s.status === "paused" || s.status === "completed");
     await page.close();
     // The reload cancels what the first document still had in flight.
-    expect(errors.filter((e) => !/\(net::ERR_ABORTED\)$/.test(e))).toEqual([]);
+    expect(errorsExceptAborted({ errors, offsite: [] })).toEqual([]);
   });
 
   it("trains on WebGPU when asked: a step, a pause, a save", async () => {
