@@ -13,6 +13,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
 import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
+import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { gatherLabels } from "../../src/lib/data/frames.js";
@@ -42,6 +43,8 @@ interface PaperOpts {
   jobs: number;
   run?: string;
   docs?: string;
+  records?: string;
+  aggregateOnly: boolean;
   backend: BackendName;
 }
 
@@ -80,14 +83,7 @@ function resolvePaths(spec: RunSpec, dir: string): RunSpec {
   return spec;
 }
 
-interface RunLog {
-  id: string;
-  role: ProtocolRole;
-  command: string;
-  status: "trained" | "resumed" | "reused" | "shipped";
-  seconds: number;
-  sha256: string;
-}
+type RunLog = LedgerRun;
 
 export function paperCommand(): Command {
   const cmd = new Command("paper")
@@ -105,6 +101,8 @@ export function paperCommand(): Command {
     .option("--no-shipped", "train fold 1, seed 0 too instead of copying the shipped checkpoints")
     .option("--jobs <n>", "training runs at once, each in its own process with cores / n wasm threads (runs whose inputs are ready go first)", num("--jobs", { int: true, min: 1 }), 1)
     .option("--docs <file>", "also replace the results block of this markdown file (between <!-- results:DATASET --> and <!-- /results:DATASET -->), e.g. docs/results.md")
+    .option("--records <dir>", `the ledger committed with the docs: each evaluation, run record and the run log are added to it, and the results are aggregated from every evaluation in it (default ${LEDGER_ROOT}/<dataset>; --quick: <out-dir>/ledger)`)
+    .option("--aggregate-only", "no training or evaluation: rebuild the results (and --docs) from the ledger alone, no checkpoint needed", false)
     .option("--run <id>", "train this one run of the plan (its inputs must exist) and stop: what each process of --jobs does");
   addBackendOption(cmd);
   return cmd.action(async (opts: PaperOpts) => {
@@ -118,6 +116,11 @@ export function paperCommand(): Command {
     const only = opts.only ? (opts.only.split(",").map((s) => s.trim()) as ProtocolRole[]) : undefined;
     const plan = selectRuns(planProtocol(cfg), only);
     const dir = opts.outDir ?? join(opts.quick ? "runs/paper-quick" : "runs/paper", cfg.dataset);
+    const ledger = opts.records ?? (opts.quick ? join(dir, "ledger") : join(LEDGER_ROOT, cfg.dataset));
+    if (opts.aggregateOnly) {
+      report(cfg.dataset, ledger, dir, opts, started, null);
+      return;
+    }
     mkdirSync(dir, { recursive: true });
     const info = await initNodeBackend(opts.backend);
     const phases = phaseBars();
@@ -150,21 +153,32 @@ export function paperCommand(): Command {
         process.stderr.write(`evaluated fold ${fold}, seed ${seed} (${file.rows.length} rows, ${((Date.now() - t0) / 1000).toFixed(0)} s${file.reused ? ", reused" : ""})\n`);
       }
     }
-    const results = aggregateProtocol(evalFiles, { resamples: opts.resamples, margin: opts.margin / 100, seed: 0 });
-    const markdown = resultsMarkdown(results, { command: commandOf(opts), paper: cfg.dataset === "bp4d" ? PAPER_BP4D : undefined });
-    const jsonPath = opts.json ?? join(dir, "results.json");
-    const mdPath = opts.markdown ?? join(dir, "results.md");
+    await writeLedger(ledger, dir, logs, evalFiles);
     const wall = (Date.now() - started) / 1000;
-    writeFileSync(jsonPath, JSON.stringify({ ...results, command: commandOf(opts), backend: backendLabel(info) }, null, 1) + "\n");
-    writeFileSync(mdPath, markdown + "\n");
     writeFileSync(join(dir, "protocol.json"), JSON.stringify({ config: cfg, command: commandOf(opts), backend: backendLabel(info), wallSeconds: wall, runs: logs }, null, 1) + "\n");
-    if (opts.docs) {
-      writeFileSync(opts.docs, replaceBlock(readFileSync(opts.docs, "utf8"), `results:${cfg.dataset}`, markdown, opts.docs));
-      process.stderr.write(`updated the results:${cfg.dataset} block of ${opts.docs}\n`);
-    }
-    process.stdout.write(markdown + "\n");
-    process.stderr.write(`wrote ${jsonPath}, ${mdPath} and ${join(dir, "protocol.json")} in ${(wall / 60).toFixed(1)} min\n`);
+    process.stderr.write(`added ${logs.length} runs and ${evalFiles.length} evaluations to the ledger in ${ledger}; wrote ${join(dir, "protocol.json")} (${(wall / 60).toFixed(1)} min)\n`);
+    report(cfg.dataset, ledger, dir, opts, started, backendLabel(info));
   });
+}
+
+/** Aggregates every evaluation in the ledger and writes the results (JSON, markdown, --docs block). */
+function report(dataset: string, ledger: string, dir: string, opts: PaperOpts, started: number, backend: string | null): void {
+  const files = readLedgerEvals(ledger);
+  const results = aggregateProtocol(files, { resamples: opts.resamples, margin: opts.margin / 100, seed: 0 });
+  const rebuild = `maskau reproduce paper --dataset ${dataset}${opts.records || opts.quick ? ` --records ${ledger}` : ""} --aggregate-only`;
+  const markdown = resultsMarkdown(results, { command: rebuild, ledger, paper: dataset === "bp4d" ? PAPER_BP4D : undefined });
+  const jsonPath = opts.json ?? join(dir, "results.json");
+  const mdPath = opts.markdown ?? join(dir, "results.md");
+  mkdirSync(dirname(jsonPath), { recursive: true });
+  mkdirSync(dirname(mdPath), { recursive: true });
+  writeFileSync(jsonPath, JSON.stringify({ ...results, command: rebuild, ledger, ...(backend ? { backend } : {}) }, null, 1) + "\n");
+  writeFileSync(mdPath, markdown + "\n");
+  if (opts.docs) {
+    writeFileSync(opts.docs, replaceBlock(readFileSync(opts.docs, "utf8"), `results:${dataset}`, markdown, opts.docs));
+    process.stderr.write(`updated the results:${dataset} block of ${opts.docs}\n`);
+  }
+  process.stdout.write(markdown + "\n");
+  process.stderr.write(`aggregated ${files.length} evaluation${files.length === 1 ? "" : "s"} of ${ledger} into ${jsonPath} and ${mdPath} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 /** What is to be done for a run: nothing (finished or shipped) or training (fresh or resumed). */
@@ -192,7 +206,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
     const out = join(dir, run.out);
     // Every checkpoint of the protocol has its run record beside it (training writes one; a copied or older file gets one here).
     if (!existsSync(recordPathFor(out))) await writeRecordFile(recordPathFor(out), recordOfCheckpointFile(out, { environment: nodeEnvironment("record", backendLabel(currentBackend())) }));
-    logs.set(run.id, { id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(out) });
+    logs.set(run.id, { id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(out), backend: backendLabel(currentBackend()) });
   };
   const total = plan.length;
   const head = (run: PlannedRun) => `[${plan.indexOf(run) + 1}/${total}] ${run.id}`;

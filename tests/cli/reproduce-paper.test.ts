@@ -49,6 +49,20 @@ describe("maskau reproduce paper --quick", () => {
     expect(second.stderr).toContain("evaluated fold 1, seed 0 (13 rows");
     expect(second.stderr).toContain("reused)");
     expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(results.claims);
+
+    // The ledger (what is committed): records, evaluations, the run log with the first invocation's training times.
+    const ledger = join(out, "ledger");
+    const logged = JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs as { id: string; status: string; seconds: number }[];
+    expect(logged.map((r) => r.id).sort()).toEqual(protocol.runs.map((r: { id: string }) => r.id).sort());
+    expect(logged.every((r) => r.status === "trained" && r.seconds > 0.05)).toBe(true);
+    expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/student-block0.3.record.json"), "utf8")).kind).toBe("student");
+    // --aggregate-only rebuilds the same results from the ledger alone, with no checkpoint.
+    const json = join(dir, "from-ledger.json");
+    const empty = ["cli/maskau.mjs", "reproduce", "paper", "--quick", "--resamples", "100", "--out-dir", join(dir, "empty"), "--records", ledger];
+    const rebuilt = await exec("node", [...empty, "--aggregate-only", "--json", json], { env, maxBuffer: 1 << 24 });
+    expect(JSON.parse(readFileSync(json, "utf8")).claims).toEqual(results.claims);
+    expect(rebuilt.stdout).toContain(`From the ledger in \`${ledger}\``);
+    expect(rebuilt.stderr).toContain("aggregated 1 evaluation of");
   }, 600_000);
 
   it("trains the same weights with --jobs 2 (two processes, one wasm thread each), each run logged", async () => {

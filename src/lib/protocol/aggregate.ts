@@ -92,6 +92,8 @@ export interface ProtocolResults {
   aus: number[];
   folds: number[];
   seeds: number[];
+  /** The (fold, seed) runs aggregated, in order. */
+  pairs: { fold: number; seed: number }[];
   fill: Fill | null;
   conditions: ConditionSummary[];
   claims: ClaimSummary[];
@@ -145,6 +147,7 @@ export function aggregateProtocol(files: ProtocolEvalFile[], { resamples = 2000,
     aus,
     folds: [...new Set(files.map((f) => f.fold))].sort((x, y) => x - y),
     seeds: [...new Set(files.map((f) => f.seed))].sort((x, y) => x - y),
+    pairs: files.map((f) => ({ fold: f.fold, seed: f.seed })).sort((x, y) => x.fold - y.fold || x.seed - y.seed),
     fill: files[0].fill ?? null,
     conditions,
     claims,
@@ -155,15 +158,23 @@ export function aggregateProtocol(files: ProtocolEvalFile[], { resamples = 2000,
 const pct = (x: number, digits = 1) => (100 * x).toFixed(digits);
 const signed = (x: number) => (x >= 0 ? "+" : "−") + pct(Math.abs(x));
 
+/** "1 fold (1) x 3 seeds (0, 1, 2)" for a full grid, else the seeds of each fold. */
+export function runsPhrase(r: Pick<ProtocolResults, "folds" | "seeds" | "pairs">): string {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  if (r.pairs.length === r.folds.length * r.seeds.length) return `${plural(r.folds.length, "fold")} (${r.folds.join(", ")}) x ${plural(r.seeds.length, "seed")} (${r.seeds.join(", ")})`;
+  const seedsOf = (fold: number) => r.pairs.filter((p) => p.fold === fold).map((p) => p.seed);
+  return `${plural(r.pairs.length, "run")}: ${r.folds.map((f) => `fold ${f} (${seedsOf(f).length === 1 ? "seed" : "seeds"} ${seedsOf(f).join(", ")})`).join(", ")}`;
+}
+
 /** The results as markdown tables (mean F1 +- SD, per-AU means, claims with intervals). */
-export function resultsMarkdown(r: ProtocolResults, { command, paper }: { command: string; paper?: Record<string, Record<string, number | null>> }): string {
+export function resultsMarkdown(r: ProtocolResults, { command, ledger, paper }: { command: string; ledger?: string; paper?: Record<string, Record<string, number | null>> }): string {
   const paperOf = (c: ConditionSummary) => {
     const v = paper?.[c.occlusion]?.[c.condition];
     return typeof v === "number" ? v.toFixed(1) : "—";
   };
-  const runs = `${r.folds.length} fold${r.folds.length > 1 ? "s" : ""} (${r.folds.join(", ")}) x ${r.seeds.length} seed${r.seeds.length > 1 ? "s" : ""} (${r.seeds.join(", ")})`;
+  const runs = runsPhrase(r);
   const lines = [
-    `Mean F1 (%) over ${runs}: mean ± SD over runs, and the 95% t interval of the mean${paper ? "; the paper's figure (full-size models on BP4D) beside it" : ""}. Rebuilt by \`${command}\`.`,
+    `Mean F1 (%) over ${runs}: mean ± SD over runs, and the 95% t interval of the mean${paper ? "; the paper's figure (full-size models on BP4D) beside it" : ""}. ${ledger ? `From the ledger in \`${ledger}\`, rebuilt` : "Rebuilt"} by \`${command}\`.`,
     "",
     `| condition | occlusion | runs | mean F1 | ± SD | 95% interval |${paper ? " paper |" : ""}`,
     `|---|---|---:|---:|---:|---|${paper ? "---:|" : ""}`,

@@ -1,0 +1,95 @@
+// The protocol's ledger: the small files that are committed so the results can be rebuilt
+// and checked without a single checkpoint. Per fold and seed the evaluation (per-subject
+// confusion counts, SHA-256 of every checkpoint scored), per run its record (config, seed,
+// checkpoint SHA-256, package versions, commit, backend, metrics, loss history) and one
+// runs.json with each run's command, status and wall time. A protocol completed piece by
+// piece adds to the ledger; the results are aggregated from everything in it.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../io/atomic-node.js";
+import { parseRecord } from "../records/check.js";
+import type { ProtocolEvalFile } from "./aggregate.js";
+import type { ProtocolRole } from "./plan.js";
+
+/** Where `maskau reproduce paper` keeps the ledger of a dataset unless told otherwise. */
+export const LEDGER_ROOT = "results/paper";
+
+/** One run of the protocol as the ledger logs it. */
+export interface LedgerRun {
+  id: string;
+  role: ProtocolRole;
+  command: string;
+  /** How the checkpoint came to be: trained (or resumed) here, or copied from the shipped ones. */
+  status: "trained" | "resumed" | "reused" | "shipped";
+  /** Wall time of the invocation that trained it (a reused run keeps the time it was trained in). */
+  seconds: number;
+  sha256: string;
+  backend: string;
+}
+
+/** The ledger's run log after an invocation: a run reused with the same checkpoint keeps its entry (and training time); anything else is replaced. Sorted by id. */
+export function mergeRunLogs(old: LedgerRun[], fresh: LedgerRun[]): LedgerRun[] {
+  const byId = new Map(old.map((r) => [r.id, r]));
+  for (const r of fresh) {
+    const before = byId.get(r.id);
+    if (r.status === "reused" && before?.sha256 === r.sha256) continue;
+    byId.set(r.id, r);
+  }
+  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+}
+
+/** Record JSON for the ledger: floats to 7 significant digits (as committed records), no indent. */
+function compactJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v)) + "\n";
+}
+
+const write = (path: string, text: string) => {
+  mkdirSync(dirname(path), { recursive: true });
+  return writeFileAtomic(path, new TextEncoder().encode(text));
+};
+
+/**
+ * Adds an invocation to the ledger in `ledger`: its evaluations, the record of every run
+ * (read from `<outDir>/<id>.record.json`, checked) and its run log merged into runs.json.
+ */
+export async function writeLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<void> {
+  for (const run of runs) {
+    const from = join(outDir, `${run.id}.record.json`);
+    const record = parseRecord(readFileSync(from, "utf8"), from);
+    if (record.checkpoint.sha256 !== run.sha256) throw new Error(`${from}: its checkpoint SHA-256 is not that of ${run.id}.safetensors; delete the record and rerun to write it again`);
+    await write(join(ledger, "records", `${run.id}.record.json`), compactJson(record));
+  }
+  for (const file of evals) {
+    const { reused: _, ...clean } = file as ProtocolEvalFile & { reused?: boolean };
+    await write(join(ledger, "evals", `fold${file.fold}-seed${file.seed}.json`), JSON.stringify(clean) + "\n");
+  }
+  const runsPath = join(ledger, "runs.json");
+  const old: LedgerRun[] = existsSync(runsPath) ? JSON.parse(readFileSync(runsPath, "utf8")).runs : [];
+  await write(runsPath, JSON.stringify({ format: "maskau-protocol-runs", version: 1, runs: mergeRunLogs(old, runs) }, null, 1) + "\n");
+}
+
+/**
+ * Every evaluation in the ledger, sorted by fold and seed, each checked against the ledger:
+ * every checkpoint it scored has a run in runs.json with that SHA-256, and a record naming it.
+ */
+export function readLedgerEvals(ledger: string): ProtocolEvalFile[] {
+  const evalDir = join(ledger, "evals");
+  if (!existsSync(evalDir)) throw new Error(`${ledger}: no evaluations (expected ${evalDir}/fold<F>-seed<S>.json); run \`maskau reproduce paper\` first`);
+  const runsPath = join(ledger, "runs.json");
+  const runs: LedgerRun[] = existsSync(runsPath) ? JSON.parse(readFileSync(runsPath, "utf8")).runs : [];
+  const shaOf = new Map(runs.map((r) => [r.id, r.sha256]));
+  const files = readdirSync(evalDir)
+    .filter((f) => /^fold\d+-seed\d+\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(evalDir, f), "utf8")) as ProtocolEvalFile)
+    .sort((a, b) => a.fold - b.fold || a.seed - b.seed);
+  for (const file of files) {
+    for (const [id, sha] of Object.entries(file.checkpoints)) {
+      const where = `${evalDir}/fold${file.fold}-seed${file.seed}.json`;
+      if (shaOf.get(id) !== sha) throw new Error(`${where} scored ${id} with SHA-256 ${sha.slice(0, 12)}..., but ${runsPath} ${shaOf.has(id) ? `logs ${shaOf.get(id)!.slice(0, 12)}...` : "has no such run"}: the ledger is out of step; rerun \`maskau reproduce paper\` for fold ${file.fold}, seed ${file.seed}`);
+      const recordPath = join(ledger, "records", `${id}.record.json`);
+      const record = existsSync(recordPath) ? parseRecord(readFileSync(recordPath, "utf8"), recordPath) : null;
+      if (record?.checkpoint.sha256 !== sha) throw new Error(`${where} scored ${id}, but ${recordPath} ${record ? "names another checkpoint" : "is missing"}`);
+    }
+  }
+  return files;
+}

@@ -1,0 +1,77 @@
+// The protocol's ledger: run logs merge so a reused run keeps when and how long it was
+// trained, records and evaluations are copied in and checked against each other, and the
+// committed ledger is what docs/results.md's tables are rebuilt from.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, runsPhrase, type ProtocolEvalFile } from "../../../src/lib/protocol/aggregate.js";
+import { mergeRunLogs, readLedgerEvals, writeLedger, type LedgerRun } from "../../../src/lib/protocol/ledger-node.js";
+import { recordJson, readRecordsDir, RECORDS_DIR } from "../../../src/lib/records/node.js";
+
+const run = (id: string, status: LedgerRun["status"], sha256: string, seconds = 1): LedgerRun => ({ id, role: "clean", command: `maskau train ${id}`, status, seconds, sha256, backend: "wasm" });
+
+describe("mergeRunLogs", () => {
+  it("keeps a reused run's entry, replaces a retrained one, adds new ones, sorted by id with numbers in order", () => {
+    const old = [run("fold1/seed0/clean", "trained", "a", 850), run("fold1/seed1/clean", "trained", "b", 900)];
+    const merged = mergeRunLogs(old, [run("fold1/seed0/clean", "reused", "a", 0.01), run("fold1/seed1/clean", "trained", "c", 700), run("fold10/seed0/clean", "trained", "d"), run("fold2/seed0/clean", "trained", "e")]);
+    expect(merged.map((r) => [r.id, r.status, r.sha256, r.seconds])).toEqual([
+      ["fold1/seed0/clean", "trained", "a", 850],
+      ["fold1/seed1/clean", "trained", "c", 700],
+      ["fold2/seed0/clean", "trained", "e", 1],
+      ["fold10/seed0/clean", "trained", "d", 1],
+    ]);
+    // A reused run whose checkpoint changed underneath is logged anew.
+    expect(mergeRunLogs(old, [run("fold1/seed0/clean", "reused", "z", 0.01)])[0]).toMatchObject({ status: "reused", sha256: "z" });
+  });
+});
+
+describe("runsPhrase", () => {
+  it("names a full grid by folds and seeds, anything else by the seeds of each fold", () => {
+    expect(runsPhrase({ folds: [1], seeds: [0, 1], pairs: [{ fold: 1, seed: 0 }, { fold: 1, seed: 1 }] })).toBe("1 fold (1) x 2 seeds (0, 1)");
+    expect(runsPhrase({ folds: [1, 2], seeds: [0, 1, 2], pairs: [0, 1, 2].map((seed) => ({ fold: 1, seed })).concat([{ fold: 2, seed: 0 }]) })).toBe("4 runs: fold 1 (seeds 0, 1, 2), fold 2 (seed 0)");
+  });
+});
+
+describe("writeLedger and readLedgerEvals", () => {
+  const dir = mkdtempSync(join(tmpdir(), "maskau-ledger-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A real committed record stands in for a run's record.
+  const record = readRecordsDir(RECORDS_DIR).find((r) => r.id === "detector-tiny-clean")!;
+  const sha = record.checkpoint.sha256;
+  const out = join(dir, "out");
+  mkdirSync(join(out, "fold1/seed0"), { recursive: true });
+  writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(record));
+  const evalFile: ProtocolEvalFile = { fold: 1, seed: 0, fill: "gray", aus: [1], subjects: ["F1"], checkpoints: { "fold1/seed0/clean": sha }, rows: [] };
+
+  it("copies records and evaluations in, merges the run log, and reads the evaluations back checked", async () => {
+    const ledger = join(dir, "ledger");
+    await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", sha, 853)], [{ ...evalFile, reused: true } as ProtocolEvalFile]);
+    expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).checkpoint.sha256).toBe(sha);
+    expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs).toEqual([run("fold1/seed0/clean", "trained", sha, 853)]);
+    expect(readLedgerEvals(ledger)).toEqual([evalFile]);
+    // A later invocation that reuses the run keeps its training time.
+    await writeLedger(ledger, out, [run("fold1/seed0/clean", "reused", sha, 0.01)], [evalFile]);
+    expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs[0].seconds).toBe(853);
+  });
+
+  it("refuses a record of another checkpoint and an evaluation the run log does not back", async () => {
+    await expect(writeLedger(join(dir, "bad"), out, [run("fold1/seed0/clean", "trained", "f".repeat(64))], [])).rejects.toThrow(/its checkpoint SHA-256 is not that of fold1\/seed0\/clean\.safetensors/);
+    const ledger = join(dir, "stale");
+    await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", sha)], [{ ...evalFile, checkpoints: { "fold1/seed0/clean": "0".repeat(64) } }]);
+    expect(() => readLedgerEvals(ledger)).toThrow(/scored fold1\/seed0\/clean with SHA-256 000000000000\.\.\., but .*runs\.json logs .*the ledger is out of step/);
+    expect(() => readLedgerEvals(join(dir, "none"))).toThrow(/no evaluations .*run `maskau reproduce paper` first/);
+  });
+});
+
+describe("the committed ledger", () => {
+  it("is consistent and docs/results.md's BP4D tables are exactly what it aggregates to", () => {
+    const files = readLedgerEvals("results/paper/bp4d");
+    expect(files.length).toBeGreaterThan(0);
+    const results = aggregateProtocol(files, { resamples: 2000, margin: 0.02, seed: 0 });
+    const md = resultsMarkdown(results, { command: "maskau reproduce paper --dataset bp4d --aggregate-only", ledger: "results/paper/bp4d", paper: PAPER_BP4D });
+    const doc = readFileSync("docs/results.md", "utf8");
+    const block = doc.slice(doc.indexOf("<!-- results:bp4d -->") + "<!-- results:bp4d -->\n".length, doc.indexOf("<!-- /results:bp4d -->"));
+    expect(block).toBe(md + "\n");
+  }, 60_000);
+});
