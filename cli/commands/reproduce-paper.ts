@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
 import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
 import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
-import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
+import { ABLATIONS, planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { gatherLabels } from "../../src/lib/data/frames.js";
 import { foldSplit } from "../../src/lib/data/folds.js";
@@ -45,6 +45,7 @@ interface PaperOpts {
   docs?: string;
   records?: string;
   aggregateOnly: boolean;
+  ablations?: string | boolean;
   backend: BackendName;
 }
 
@@ -69,6 +70,15 @@ const ints = (flag: string, s: string) =>
 
 const sha256 = (path: string) => sha256Hex(readFileSync(path));
 
+/** The occlusions of --ablations: none without the flag, the protocol's first (random:0.5) with it alone. */
+export function ablationsArg(value: string | boolean | undefined): string[] {
+  if (!value) return [];
+  if (value === true) return ["random:0.5"];
+  const list = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new Error(`--ablations ${value}: expected a comma list of occlusions such as random:0.5`);
+  return list;
+}
+
 /** Step count and whether the file is a finished run (weights only at the last step) or one to resume. */
 function checkpointState(path: string, steps: number): "finished" | "partial" {
   const meta = readCheckpointMeta(path);
@@ -91,7 +101,8 @@ export function paperCommand(): Command {
     .option("--dataset <name>", "bp4d | disfa (the synthetic presets)", "bp4d")
     .option("--folds <list>", "test folds (default 1,2,3; --quick: 1)")
     .option("--seeds <list>", "seeds (default 0,1,2; --quick: 0)")
-    .option("--only <roles>", "comma list of roles to bring up to date (mae, clean, teacher1, teacher, student, student-a0) and what they need")
+    .option("--only <roles>", "comma list of roles to bring up to date (mae, clean, teacher1, teacher, student, student-a0, ablation, control1, control) and what they need")
+    .option("--ablations [occlusions]", "also the distillation ablations and the control detector on occluded faces, for these occlusions (default: the first, random:0.5)")
     .option("--quick", "a few steps of everything on a small synthetic set: checks the chain end to end in minutes", false)
     .option("--out-dir <dir>", "where checkpoints, evaluations and protocol.json go (default runs/paper/<dataset>, --quick: runs/paper-quick/<dataset>)")
     .option("--resamples <n>", "bootstrap resamples", num("--resamples", { int: true, min: 10 }), 2000)
@@ -112,6 +123,7 @@ export function paperCommand(): Command {
       folds: opts.folds ? ints("--folds", opts.folds) : undefined,
       seeds: opts.seeds ? ints("--seeds", opts.seeds) : undefined,
       quick: opts.quick,
+      ablations: ablationsArg(opts.ablations),
     });
     const only = opts.only ? (opts.only.split(",").map((s) => s.trim()) as ProtocolRole[]) : undefined;
     const plan = selectRuns(planProtocol(cfg), only);
@@ -227,6 +239,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
   const childArgs = (id: string) => [
     "cli/maskau.mjs", "reproduce", "paper", "--dataset", opts.dataset, "--out-dir", dir, "--backend", opts.backend, "--run", id,
     ...(opts.folds ? ["--folds", opts.folds] : []), ...(opts.seeds ? ["--seeds", opts.seeds] : []), ...(opts.quick ? ["--quick"] : []),
+    ...(opts.ablations ? ["--ablations", ...(typeof opts.ablations === "string" ? [opts.ablations] : [])] : []),
   ];
   while ((pending.length > 0 && !failure) || running.size > 0) {
     const ready = failure ? -1 : pending.findIndex((r) => r.needs.every((n) => logs.has(n)));
@@ -275,8 +288,16 @@ export function replaceBlock(text: string, name: string, body: string, file: str
   return `${text.slice(0, a + open.length)}\n${body}\n${text.slice(b)}`;
 }
 
+/** "(e:node)" for fold1/seed0/ablation-node-random0.5. */
+function ablationCondition(id: string): string {
+  const a = ABLATIONS.find((x) => id.split("/").pop()!.startsWith(`ablation-${x.name}-`));
+  if (!a) throw new Error(`${id}: not one of the ablations (${ABLATIONS.map((x) => x.name).join(", ")})`);
+  return `(e:${a.name})`;
+}
+
 function commandOf(opts: PaperOpts): string {
-  return ["maskau reproduce paper", `--dataset ${opts.dataset}`, opts.folds ? `--folds ${opts.folds}` : "", opts.seeds ? `--seeds ${opts.seeds}` : "", opts.only ? `--only ${opts.only}` : "", opts.quick ? "--quick" : ""]
+  const ablations = opts.ablations ? `--ablations${typeof opts.ablations === "string" ? ` ${opts.ablations}` : ""}` : "";
+  return ["maskau reproduce paper", `--dataset ${opts.dataset}`, opts.folds ? `--folds ${opts.folds}` : "", opts.seeds ? `--seeds ${opts.seeds}` : "", opts.only ? `--only ${opts.only}` : "", ablations, opts.quick ? "--quick" : ""]
     .filter(Boolean)
     .join(" ");
 }
@@ -313,6 +334,12 @@ function conditionsOf(run: PlannedRun, occlusions: string[]): { condition: strin
       return [{ condition: "(e)", input: "occluded", occlusion: run.occlusion! }];
     case "student-a0":
       return [{ condition: "(e0)", input: "occluded", occlusion: run.occlusion! }];
+    case "ablation":
+      return [{ condition: ablationCondition(run.id), input: "occluded", occlusion: run.occlusion! }];
+    case "control1":
+      return [{ condition: "(f1)", input: "occluded", occlusion: run.occlusion! }];
+    case "control":
+      return [{ condition: "(f)", input: "occluded", occlusion: run.occlusion! }];
     default:
       return [];
   }
@@ -331,20 +358,35 @@ async function evaluateFoldSeed(
 ): Promise<ProtocolEvalFile & { reused?: boolean }> {
   const path = join(dir, `evals/fold${fold}-seed${seed}.json`);
   const hashOf = (id: string) => logs.find((l) => l.id === id)?.sha256 ?? "";
-  const scored = Object.fromEntries([maeRun, ...runs].map((r) => [r.id, hashOf(r.id)]));
-  if (existsSync(path)) {
-    const old = JSON.parse(readFileSync(path, "utf8")) as ProtocolEvalFile;
-    if (JSON.stringify(old.checkpoints) === JSON.stringify(scored)) return { ...old, reused: true };
-  }
+  const scored: Record<string, string> = Object.fromEntries([maeRun, ...runs].map((r) => [r.id, hashOf(r.id)]));
   const ds = data.dataset;
   const { test } = foldSplit(ds, fold - 1);
   const labels = gatherLabels(ds, test);
   const subjectOf = Array.from(test, (f) => ds.subjects[ds.subject[f]]);
+  const subjects = [...new Set(subjectOf)].sort();
+  // Rows of an earlier evaluation are kept for every checkpoint that is unchanged (with the
+  // same MAE behind the composites), including runs outside this invocation's plan whose
+  // checkpoint is still on disk: a protocol completed piece by piece evaluates each model once.
+  const rows: ProtocolEvalRow[] = [];
+  const kept = new Set<string>();
+  if (existsSync(path)) {
+    const old = JSON.parse(readFileSync(path, "utf8")) as ProtocolEvalFile;
+    const comparable = old.fill === fill && old.aus.join() === ds.aus.join() && old.subjects.join() === subjects.join() && old.checkpoints[maeRun.id] === scored[maeRun.id];
+    for (const [id, sha] of comparable ? Object.entries(old.checkpoints) : []) {
+      if (id === maeRun.id) continue;
+      const current = id in scored ? scored[id] : existsSync(join(dir, `${id}.safetensors`)) ? sha256(join(dir, `${id}.safetensors`)) : "";
+      if (current !== sha) continue;
+      scored[id] = sha;
+      kept.add(id);
+      rows.push(...old.rows.filter((r) => r.run === id));
+    }
+  }
+  const pending = runs.filter((r) => !kept.has(r.id));
+  if (pending.length === 0) return { fold, seed, fill, aus: ds.aus.slice(), subjects, checkpoints: scored, rows, reused: true };
   const mae = loadMaeFile(join(dir, maeRun.out));
   const phases = phaseBars();
-  const rows: ProtocolEvalRow[] = [];
   try {
-    for (const run of runs) {
+    for (const run of pending) {
       const conditions = conditionsOf(run, occlusions);
       const loaded = loadCheckpointModel(new Uint8Array(readFileSync(join(dir, run.out))), { source: run.out });
       if (loaded.family === "mae") throw new Error(`${run.out}: an MAE where ${run.role} was expected`);
@@ -371,7 +413,7 @@ async function evaluateFoldSeed(
     phases.stop();
     mae.mae.dispose();
   }
-  const file: ProtocolEvalFile = { fold, seed, fill, aus: ds.aus.slice(), subjects: [...new Set(subjectOf)].sort(), checkpoints: scored, rows };
+  const file: ProtocolEvalFile = { fold, seed, fill, aus: ds.aus.slice(), subjects, checkpoints: scored, rows };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(file) + "\n");
   return file;

@@ -63,6 +63,20 @@ describe("maskau reproduce paper --quick", () => {
     expect(JSON.parse(readFileSync(json, "utf8")).claims).toEqual(results.claims);
     expect(rebuilt.stdout).toContain(`From the ledger in \`${ledger}\``);
     expect(rebuilt.stderr).toContain("aggregated 1 evaluation of");
+
+    // --ablations adds the ten ablation students and the two control stages; the evaluation
+    // keeps the 13 rows of the unchanged checkpoints and scores only the 12 new models.
+    const third = await exec("node", [...args, "--ablations"], { env, maxBuffer: 1 << 24 });
+    const withAblations = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8")).runs as { id: string; role: string; status: string }[];
+    expect(withAblations.filter((r) => r.status === "trained").map((r) => r.role).sort()).toEqual([...Array(10).fill("ablation"), "control", "control1"]);
+    expect(withAblations.filter((r) => r.status === "reused")).toHaveLength(10);
+    expect(third.stderr).toContain("evaluated fold 1, seed 0 (25 rows");
+    const ablated = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(ablated.claims).toHaveLength(5 * 2 + 1 + 10);
+    // The rows kept from before are the same numbers: the main claims are unchanged.
+    expect(ablated.claims.slice(0, 10)).toEqual(results.claims);
+    expect(third.stdout).toContain("| (e:frozen) − (e) | random:0.5 | ablation: encoder frozen instead of (e)'s setting");
+    expect(third.stdout).toContain("| (e) − (f) | random:0.5 | the MAE latent matters");
   }, 600_000);
 
   it("trains the same weights with --jobs 2 (two processes, one wasm thread each), each run logged", async () => {

@@ -6,7 +6,7 @@ import { equivalence, meanSd, pairedBootstrapDiff, type EquivalenceVerdict, type
 import { PAPER_STUDENT } from "../eval/headline.js";
 import { CONDITION_NAMES, PAPER_TABLE2 } from "../eval/table2.js";
 import type { Fill } from "../masks/fill.js";
-import type { ProtocolRole } from "./plan.js";
+import { ABLATIONS, type ProtocolRole } from "./plan.js";
 
 /** The paper's mean F1 (%) on BP4D by occlusion and condition: Table 2 and its student (e). */
 export const PAPER_BP4D: Record<string, Record<string, number | null>> = {
@@ -51,6 +51,9 @@ export const CONDITION_LABELS: Record<string, string> = {
   "(d)": "teacher (stage 2), composites",
   "(e)": "student, occluded faces",
   "(e0)": "student with alpha = 0, occluded faces",
+  ...Object.fromEntries(ABLATIONS.map((a) => [`(e:${a.name})`, `student, ${a.what}, occluded faces`])),
+  "(f1)": "control: detector trained on occluded faces (stage 1, no MAE)",
+  "(f)": "control: detector trained on occluded faces (stage 2, no MAE)",
 };
 const ORDER = Object.keys(CONDITION_LABELS);
 
@@ -61,6 +64,9 @@ export const CLAIMS: readonly [string, string, string][] = [
   ["(e)", "(c)", "the student beats reconstruct-then-detect"],
   ["(e)", "(e0)", "distillation helps the student"],
   ["(e)", "(d)", "the student matches its teacher (equivalence margin)"],
+  // MaskAU's additions, where the ablations were run:
+  ["(e)", "(f)", "the MAE latent matters: the student beats a detector trained on occluded faces"],
+  ...ABLATIONS.map((a): [string, string, string] => [`(e:${a.name})`, "(e)", `ablation: ${a.what} instead of (e)'s setting`]),
 ];
 
 export interface ConditionSummary {

@@ -3,14 +3,34 @@
 // occlusion a stage-1 teacher on composites, the stage-2 (MEFL) teacher (d) from it, the
 // student (e) distilled from (d) and its alpha = 0 control. Each run is a spec of the run
 // layer with a fixed output path, so a plan can be completed piece by piece: what exists
-// is reused, what is missing is trained. Pure data, no I/O.
+// is reused, what is missing is trained. With ablations, per fold, seed and chosen occlusion
+// also the students of ABLATIONS and the control detector trained on occluded faces. Pure
+// data, no I/O.
 import type { Fill } from "../masks/fill.js";
 import { DETECTOR_DEFAULTS, STUDENT_DEFAULTS, TEACHER_FINETUNE_DEFAULTS, type TrainSettings } from "../registry.js";
-import { detectorSpec, pretrainSpec, studentSpec, type DataSpec, type RunSpec } from "../runs/spec.js";
+import { detectorSpec, pretrainSpec, studentSpec, type DataSpec, type RunSpec, type StudentSpec } from "../runs/spec.js";
 
 /** What a planned run is in the protocol. */
-export type ProtocolRole = "mae" | "clean" | "teacher1" | "teacher" | "student" | "student-a0";
-export const PROTOCOL_ROLES: readonly ProtocolRole[] = ["mae", "clean", "teacher1", "teacher", "student", "student-a0"];
+export type ProtocolRole = "mae" | "clean" | "teacher1" | "teacher" | "student" | "student-a0" | "ablation" | "control1" | "control";
+export const PROTOCOL_ROLES: readonly ProtocolRole[] = ["mae", "clean", "teacher1", "teacher", "student", "student-a0", "ablation", "control1", "control"];
+
+/**
+ * The distillation ablations (MaskAU's additions; the paper has none): each changes one
+ * setting of the student (e) (both KD terms, alpha 1, beta 0.1, T 2, encoder fine-tuned,
+ * head from the teacher); alpha = 0 is the student-a0 control of the main protocol.
+ */
+export const ABLATIONS: readonly { name: string; what: string; spec: Partial<StudentSpec>; args: string }[] = [
+  { name: "node", what: "node KD only", spec: { kd: "node" }, args: "--kd node" },
+  { name: "edge", what: "edge KD only", spec: { kd: "edge" }, args: "--kd edge" },
+  { name: "a0.5", what: "alpha = 0.5", spec: { alpha: 0.5 }, args: "--alpha 0.5" },
+  { name: "a2", what: "alpha = 2", spec: { alpha: 2 }, args: "--alpha 2" },
+  { name: "b0", what: "beta = 0", spec: { beta: 0 }, args: "--beta 0" },
+  { name: "b1", what: "beta = 1", spec: { beta: 1 }, args: "--beta 1" },
+  { name: "t1", what: "T = 1", spec: { temperature: 1 }, args: "--temperature 1" },
+  { name: "t4", what: "T = 4", spec: { temperature: 4 }, args: "--temperature 4" },
+  { name: "frozen", what: "encoder frozen", spec: { encoder: "frozen" }, args: "--encoder frozen" },
+  { name: "fresh-head", what: "head initialised fresh, not from the teacher", spec: { headInit: "fresh" }, args: "--head-init fresh" },
+];
 
 export interface ProtocolSchedule {
   mae: Partial<TrainSettings>;
@@ -33,6 +53,11 @@ export interface ProtocolConfig {
   schedule: ProtocolSchedule;
   /** Seed of every MAE (one per fold, shared by the seeds of the detectors). */
   maeSeed: number;
+  /**
+   * Occlusions to run the ablations on (ABLATIONS, and the control: the teacher's two stages
+   * on occluded faces instead of MAE composites); none by default.
+   */
+  ablations: string[];
 }
 
 /** The schedules the shipped fold-1 checkpoints were trained with (their createdBy commands). */
@@ -59,7 +84,7 @@ export const QUICK_GENERATOR = { subjects: 9, sequencesPerSubject: 2, framesPerS
 export const DATASET_SOURCES: Record<string, string> = { bp4d: "synthetic:bp4d", disfa: "synthetic:disfa" };
 
 /** The protocol of the paper-results work for a dataset; `quick` shrinks data and schedules. */
-export function protocolConfig(p: { dataset?: string; folds?: number[]; seeds?: number[]; occlusions?: string[]; fill?: Fill; quick?: boolean } = {}): ProtocolConfig {
+export function protocolConfig(p: { dataset?: string; folds?: number[]; seeds?: number[]; occlusions?: string[]; fill?: Fill; quick?: boolean; ablations?: string[] } = {}): ProtocolConfig {
   const dataset = p.dataset ?? "bp4d";
   const source = DATASET_SOURCES[dataset];
   if (!source) throw new Error(`--dataset ${dataset}: choose ${Object.keys(DATASET_SOURCES).join(" or ")}`);
@@ -74,6 +99,7 @@ export function protocolConfig(p: { dataset?: string; folds?: number[]; seeds?: 
     compositeVariants: quick ? 1 : TEACHER_FINETUNE_DEFAULTS.compositeVariants,
     schedule: quick ? QUICK_SCHEDULE : PAPER_SCHEDULE,
     maeSeed: 0,
+    ablations: p.ablations ?? [],
   };
 }
 
@@ -201,6 +227,48 @@ export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
             command: `maskau train student ${dataArgs(cfg.data, fold)} --occlusion ${occlusion} --mae ${maeOut} --teacher ${t2.out} --composite-variants ${cfg.compositeVariants} --alpha ${alpha}${trainArgs(s.student)} --seed ${seed} --out ${out}`,
           });
         }
+        if (!cfg.ablations.includes(occlusion)) continue;
+        for (const a of ABLATIONS) {
+          const id = `${dir}/ablation-${a.name}-${tag}`;
+          const out = `${id}.safetensors`;
+          runs.push({
+            id,
+            role: "ablation",
+            fold,
+            seed,
+            occlusion,
+            out,
+            needs: [maeId, t2.id],
+            spec: studentSpec({ data: cfg.data, fold, seed, occlusion, fill: cfg.fill, mae: { path: maeOut }, teacher: { path: t2.out }, compositeVariants: cfg.compositeVariants, ...a.spec, train: s.student }),
+            command: `maskau train student ${dataArgs(cfg.data, fold)} --occlusion ${occlusion} --mae ${maeOut} --teacher ${t2.out} --composite-variants ${cfg.compositeVariants} ${a.args}${trainArgs(s.student)} --seed ${seed} --out ${out}`,
+          });
+        }
+        // The control: the teacher's two stages from the same clean detector, on occluded faces instead of composites.
+        const c1 = { id: `${dir}/control1-${tag}`, out: `${dir}/control1-${tag}.safetensors` };
+        const c2 = { id: `${dir}/control-${tag}`, out: `${dir}/control-${tag}.safetensors` };
+        const occluded = `--input occluded --occlusion ${occlusion}`;
+        runs.push({
+          id: c1.id,
+          role: "control1",
+          fold,
+          seed,
+          occlusion,
+          out: c1.out,
+          needs: [cleanId],
+          spec: detectorSpec({ data: cfg.data, fold, seed, stage: 1, input: "occluded", occlusion, fill: cfg.fill, init: { path: cleanOut }, train: s.teacher1 }),
+          command: `maskau train detector ${dataArgs(cfg.data, fold)} ${occluded} --stage 1 --init ${cleanOut}${trainArgs(s.teacher1)} --seed ${seed} --out ${c1.out}`,
+        });
+        runs.push({
+          id: c2.id,
+          role: "control",
+          fold,
+          seed,
+          occlusion,
+          out: c2.out,
+          needs: [c1.id],
+          spec: detectorSpec({ data: cfg.data, fold, seed, stage: 2, input: "occluded", occlusion, fill: cfg.fill, init: { path: c1.out }, lambda: DETECTOR_DEFAULTS.lambda, train: s.teacher }),
+          command: `maskau train detector ${dataArgs(cfg.data, fold)} ${occluded} --stage 2 --lambda ${DETECTOR_DEFAULTS.lambda} --init ${c1.out}${trainArgs(s.teacher)} --seed ${seed} --out ${c2.out}`,
+        });
       }
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planProtocol, protocolConfig, selectRuns, PAPER_SCHEDULE } from "../../../src/lib/protocol/plan.js";
+import { ABLATIONS, planProtocol, protocolConfig, selectRuns, PAPER_SCHEDULE } from "../../../src/lib/protocol/plan.js";
+import type { StudentSpec } from "../../../src/lib/runs/spec.js";
 
 describe("planProtocol", () => {
   const plan = planProtocol(protocolConfig());
@@ -50,5 +51,29 @@ describe("planProtocol", () => {
     expect(planProtocol(quick)).toHaveLength(1 + 1 + 2 * 4);
     expect(planProtocol(protocolConfig({ dataset: "disfa", folds: [1], seeds: [0] }))[0].spec.data.source).toBe("synthetic:disfa");
     expect(() => protocolConfig({ dataset: "celeba" })).toThrow(/--dataset celeba: choose bp4d or disfa/);
+  });
+
+  it("adds the ablations and the occluded-face control for the chosen occlusions only, each changing one setting", () => {
+    const withAblations = planProtocol(protocolConfig({ folds: [1], seeds: [0, 1], ablations: ["random:0.5"] }));
+    // per seed: clean + 2 x 4 + 10 ablations + 2 control stages; and the MAE.
+    expect(withAblations).toHaveLength(1 + 2 * (1 + 2 * 4 + ABLATIONS.length + 2));
+    const base = withAblations.find((r) => r.id === "fold1/seed1/student-random0.5")!.spec as StudentSpec;
+    const settings = (s: StudentSpec) => ({ kd: s.kd, alpha: s.alpha, beta: s.beta, temperature: s.temperature, encoder: s.encoder, headInit: s.headInit });
+    for (const a of ABLATIONS) {
+      const run = withAblations.find((r) => r.id === `fold1/seed1/ablation-${a.name}-random0.5`)!;
+      expect(run.needs).toEqual(["fold1/mae", "fold1/seed1/teacher-random0.5"]);
+      const spec = run.spec as StudentSpec;
+      // Exactly the ablated settings differ from the student's, and the rest of the spec is the same.
+      expect(settings(spec)).toEqual({ ...settings(base), ...a.spec });
+      expect(settings(spec)).not.toEqual(settings(base));
+      expect({ ...spec, ...settings(base) }).toEqual(base);
+      expect(run.command).toContain(a.args);
+    }
+    expect(withAblations.some((r) => r.role === "ablation" && r.occlusion === "block:0.3")).toBe(false);
+    const control = withAblations.find((r) => r.id === "fold1/seed0/control-random0.5")!;
+    expect(control.spec).toMatchObject({ stage: 2, input: "occluded", lambda: 0.01, mae: null, init: { path: "fold1/seed0/control1-random0.5.safetensors" } });
+    expect(control.command).toContain("--input occluded --occlusion random:0.5 --stage 2");
+    const only = selectRuns(withAblations, ["ablation", "control"]);
+    expect(new Set(only.map((r) => r.role))).toEqual(new Set(["mae", "clean", "teacher1", "teacher", "ablation", "control1", "control"]));
   });
 });
