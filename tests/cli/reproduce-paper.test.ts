@@ -79,9 +79,11 @@ describe("maskau reproduce paper --quick", () => {
     expect(third.stdout).toContain("| (e) − (f) | random:0.5 | the MAE latent matters");
   }, 600_000);
 
-  it("trains the same weights with --jobs 2 (two processes, one wasm thread each), each run logged", async () => {
+  it("trains the same weights with --jobs 2 (two processes, one wasm thread each) and precomputed teacher outputs, each run logged", async () => {
     const lanes = join(dir, "lanes");
-    await exec("node", [...args.slice(0, -1), lanes, "--jobs", "2"], { env, maxBuffer: 1 << 24 });
+    // The lanes' students read the teacher's outputs precomputed (the first run's students ran the teacher each step): same bits.
+    await exec("node", [...args.slice(0, -1), lanes, "--jobs", "2"], { env: { ...env, MASKAU_TEACHER_TARGETS: "cache" }, maxBuffer: 1 << 24 });
+    expect(readFileSync(join(lanes, "logs", "fold1-seed0-student-random0.5.log"), "utf8")).toContain("teacher outputs precomputed for");
     const protocol = JSON.parse(readFileSync(join(lanes, "protocol.json"), "utf8"));
     expect(protocol.runs).toHaveLength(10);
     for (const id of ["fold1/mae", "fold1/seed0/teacher-block0.3", "fold1/seed0/student-random0.5"]) {

@@ -24,6 +24,7 @@ import { AdamW } from "../train/adamw.js";
 import { DetectorTrainTask } from "../train/detector-task.js";
 import { MaePretrainTask } from "../train/mae-task.js";
 import { StudentKdTask } from "../train/student-task.js";
+import type { TeacherTargets } from "../train/teacher-targets.js";
 import { Trainer, type TrainTask, type TrainerCallbacks, type TrainerConfig, type TrainState } from "../train/trainer.js";
 import { checkSpec, inputLabel, type DataSpec, type DetectorSpec, type PretrainSpec, type RunSpec, type StudentSpec } from "./spec.js";
 
@@ -46,7 +47,19 @@ export interface RunResources {
   /** Student runs: the frozen teacher, and an MAE instance for the student's encoder (the student owns and disposes it). */
   teacher?: Detector;
   studentMae?: Mae;
+  /**
+   * Student runs: the teacher's outputs on every training input, computed once (in Node,
+   * cached on disk for every student of the same teacher), or undefined to run the teacher
+   * each step. `draws` is how many inputs the run will draw (steps x batch).
+   */
+  teacherTargets?: TeacherTargetSource;
 }
+
+export type TeacherTargetSource = (
+  frames: Int32Array,
+  composites: readonly FrameImages[],
+  plan: { draws: number; batch: number; progress?: (done: number, total: number) => void },
+) => Promise<TeacherTargets | undefined>;
 
 export interface RunOptions {
   /** Progress, pause and stop (onStep may return "stop"); onCheckpoint sees each state (a page saves it its own way). */
@@ -456,7 +469,9 @@ async function createStudentRun(spec: StudentSpec, resources: RunResources, opti
       }
       options.log?.(`student head initialised from ${spec.teacher.path} (${head.size} tensors)`);
     }
+    const targets = await resources.teacherTargets?.(train, trainComposites, { draws: spec.train.steps * spec.train.batch, batch: spec.train.batch });
     task = new StudentKdTask(student, teacher, dataset, train, {
+      targets,
       batchSize: spec.train.batch,
       seed: spec.seed,
       occlusion,
@@ -469,6 +484,12 @@ async function createStudentRun(spec: StudentSpec, resources: RunResources, opti
       temperature: spec.temperature,
       kd: spec.kd,
     });
+    if (targets) {
+      const same = await task.checkTargets();
+      options.log?.(same
+        ? `teacher outputs precomputed for ${targets.data.length / targets.width} inputs: the teacher does not run during training`
+        : "precomputed teacher outputs differ from what the teacher gives here: the teacher runs every step");
+    }
   } catch (e) {
     student.dispose();
     optimizer.dispose();

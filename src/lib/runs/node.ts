@@ -25,7 +25,8 @@ import { formatOcclusion } from "../masks/spec.js";
 import { loadMae } from "../models/mae-checkpoint.js";
 import { NonFiniteLossError } from "../train/trainer.js";
 import type { Mae } from "../models/mae.js";
-import { createRun, DEFAULT_PATCH, describeData, isSynthetic, syntheticConfig, type CompositeSource, type Run, type RunOptions, type RunResources } from "./create.js";
+import { createRun, DEFAULT_PATCH, describeData, isSynthetic, syntheticConfig, type CompositeSource, type Run, type RunOptions, type RunResources, type TeacherTargetSource } from "./create.js";
+import { computeTeacherTargets, TeacherTargets } from "../train/teacher-targets.js";
 import { loadCheckpointModel } from "../registry.js";
 import type { DataSpec, ModelRef, RunSpec, StudentSpec } from "./spec.js";
 
@@ -84,16 +85,53 @@ export function loadMaeFile(path: string): LoadedMaeFile {
  * and stored on a miss.
  */
 export function diskComposites(m: LoadedMaeFile, dataset: AUDataset, dataDescription: Record<string, unknown>, progress?: Progress): CompositeSource {
+  const keyed = (images: FrameImages, key: string) => (compositeKeys.set(images, key), images);
   return async (frames, plan, variant, label) => {
     const framesHash = fnv1a64(new Uint8Array(frames.buffer, frames.byteOffset, frames.byteLength));
     const numerics = await compositeFingerprint(m.mae, dataset, frames, plan, { variant });
     const key = `composites-${fnv1a64(m.ref.hash!, canonicalJson(dataDescription), formatOcclusion(plan), framesHash, ...(variant > 0 ? [`variant ${variant}`] : []), `numerics ${numerics}`)}`;
     const cache = nodeDatasetCache(defaultCacheDir());
     const hit = await cache.get(key);
-    if (hit && hit.length === frames.length * dataset.size * dataset.size * 3) return new FrameImages(frames, hit, dataset.size);
+    if (hit && hit.length === frames.length * dataset.size * dataset.size * 3) return keyed(new FrameImages(frames, hit, dataset.size), key);
     const out = await buildComposites(m.mae, dataset, frames, plan, { variant, onProgress: (d, t) => progress?.(`composites ${label}`, d, t) });
     await cache.put(key, out.images);
-    return out;
+    return keyed(out, key);
+  };
+}
+
+/** The disk-cache key of each composite set diskComposites returned (what identifies its bytes). */
+const compositeKeys = new WeakMap<FrameImages, string>();
+
+/**
+ * The teacher's outputs on every training input from the disk cache, keyed by the teacher
+ * file's hash, the composites' keys, the frames and the teacher's outputs on the first
+ * batch here (so another build or backend recomputes them); computed and stored on a miss
+ * when the run draws at least half as many inputs as there are (a short run is cheaper
+ * live). MASKAU_TEACHER_TARGETS=live never uses them, =cache always does.
+ */
+export function diskTeacherTargets(teacherHash: string, teacher: Detector, dataset: AUDataset, progress?: Progress): TeacherTargetSource {
+  return async (frames, composites, { draws, batch }) => {
+    const mode = process.env.MASKAU_TEACHER_TARGETS ?? "auto";
+    if (mode !== "auto" && mode !== "live" && mode !== "cache") throw new Error(`MASKAU_TEACHER_TARGETS=${mode}: choose auto, live or cache`);
+    const keys = composites.map((c) => compositeKeys.get(c));
+    if (mode === "live" || keys.some((k) => k === undefined)) return undefined;
+    const options = { numAus: dataset.aus.length, size: dataset.size, flips: true, batch };
+    const inputs = frames.length * composites.length * 2;
+    const first = await computeTeacherTargets(teacher, frames.subarray(0, Math.ceil(Math.min(batch, inputs) / (2 * composites.length))), composites, options);
+    const numerics = fnv1a64(new Uint8Array(first.data.buffer, first.data.byteOffset, first.data.byteLength));
+    const framesHash = fnv1a64(new Uint8Array(frames.buffer, frames.byteOffset, frames.byteLength));
+    const key = `teacher-targets-${fnv1a64(teacherHash, ...(keys as string[]), framesHash, `batch ${batch}`, `numerics ${numerics}`)}`;
+    const cache = nodeDatasetCache(defaultCacheDir());
+    const width = options.numAus * (1 + options.numAus * 4);
+    const hit = await cache.get(key);
+    if (hit && hit.byteLength === inputs * width * 4) {
+      const data = new Float32Array(hit.buffer.slice(hit.byteOffset, hit.byteOffset + hit.byteLength));
+      return new TeacherTargets(frames, composites.length, true, options.numAus, data);
+    }
+    if (mode === "auto" && draws < inputs / 2) return undefined;
+    const targets = await computeTeacherTargets(teacher, frames, composites, { ...options, onProgress: (d, t) => progress?.("teacher outputs", d, t) });
+    await cache.put(key, new Uint8Array(targets.data.buffer, targets.data.byteOffset, targets.data.byteLength));
+    return targets;
   };
 }
 
@@ -146,6 +184,7 @@ async function studentResources<S extends RunSpec>(spec: StudentSpec, data: Load
     studentMae,
     teacher: loaded.detector,
     composites: diskComposites(maeFile, data.dataset, data.description, progress),
+    teacherTargets: diskTeacherTargets(teacher.hash!, loaded.detector, data.dataset, progress),
   };
 }
 

@@ -10,7 +10,8 @@
 // (teacher || student), L_kd^edge: T^2 * KL over the 4 edge classes (losses/kd.ts). The
 // teacher is frozen and in eval mode: its forward records no gradient and no BatchNorm
 // statistics. Masks come from cached composite variants (`variants` occlusions per face,
-// drawn per image and step): the composites are the MAE's output, computed once.
+// drawn per image and step): the composites are the MAE's output, computed once, and the
+// teacher's outputs on them can be too (teacher-targets.ts).
 import * as tf from "@tensorflow/tfjs-core";
 import { pairedBatchAt } from "../data/batches.js";
 import type { AUDataset } from "../data/dataset.js";
@@ -21,9 +22,9 @@ import { edgeKd, KD_DEFAULTS, nodeKd } from "../losses/kd.js";
 import { weightedAsymmetricLoss } from "../losses/wal.js";
 import type { Fill } from "../masks/fill.js";
 import type { OcclusionSpec } from "../masks/spec.js";
-import { noGrad } from "../models/batchnorm.js";
 import type { Detector } from "../models/detector.js";
 import { auWeightsForFrames } from "./detector-task.js";
+import { teacherOutputs, type TeacherTargets } from "./teacher-targets.js";
 import type { StepLoss, TrainTask } from "./trainer.js";
 
 /** Which distillation terms a run uses (ablations: node only, edge only). */
@@ -50,12 +51,15 @@ export interface StudentTaskOptions {
   kd: KdTerms;
   /** Random horizontal flips. Default true. */
   flip?: boolean;
+  /** The teacher's outputs computed beforehand (teacher-targets.ts); without them each step runs the teacher. */
+  targets?: TeacherTargets;
 }
 
 export class StudentKdTask implements TrainTask {
   readonly variables: Record<string, tf.Variable>;
   readonly auWeights: Float32Array;
   private readonly weightTensor: tf.Tensor1D;
+  private targets: TeacherTargets | undefined;
 
   constructor(
     readonly student: Detector,
@@ -71,6 +75,7 @@ export class StudentKdTask implements TrainTask {
     }
     if (options.composites.length === 0) throw new Error("distillation needs the teacher's composites (at least one variant)");
     this.variables = student.trainable();
+    this.targets = options.targets;
     this.auWeights = auWeightsForFrames(dataset, frames);
     this.weightTensor = tf.tensor1d(this.auWeights);
   }
@@ -94,12 +99,7 @@ export class StudentKdTask implements TrainTask {
     const size = this.dataset.size;
     const o = this.options;
     const student = normalizeImages(batch.occluded, size);
-    const teacher = normalizeImages(batch.composite!, size);
-    // The frozen teacher: eval mode, outside gradient recording.
-    const t = noGrad([tf.tensor4d(teacher.data, teacher.shape)], (x) => {
-      const out = this.teacher.forward(x as tf.Tensor4D, { training: false });
-      return tf.concat([tf.reshape(out.prob, [-1]), tf.reshape(out.edgeLogits!, [-1])]);
-    });
+    const t = this.teacherBatch(batch);
     return tf.tidy(() => {
       const B = batch.frames.length;
       const N = this.dataset.aus.length;
@@ -117,6 +117,29 @@ export class StudentKdTask implements TrainTask {
       const loss = tf.addN([lossAU, tf.mul(lossEdge, o.lambda), tf.mul(kd, o.alpha)]) as tf.Scalar;
       return { loss, metrics: { lossAU, lossEdge, kdNode, kdEdge } };
     }) as StepLoss;
+  }
+
+  /** The frozen teacher's outputs on the batch's composites: [B x N] probabilities, then [B x N x N x 4] edge logits. */
+  private teacherBatch(batch: ReturnType<StudentKdTask["inputs"]>): tf.Tensor1D {
+    if (this.targets) return tf.tensor1d(this.targets.gather(batch.frames, batch.variants, batch.flipped));
+    return teacherOutputs(this.teacher, batch.composite!, this.dataset.size);
+  }
+
+  /**
+   * Whether the precomputed targets are the bits the teacher gives on the first step's
+   * batch here (the same build and backend); if not they are dropped and every step runs
+   * the teacher. Call before training.
+   */
+  async checkTargets(): Promise<boolean> {
+    if (!this.targets) return false;
+    const batch = this.inputs(0);
+    const live = teacherOutputs(this.teacher, batch.composite!, this.dataset.size);
+    const values = (await live.data()) as Float32Array;
+    live.dispose();
+    const cached = this.targets.gather(batch.frames, batch.variants, batch.flipped);
+    const same = Buffer.from(values.buffer, values.byteOffset, values.byteLength).equals(Buffer.from(cached.buffer, cached.byteOffset, cached.byteLength));
+    if (!same) this.targets = undefined;
+    return same;
   }
 
   /** BatchNorm running statistics of the student (the teacher's never move). */
