@@ -1,7 +1,7 @@
 // MaskAU's own wasm kernels (src/lib/tf/wasm/*.wat) and the kernel replacements built on
 // them: generated binaries up to date, fused GELU against float64, fused AdamW equal bit for
 // bit to the op-by-op path on cpu, sums over leading axes, row gathers, contiguous splits,
-// and the zero-copy Identity and Cast.
+// the zero-copy Identity and Cast, and broadcasting add, sub, mul and div bit for bit.
 import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { generatedModule, WASM_DIR } from "../../../scripts/build-wasm.mjs";
 import { FUSED_ADAMW, FUSED_GELU, FUSED_GELU_GRAD, hasFused } from "../../../src/lib/tf/fused.js";
 import { gelu, layerNorm } from "../../../src/lib/tf/ops.js";
+import { kernelFixes } from "../../../src/lib/tf/kernels/index.js";
+import { broadcastAxes } from "../../../src/lib/tf/kernels/wasm-broadcast.js";
 import { AdamW } from "../../../src/lib/train/adamw.js";
 import { read, useBackend } from "./backends.js";
 import * as ref from "./reference.js";
@@ -193,5 +195,64 @@ describe("wasm data movement and reductions", () => {
     expect(Array.from(await converted.data())).toEqual([1, -2, 3]);
     tf.dispose([...copies, converted]);
     expect(tf.memory().numDataBuffers).toBe(before);
+  });
+});
+
+describe("broadcasting add, sub, mul and div on wasm", () => {
+  it("replaces tfjs's four kernels on wasm", () => {
+    const slow = kernelFixes().filter((f) => f.backend === "wasm" && f.kind === "slow").map((f) => f.name);
+    expect(slow).toEqual(expect.arrayContaining(["Add", "Sub", "Multiply", "RealDiv"]));
+  });
+
+  it("merges axes by which operand has them, with each operand's element strides", () => {
+    expect(broadcastAxes([32, 144, 64], [1, 144, 1])).toEqual([{ size: 32, a: 9216, b: 0 }, { size: 144, a: 64, b: 1 }, { size: 64, a: 1, b: 0 }]);
+    expect(broadcastAxes([2080, 96], [96])).toEqual([{ size: 2080, a: 96, b: 0 }, { size: 96, a: 1, b: 1 }]);
+    expect(broadcastAxes([32, 12, 1, 64], [32, 1, 12, 64])).toEqual([
+      { size: 32, a: 768, b: 768 }, { size: 12, a: 64, b: 0 }, { size: 12, a: 0, b: 64 }, { size: 64, a: 1, b: 1 },
+    ]);
+    // Size-1 axes are dropped and neighbours with the same pattern merged; a scalar has no axes.
+    expect(broadcastAxes([4, 1, 5, 6], [1, 1, 5, 6])).toEqual([{ size: 4, a: 30, b: 0 }, { size: 30, a: 1, b: 1 }]);
+    expect(broadcastAxes([1, 1], [1])).toBeNull();
+    expect(() => broadcastAxes([3, 4], [5])).toThrow(/broadcast/i);
+  });
+
+  // Shapes from the student step (per-node scales, bias adds, pairwise sums) and odd sizes
+  // that leave a scalar tail, operands either way round, a scalar, and rank 5.
+  const pairs: [number[], number[]][] = [
+    [[32, 144, 64], [1, 144, 1]], [[1, 144, 1], [32, 144, 64]], [[2080, 96], [96]], [[96], [2080, 96]], [[32, 12, 1, 64], [32, 1, 12, 64]],
+    [[7, 5, 3], [7, 1, 3]], [[7, 5, 3], [5, 1]], [[3, 1, 6], [1, 5, 1]], [[13], [1]], [[1], [13, 3]], [[2, 3, 4, 5, 6], [3, 1, 5, 1]], [[5, 2], [5, 1]],
+  ];
+  for (const [sa, sb] of pairs) {
+    it(`gives the bits of the cpu backend for [${sa}] and [${sb}]`, async () => {
+      const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+      // Divisors kept away from 0; values with exact ties and signed zeros mixed in.
+      const a = uniform(size(sa) * 7 + 1, size(sa)).map((v, i) => (i % 11 === 0 ? 0 : i % 13 === 0 ? -0 : v * 3));
+      const b = uniform(size(sb) * 5 + 3, size(sb)).map((v) => (v >= 0 ? v + 0.25 : v - 0.25));
+      const ops = [tf.add, tf.sub, tf.mul, tf.div] as const;
+      const run = async () => {
+        const out: Float32Array[] = [];
+        for (const op of ops) {
+          const t = tf.tidy(() => op(tf.tensor(a, sa), tf.tensor(b, sb)));
+          out.push((await t.data()) as Float32Array);
+          t.dispose();
+        }
+        return out;
+      };
+      await useBackend("cpu");
+      const expected = await run();
+      await useBackend("wasm");
+      const got = await run();
+      for (let k = 0; k < ops.length; k++) {
+        expect(Buffer.from(got[k].buffer).equals(Buffer.from(expected[k].buffer)), `${ops[k].name} [${sa}] [${sb}]`).toBe(true);
+      }
+    });
+  }
+
+  it("leaves int32 and same-shape operands to tfjs's kernels, which still give the right values", async () => {
+    await useBackend("wasm");
+    const t = tf.tidy(() => tf.add(tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), tf.tensor1d([10, 20], "int32")));
+    expect(t.dtype).toBe("int32");
+    expect(Array.from(await t.data())).toEqual([11, 22, 13, 24]);
+    t.dispose();
   });
 });

@@ -4,7 +4,9 @@
 // parameter (instead of 14 kernels), sums over leading axes (bias gradients), which
 // tfjs's Sum computes by transposing first, and LayerNorm forward and gradient (one pass
 // over the rows each instead of about 9 and 20 kernels), and train-mode BatchNorm over
-// channels last, forward and gradient (three and two passes instead of about 12 and 25).
+// channels last, forward and gradient (three and two passes instead of about 12 and 25), and
+// add, sub, mul and div with broadcasting (bias adds, per-node scales), which tfjs's wasm
+// kernels run element by element with an index computation each.
 import * as binaries from "./pointwise.wasm.js";
 import { heapMemory, instantiateOn, perHeap } from "./instance.js";
 
@@ -24,6 +26,8 @@ export interface PointwiseExports {
   batchNormGrad(
     x: number, gamma: number, mean: number, rstd: number, dy: number, dx: number, dgamma: number, dbeta: number, rows: number, c: number,
   ): void;
+  /** out[r n + i] = a[r aRow + i aVec] OP b[r bRow + i bVec]; op 0 add, 1 sub, 2 mul, 3 div. */
+  broadcastRows(op: number, a: number, b: number, out: number, rows: number, n: number, aRow: number, bRow: number, aVec: 0 | 1, bVec: 0 | 1): void;
 }
 
 export const pointwiseFor = perHeap((heap) => instantiateOn<PointwiseExports>(binaries, heapMemory(heap)));

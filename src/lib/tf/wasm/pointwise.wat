@@ -1,5 +1,6 @@
 ;; Fused kernels for the wasm backend (see pointwise.ts): exact GELU and its gradient, one
-;; AdamW update, column sums, and LayerNorm with its gradient. Pointers are byte offsets into the wasm
+;; AdamW update, column sums, LayerNorm and BatchNorm with their gradients, and
+;; broadcasting add, sub, mul and div. Pointers are byte offsets into the wasm
 ;; backend's heap; n counts float32 elements, at least 4 for gelu and adamw (their loops
 ;; run 4 lanes at a time and end on the last 4 elements).
 (module
@@ -349,6 +350,49 @@
         (br $m2)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l2))))
+
+  ;; Broadcasting add, sub, mul or div (op 0-3) over rows: for r < rows and i < n,
+  ;;   out[r n + i] = a[r aRow + i aVec] OP b[r bRow + i bVec]
+  ;; with aVec, bVec 1 (a vector along the row) or 0 (one value for the whole row), strides
+  ;; in elements. Plain IEEE float32 operations, so the same bits as an element-by-element loop.
+  (func (export "broadcastRows") (param $op i32) (param $a i32) (param $b i32) (param $out i32)
+        (param $rows i32) (param $n i32) (param $aRow i32) (param $bRow i32) (param $aVec i32) (param $bVec i32)
+    (local $r i32) (local $i i32) (local $pa i32) (local $pb i32) (local $po i32) (local $vec i32)
+    (local $va v128) (local $vb v128) (local $x v128) (local $sa f32) (local $sb f32)
+    (local.set $vec (i32.and (local.get $n) (i32.const -4)))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r) (local.get $aRow)) (i32.const 2))))
+      (local.set $pb (i32.add (local.get $b) (i32.shl (i32.mul (local.get $r) (local.get $bRow)) (i32.const 2))))
+      (local.set $po (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 2))))
+      (local.set $va (v128.load32_splat (local.get $pa)))
+      (local.set $vb (v128.load32_splat (local.get $pb)))
+      (local.set $i (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_u (local.get $i) (local.get $vec)))
+        (if (local.get $aVec) (then (local.set $va (v128.load (i32.add (local.get $pa) (i32.shl (local.get $i) (i32.const 2)))))))
+        (if (local.get $bVec) (then (local.set $vb (v128.load (i32.add (local.get $pb) (i32.shl (local.get $i) (i32.const 2)))))))
+        (local.set $x
+          (if (result v128) (i32.eq (local.get $op) (i32.const 2)) (then (f32x4.mul (local.get $va) (local.get $vb)))
+            (else (if (result v128) (i32.eqz (local.get $op)) (then (f32x4.add (local.get $va) (local.get $vb)))
+              (else (if (result v128) (i32.eq (local.get $op) (i32.const 1)) (then (f32x4.sub (local.get $va) (local.get $vb)))
+                (else (f32x4.div (local.get $va) (local.get $vb)))))))))
+        (v128.store (i32.add (local.get $po) (i32.shl (local.get $i) (i32.const 2))) (local.get $x))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $sa (f32.load (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $i) (local.get $aVec)) (i32.const 2)))))
+        (local.set $sb (f32.load (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $i) (local.get $bVec)) (i32.const 2)))))
+        (f32.store (i32.add (local.get $po) (i32.shl (local.get $i) (i32.const 2)))
+          (if (result f32) (i32.eq (local.get $op) (i32.const 2)) (then (f32.mul (local.get $sa) (local.get $sb)))
+            (else (if (result f32) (i32.eqz (local.get $op)) (then (f32.add (local.get $sa) (local.get $sb)))
+              (else (if (result f32) (i32.eq (local.get $op) (i32.const 1)) (then (f32.sub (local.get $sa) (local.get $sb)))
+                (else (f32.div (local.get $sa) (local.get $sb)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl))))
 
   ;; Zeroes `bytes` bytes (a multiple of 16) at p.
   (func $zero (param $p i32) (param $bytes i32)
