@@ -1,5 +1,6 @@
-// Names of MaskAU's fused kernels. A backend that registers one (wasm does, see
-// ./kernels/wasm-fused.ts) runs it; on the others the same computation runs op by op.
+// Names of MaskAU's fused kernels. A backend that registers one (wasm and webgpu do, see
+// ./kernels/wasm-fused.ts and ./kernels/webgpu-fused.ts) runs it; on the others the same
+// computation runs op by op.
 import * as tf from "@tensorflow/tfjs-core";
 
 /** y = GELU(x) (exact). Inputs {x}. */

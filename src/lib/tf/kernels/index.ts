@@ -18,6 +18,9 @@ import {
 import {
   FUSED_ADAMW, FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD, FUSED_GELU, FUSED_GELU_GRAD, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD,
 } from "../fused.js";
+import {
+  adamwWebGPU, batchNormGradWebGPU, batchNormWebGPU, geluGradWebGPU, geluWebGPU, layerNormGradWebGPU, layerNormWebGPU,
+} from "./webgpu-fused.js";
 import { conv2DBackpropFilterWasm } from "./wasm-conv2d-backprop-filter.js";
 import { makeConv2DBackpropInputWasm } from "./wasm-conv2d-backprop-input.js";
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from "./wasm-depthwise-backprop.js";
@@ -106,6 +109,34 @@ const KERNELS: KernelReplacement[] = [
     reason: "one AdamW update per parameter in one pass instead of 14 kernels",
   },
   {
+    name: FUSED_ADAMW, backend: "webgpu", kind: "fused", make: fixed(adamwWebGPU),
+    reason: "one AdamW update per parameter in 3 dispatches (m', v', then p') instead of 14",
+  },
+  {
+    name: FUSED_GELU, backend: "webgpu", kind: "fused", make: fixed(geluWebGPU),
+    reason: "exact GELU in one dispatch instead of five",
+  },
+  {
+    name: FUSED_GELU_GRAD, backend: "webgpu", kind: "fused", make: fixed(geluGradWebGPU),
+    reason: "GELU's gradient in one dispatch instead of about ten",
+  },
+  {
+    name: FUSED_LAYER_NORM, backend: "webgpu", kind: "fused", make: fixed(layerNormWebGPU),
+    reason: "LayerNorm in 3 dispatches (row means, row rstd, y) instead of nine",
+  },
+  {
+    name: FUSED_LAYER_NORM_GRAD, backend: "webgpu", kind: "fused", make: fixed(layerNormGradWebGPU),
+    reason: "LayerNorm's gradient in 3 dispatches (dx, dgamma, dbeta) instead of about twenty",
+  },
+  {
+    name: FUSED_BATCH_NORM, backend: "webgpu", kind: "fused", make: fixed(batchNormWebGPU),
+    reason: "train-mode BatchNorm over channels in 4 dispatches (means, variances, rstd, y) instead of about twelve",
+  },
+  {
+    name: FUSED_BATCH_NORM_GRAD, backend: "webgpu", kind: "fused", make: fixed(batchNormGradWebGPU),
+    reason: "BatchNorm's gradient in 3 dispatches (dbeta, dgamma, dx) instead of about twenty-five",
+  },
+  {
     name: tf.Conv2DBackpropFilter, backend: "wasm", kind: "missing", make: fixed(conv2DBackpropFilterWasm),
     reason: "conv2d had no filter gradient",
   },
@@ -176,7 +207,8 @@ export function registerKernelFixes(): Promise<void> {
       const original = tf.getKernel(fix.name, fix.backend);
       if (original && fix.kind === "missing") continue; // a newer tfjs provides it: keep it
       if (!original && fix.kind !== "missing" && fix.kind !== "fused") continue; // backend not loaded here: nothing to correct
-      if (fix.kind === "fused" && !tf.findBackendFactory(fix.backend)) continue;
+      // webgpu's factory is registered later (initBackend, once a WebGPU entry point is known).
+      if (fix.kind === "fused" && fix.backend !== "webgpu" && !tf.findBackendFactory(fix.backend)) continue;
       if (original) tf.unregisterKernel(fix.name, fix.backend);
       tf.registerKernel({
         kernelName: fix.name,
