@@ -57,10 +57,12 @@ export class TeacherTargets {
 /** The teacher's outputs on a batch of uint8 composites, concatenated [probabilities, edge logits] as the student step has them. */
 export function teacherOutputs(teacher: Detector, images: Uint8Array, size: number): tf.Tensor1D {
   const x = normalizeImages(images, size);
-  return noGrad([tf.tensor4d(x.data, x.shape)], (t) => {
-    const out = teacher.forward(t as tf.Tensor4D, { training: false });
-    return tf.concat([tf.reshape(out.prob, [-1]), tf.reshape(out.edgeLogits!, [-1])]);
-  }) as tf.Tensor1D;
+  return tf.tidy(() =>
+    noGrad([tf.tensor4d(x.data, x.shape)], (t) => {
+      const out = teacher.forward(t as tf.Tensor4D, { training: false });
+      return tf.concat([tf.reshape(out.prob, [-1]), tf.reshape(out.edgeLogits!, [-1])]);
+    }),
+  ) as tf.Tensor1D;
 }
 
 /**

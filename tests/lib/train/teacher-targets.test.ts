@@ -1,6 +1,7 @@
 // Precomputed teacher outputs: every (frame, variant, flip) row holds the bits the live
-// teacher gives on a student batch of mixed frames, variants and flips, and the lookup
-// refuses inputs it does not hold.
+// teacher gives on a student batch of mixed frames, variants and flips, computing them
+// leaves no tensor behind, and the lookup refuses inputs it does not hold.
+import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flipHorizontal } from "../../../src/lib/data/augment.js";
 import { FrameImages } from "../../../src/lib/data/frames.js";
@@ -24,7 +25,9 @@ beforeAll(async () => {
 
 describe("teacher targets", () => {
   it("hold, for a batch of mixed frames, variants and flips, the bits of the live teacher", async () => {
+    const before = tf.memory().numTensors;
     const targets = await computeTeacherTargets(teacher, frames, composites, { numAus: N, size: SIZE, flips: true, batch: 4 });
+    expect(tf.memory().numTensors).toBe(before);
     expect(targets.data.length).toBe(frames.length * 2 * 2 * (N + N * N * 4));
     // A student batch: frames drawn with repeats, in another order, other batch size.
     const pick = Int32Array.from([20, 3, 3, 30, 9, 8]);
