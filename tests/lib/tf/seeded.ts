@@ -1,5 +1,6 @@
 // Seeded test inputs. Values are rounded to float32 once, here, so that the float64
 // references and every backend start from exactly the same numbers.
+import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../../../src/lib/data/prng.js";
 
 /** n values uniform in [lo, hi), as float32. */
@@ -23,4 +24,21 @@ export function distinct(seed: number, n: number, lo = -1, hi = 1, gap = 1e-3): 
   while (picked.size < n) picked.add(rng.int(slots));
   const values = Float32Array.from(picked, (s) => lo + s * gap);
   return rng.shuffle(values);
+}
+
+/**
+ * An optimizer test problem: seeded variables of the given shapes (named `prefix-<name>`)
+ * and the seeded gradients of each step, in [-2, 2).
+ */
+export function seededProblem(shapes: Record<string, number[]>, prefix: string): { vars: Record<string, tf.Variable>; grads: (step: number) => tf.NamedTensorMap } {
+  const entries = Object.entries(shapes);
+  const vars: Record<string, tf.Variable> = {};
+  for (const [i, [name, shape]] of entries.entries()) vars[name] = tf.variable(tf.tensor(uniform(10 + i, tf.util.sizeFromShape(shape)), shape), true, `${prefix}-${name}`);
+  const grads = (step: number) =>
+    tf.tidy(() => {
+      const g: tf.NamedTensorMap = {};
+      for (const [i, [name, shape]] of entries.entries()) g[name] = tf.tensor(uniform(100 * step + i, tf.util.sizeFromShape(shape), -2, 2), shape);
+      return g;
+    });
+  return { vars, grads };
 }

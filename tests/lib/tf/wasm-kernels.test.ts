@@ -14,7 +14,7 @@ import { broadcastAxes } from "../../../src/lib/tf/kernels/wasm-broadcast.js";
 import { AdamW } from "../../../src/lib/train/adamw.js";
 import { read, useBackend } from "./backends.js";
 import * as ref from "./reference.js";
-import { uniform } from "./seeded.js";
+import { seededProblem, uniform } from "./seeded.js";
 
 describe("generated kernel modules", () => {
   it("match their .wat sources (run node scripts/build-wasm.mjs after editing one)", async () => {
@@ -88,19 +88,10 @@ describe("fused AdamW on wasm", () => {
     const results: Record<string, Float32Array>[] = [];
     for (const backend of ["cpu", "wasm"] as const) {
       await useBackend(backend);
-      const vars: Record<string, tf.Variable> = {};
-      for (const [i, [name, shape]] of Object.entries(shapes).entries()) {
-        vars[name] = tf.variable(tf.tensor(uniform(10 + i, tf.util.sizeFromShape(shape)), shape), true, `adamw-${backend}-${name}`);
-      }
+      const { vars, grads: gradsAt } = seededProblem(shapes, `adamw-${backend}`);
       const opt = new AdamW({ betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.05, decays: (n) => n !== "odd" });
       for (let step = 0; step < 3; step++) {
-        const grads = tf.tidy(() => {
-          const g: tf.NamedTensorMap = {};
-          for (const [i, [name, shape]] of Object.entries(shapes).entries()) {
-            g[name] = tf.tensor(uniform(100 * step + i, tf.util.sizeFromShape(shape), -2, 2), shape);
-          }
-          return g;
-        });
+        const grads = gradsAt(step);
         opt.update(vars, grads, 1e-2 * (step + 1));
         tf.dispose(Object.values(grads));
       }

@@ -16,7 +16,7 @@ import { gelu, layerNorm } from "../../../src/lib/tf/ops.js";
 import { AdamW } from "../../../src/lib/train/adamw.js";
 import { read, useBackend } from "./backends.js";
 import * as ref from "./reference.js";
-import { uniform } from "./seeded.js";
+import { seededProblem, uniform } from "./seeded.js";
 
 const FUSED = [FUSED_GELU, FUSED_GELU_GRAD, FUSED_ADAMW, FUSED_LAYER_NORM, FUSED_LAYER_NORM_GRAD, FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD];
 
@@ -109,20 +109,11 @@ describe("fused kernels on webgpu", () => {
   it("AdamW matches the op-by-op update over three steps and runs one kernel per parameter", async () => {
     const shapes: Record<string, number[]> = { four: [4], odd: [7], wide: [65], matrix: [33, 5], big: [3, 257] };
     const train = async (tag: string) => {
-      const vars: Record<string, tf.Variable> = {};
-      for (const [i, [name, shape]] of Object.entries(shapes).entries()) {
-        vars[name] = tf.variable(tf.tensor(uniform(10 + i, tf.util.sizeFromShape(shape)), shape), true, `adamw-webgpu-${tag}-${name}`);
-      }
+      const { vars, grads: gradsAt } = seededProblem(shapes, `adamw-webgpu-${tag}`);
       const opt = new AdamW({ betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.05, decays: (n) => n !== "odd" });
       let kernels: string[] = [];
       for (let step = 0; step < 3; step++) {
-        const grads = tf.tidy(() => {
-          const g: tf.NamedTensorMap = {};
-          for (const [i, [name, shape]] of Object.entries(shapes).entries()) {
-            g[name] = tf.tensor(uniform(100 * step + i, tf.util.sizeFromShape(shape), -2, 2), shape);
-          }
-          return g;
-        });
+        const grads = gradsAt(step);
         const profile = await tf.profile(() => opt.update(vars, grads, 1e-2 * (step + 1)));
         kernels = profile.kernels.map((k) => k.name); // the last step's (the first also creates the moments)
         tf.dispose(Object.values(grads));
