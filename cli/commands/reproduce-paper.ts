@@ -18,7 +18,7 @@ import { ABLATIONS, planProtocol, protocolConfig, selectRuns, type PlannedRun, t
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { gatherLabels } from "../../src/lib/data/frames.js";
 import { foldSplit } from "../../src/lib/data/folds.js";
-import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData } from "../../src/lib/runs/node.js";
+import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData, type TeacherTargetsMode } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
 import { loadCheckpointModel } from "../../src/lib/registry.js";
 import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256Hex, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
@@ -145,11 +145,11 @@ export function paperCommand(): Command {
       if (!run) throw new Error(`--run ${opts.run}: no such run in this plan (ids look like fold1/seed0/teacher-random0.5)`);
       const out = join(dir, run.out);
       mkdirSync(dirname(out), { recursive: true });
-      await trainPlanned(run, dir, out, data, existsSync(out));
+      await trainPlanned(run, dir, out, data, existsSync(out), cfg.ablations);
       process.stderr.write(`wrote ${out} (${run.id})\n`);
       return;
     }
-    const logs = await bringUpToDate(plan, dir, data, opts);
+    const logs = await bringUpToDate(plan, dir, data, opts, cfg.ablations);
 
     // Evaluation: one file per fold and seed, reused while the checkpoints it scored are unchanged.
     const evalFiles: ProtocolEvalFile[] = [];
@@ -211,7 +211,7 @@ function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: stri
  * or up to --jobs at once in child processes (`--run ID`), each starting when the runs it
  * needs are done. A failed run stops new starts; the others finish and the error names its log.
  */
-async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts): Promise<RunLog[]> {
+async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts, ablations: readonly string[]): Promise<RunLog[]> {
   const useShipped = opts.shipped && !opts.quick && plan[0]?.spec.data.source === "synthetic:bp4d";
   const logs = new Map<string, RunLog>();
   const finish = async (run: PlannedRun, status: RunLog["status"], t0: number) => {
@@ -227,7 +227,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
       const t0 = Date.now();
       const { out, status, note } = prepare(run, dir, useShipped);
       process.stderr.write(`${head(run)}: ${note}\n`);
-      if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed");
+      if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed", ablations);
       await finish(run, status, t0);
     }
     return plan.map((r) => logs.get(r.id)!);
@@ -302,7 +302,14 @@ function commandOf(opts: PaperOpts): string {
     .join(" ");
 }
 
-async function trainPlanned(run: PlannedRun, dir: string, out: string, data: LoadedData, resume: boolean): Promise<void> {
+/**
+ * Trains one planned run. The students of a teacher that the ablations also distil from
+ * share its precomputed outputs (computed by the first of them, once across processes);
+ * other students run the teacher each step unless its outputs are cached already.
+ */
+async function trainPlanned(run: PlannedRun, dir: string, out: string, data: LoadedData, resume: boolean, ablations: readonly string[]): Promise<void> {
+  const shared = run.spec.kind === "student" && run.occlusion !== null && ablations.includes(run.occlusion);
+  const targets: TeacherTargetsMode | undefined = shared ? "cache" : undefined;
   const spec = resolvePaths(run.spec, dir);
   if (spec.kind === "pretrain") {
     const resources = await loadResources(spec, undefined, { data });
@@ -314,7 +321,7 @@ async function trainPlanned(run: PlannedRun, dir: string, out: string, data: Loa
   const maePath = spec.kind === "student" ? spec.mae.path : spec.mae?.path;
   const maeFile = maePath ? loadMaeFile(maePath) : undefined;
   try {
-    const trained = await trainFile(spec, out, { resume, createdBy: run.command, preloaded: { data, mae: maeFile } });
+    const trained = await trainFile(spec, out, { resume, createdBy: run.command, preloaded: { data, mae: maeFile, teacherTargets: targets } });
     trained.dispose();
   } finally {
     maeFile?.mae.dispose();

@@ -6,7 +6,7 @@ import { formatF1Table } from "../../src/lib/eval/evaluate.js";
 import { FILL_KINDS, type Fill } from "../../src/lib/masks/fill.js";
 import { DETECTOR_DEFAULTS, MODEL_NAMES, resolveDetector, resolveStudent, STUDENT_DEFAULTS } from "../../src/lib/registry.js";
 import type { DetectorRun, StudentRun } from "../../src/lib/runs/create.js";
-import { loadResources, trainToFile, type LoadedData, type LoadedMaeFile } from "../../src/lib/runs/node.js";
+import { loadResources, trainToFile, type LoadedData, type LoadedMaeFile, type TeacherTargetsMode } from "../../src/lib/runs/node.js";
 import { detectorSpec, inputLabel, studentSpec, type DetectorSpec, type StudentSpec } from "../../src/lib/runs/spec.js";
 import { INPUT_KINDS, type InputKind } from "../../src/lib/eval/conditions.js";
 import { writeTrainingRecord } from "../../src/lib/records/node.js";
@@ -74,7 +74,7 @@ interface TrainFileOptions {
   optimizerState?: boolean;
   createdBy?: string;
   quiet?: boolean;
-  preloaded?: { data?: LoadedData; mae?: LoadedMaeFile };
+  preloaded?: { data?: LoadedData; mae?: LoadedMaeFile; teacherTargets?: TeacherTargetsMode };
   /** Write the run record beside the final checkpoint (`<out>.record.json`). Default true. */
   record?: boolean;
   /** Filled in with the run's wall time per phase, in seconds. */

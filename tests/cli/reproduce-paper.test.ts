@@ -71,6 +71,8 @@ describe("maskau reproduce paper --quick", () => {
     expect(withAblations.filter((r) => r.status === "trained").map((r) => r.role).sort()).toEqual([...Array(10).fill("ablation"), "control", "control1"]);
     expect(withAblations.filter((r) => r.status === "reused")).toHaveLength(10);
     expect(third.stderr).toContain("evaluated fold 1, seed 0 (25 rows");
+    // The ten ablation students of one teacher share its outputs, computed once.
+    expect(third.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(10);
     const ablated = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
     expect(ablated.claims).toHaveLength(5 * 2 + 1 + 10);
     // The rows kept from before are the same numbers: the main claims are unchanged.

@@ -3,7 +3,7 @@
 // lists), model files (an MAE, initial weights) with the hash of their bytes,
 // composites cached on disk (the MAE is frozen, so they never change for a file,
 // dataset, occlusion and frame list), and checkpoints written atomically with resume.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cachedFaceDataset } from "../data/cache.js";
 import { defaultCacheDir, nodeDatasetCache } from "../data/cache-node.js";
@@ -102,16 +102,50 @@ export function diskComposites(m: LoadedMaeFile, dataset: AUDataset, dataDescrip
 /** The disk-cache key of each composite set diskComposites returned (what identifies its bytes). */
 const compositeKeys = new WeakMap<FrameImages, string>();
 
+/** When a student run uses precomputed teacher outputs (teacher-targets.ts). */
+export type TeacherTargetsMode = "auto" | "live" | "cache";
+
+/**
+ * Runs `compute` once across processes: while another holds `lock` (a file created
+ * exclusively; one older than 30 minutes is taken as stale), waits until `ready` gives a
+ * result or the lock is gone.
+ */
+export async function underLock<T>(lock: string, ready: () => Promise<T | undefined>, compute: () => Promise<T>, pollMs = 2000): Promise<T> {
+  for (;;) {
+    const done = await ready();
+    if (done !== undefined) return done;
+    try {
+      closeSync(openSync(lock, "wx"));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 30 * 60_000) rmSync(lock, { force: true });
+      } catch {
+        // the lock went away meanwhile
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+      continue;
+    }
+    try {
+      return await compute();
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
 /**
  * The teacher's outputs on every training input from the disk cache, keyed by the teacher
  * file's hash, the composites' keys, the frames and the teacher's outputs on the first
- * batch here (so another build or backend recomputes them); computed and stored on a miss
- * when the run draws at least half as many inputs as there are (a short run is cheaper
- * live). MASKAU_TEACHER_TARGETS=live never uses them, =cache always does.
+ * batch here (so another build or backend recomputes them). "auto" uses them when cached and
+ * computes them only for a run that draws at least as many inputs as there are (one student
+ * alone runs the teacher on fewer inputs live than precomputing takes); "cache" computes them
+ * on a miss, once across processes (the students of a teacher that the ablations share);
+ * "live" never uses them. MASKAU_TEACHER_TARGETS sets the mode where the caller does not.
  */
-export function diskTeacherTargets(teacherHash: string, teacher: Detector, dataset: AUDataset, progress?: Progress): TeacherTargetSource {
+export function diskTeacherTargets(teacherHash: string, teacher: Detector, dataset: AUDataset, progress?: Progress, modeOverride?: TeacherTargetsMode): TeacherTargetSource {
   return async (frames, composites, { draws, batch }) => {
-    const mode = process.env.MASKAU_TEACHER_TARGETS ?? "auto";
+    const mode = modeOverride ?? process.env.MASKAU_TEACHER_TARGETS ?? "auto";
     if (mode !== "auto" && mode !== "live" && mode !== "cache") throw new Error(`MASKAU_TEACHER_TARGETS=${mode}: choose auto, live or cache`);
     const keys = composites.map((c) => compositeKeys.get(c));
     if (mode === "live" || keys.some((k) => k === undefined)) return undefined;
@@ -123,15 +157,19 @@ export function diskTeacherTargets(teacherHash: string, teacher: Detector, datas
     const key = `teacher-targets-${fnv1a64(teacherHash, ...(keys as string[]), framesHash, `batch ${batch}`, `numerics ${numerics}`)}`;
     const cache = nodeDatasetCache(defaultCacheDir());
     const width = options.numAus * (1 + options.numAus * 4);
-    const hit = await cache.get(key);
-    if (hit && hit.byteLength === inputs * width * 4) {
-      const data = new Float32Array(hit.buffer.slice(hit.byteOffset, hit.byteOffset + hit.byteLength));
-      return new TeacherTargets(frames, composites.length, true, options.numAus, data);
-    }
-    if (mode === "auto" && draws < inputs / 2) return undefined;
-    const targets = await computeTeacherTargets(teacher, frames, composites, { ...options, onProgress: (d, t) => progress?.("teacher outputs", d, t) });
-    await cache.put(key, new Uint8Array(targets.data.buffer, targets.data.byteOffset, targets.data.byteLength));
-    return targets;
+    const cached = async () => {
+      const hit = await cache.get(key);
+      if (!hit || hit.byteLength !== inputs * width * 4) return undefined;
+      return new TeacherTargets(frames, composites.length, true, options.numAus, new Float32Array(hit.buffer.slice(hit.byteOffset, hit.byteOffset + hit.byteLength)));
+    };
+    const compute = async () => {
+      const targets = await computeTeacherTargets(teacher, frames, composites, { ...options, onProgress: (d, t) => progress?.("teacher outputs", d, t) });
+      await cache.put(key, new Uint8Array(targets.data.buffer, targets.data.byteOffset, targets.data.byteLength));
+      return targets;
+    };
+    if (mode === "auto") return (await cached()) ?? (draws >= inputs ? compute() : undefined);
+    mkdirSync(defaultCacheDir(), { recursive: true });
+    return underLock(join(defaultCacheDir(), `${key}.lock`), cached, compute);
   };
 }
 
@@ -146,10 +184,14 @@ export interface NodeResources<S extends RunSpec> extends RunResources {
  * Everything a spec needs from the disk: data, its MAE, the composite cache, initial
  * weights. Data and an MAE already loaded (reproduce runs several specs on them) are reused.
  */
-export async function loadResources<S extends RunSpec>(spec: S, progress?: Progress, preloaded: { data?: LoadedData; mae?: LoadedMaeFile } = {}): Promise<NodeResources<S>> {
+export async function loadResources<S extends RunSpec>(
+  spec: S,
+  progress?: Progress,
+  preloaded: { data?: LoadedData; mae?: LoadedMaeFile; teacherTargets?: TeacherTargetsMode } = {},
+): Promise<NodeResources<S>> {
   const data = preloaded.data ?? (await loadData(spec.data, progress));
   if (spec.kind === "pretrain") return { spec, dataset: data.dataset, dataDescription: data.description };
-  if (spec.kind === "student") return studentResources(spec, data, progress, preloaded.mae);
+  if (spec.kind === "student") return studentResources(spec, data, progress, preloaded.mae, preloaded.teacherTargets);
   const maeFile = spec.mae ? (preloaded.mae ?? loadMaeFile(spec.mae.path)) : undefined;
   const init = spec.init ? (await readCheckpointFile(spec.init.path)).tensors : undefined;
   return {
@@ -164,7 +206,13 @@ export async function loadResources<S extends RunSpec>(spec: S, progress?: Progr
 }
 
 /** A student's resources: the MAE (composites) and a second instance of it (the student's encoder), the frozen teacher. */
-async function studentResources<S extends RunSpec>(spec: StudentSpec, data: LoadedData, progress?: Progress, preloadedMae?: LoadedMaeFile): Promise<NodeResources<S>> {
+async function studentResources<S extends RunSpec>(
+  spec: StudentSpec,
+  data: LoadedData,
+  progress?: Progress,
+  preloadedMae?: LoadedMaeFile,
+  targets?: TeacherTargetsMode,
+): Promise<NodeResources<S>> {
   const maeFile = preloadedMae ?? loadMaeFile(spec.mae.path);
   const { bytes } = readModelFile(spec.mae.path);
   const studentMae = loadMae(bytes, { source: spec.mae.path }).mae;
@@ -184,7 +232,7 @@ async function studentResources<S extends RunSpec>(spec: StudentSpec, data: Load
     studentMae,
     teacher: loaded.detector,
     composites: diskComposites(maeFile, data.dataset, data.description, progress),
-    teacherTargets: diskTeacherTargets(teacher.hash!, loaded.detector, data.dataset, progress),
+    teacherTargets: diskTeacherTargets(teacher.hash!, loaded.detector, data.dataset, progress, targets),
   };
 }
 
