@@ -14,11 +14,11 @@ import { dirname, join } from "node:path";
 import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
 import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
 import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
-import { ABLATIONS, planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
+import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { gatherLabels } from "../../src/lib/data/frames.js";
 import { foldSplit } from "../../src/lib/data/folds.js";
-import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData, type TeacherTargetsMode } from "../../src/lib/runs/node.js";
+import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
 import { loadCheckpointModel } from "../../src/lib/registry.js";
 import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256Hex, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
@@ -145,11 +145,11 @@ export function paperCommand(): Command {
       if (!run) throw new Error(`--run ${opts.run}: no such run in this plan (ids look like fold1/seed0/teacher-random0.5)`);
       const out = join(dir, run.out);
       mkdirSync(dirname(out), { recursive: true });
-      await trainPlanned(run, dir, out, data, existsSync(out), cfg.ablations);
+      await trainPlanned(run, dir, out, data, existsSync(out));
       process.stderr.write(`wrote ${out} (${run.id})\n`);
       return;
     }
-    const logs = await bringUpToDate(plan, dir, data, opts, cfg.ablations);
+    const logs = await bringUpToDate(plan, dir, data, opts);
 
     // Evaluation: one file per fold and seed, reused while the checkpoints it scored are unchanged.
     const evalFiles: ProtocolEvalFile[] = [];
@@ -211,7 +211,7 @@ function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: stri
  * or up to --jobs at once in child processes (`--run ID`), each starting when the runs it
  * needs are done. A failed run stops new starts; the others finish and the error names its log.
  */
-async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts, ablations: readonly string[]): Promise<RunLog[]> {
+async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts): Promise<RunLog[]> {
   const useShipped = opts.shipped && !opts.quick && plan[0]?.spec.data.source === "synthetic:bp4d";
   const logs = new Map<string, RunLog>();
   const finish = async (run: PlannedRun, status: RunLog["status"], t0: number) => {
@@ -227,7 +227,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
       const t0 = Date.now();
       const { out, status, note } = prepare(run, dir, useShipped);
       process.stderr.write(`${head(run)}: ${note}\n`);
-      if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed", ablations);
+      if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed");
       await finish(run, status, t0);
     }
     return plan.map((r) => logs.get(r.id)!);
@@ -288,13 +288,6 @@ export function replaceBlock(text: string, name: string, body: string, file: str
   return `${text.slice(0, a + open.length)}\n${body}\n${text.slice(b)}`;
 }
 
-/** "(e:node)" for fold1/seed0/ablation-node-random0.5. */
-function ablationCondition(id: string): string {
-  const a = ABLATIONS.find((x) => id.split("/").pop()!.startsWith(`ablation-${x.name}-`));
-  if (!a) throw new Error(`${id}: not one of the ablations (${ABLATIONS.map((x) => x.name).join(", ")})`);
-  return `(e:${a.name})`;
-}
-
 function commandOf(opts: PaperOpts): string {
   const ablations = opts.ablations ? `--ablations${typeof opts.ablations === "string" ? ` ${opts.ablations}` : ""}` : "";
   return ["maskau reproduce paper", `--dataset ${opts.dataset}`, opts.folds ? `--folds ${opts.folds}` : "", opts.seeds ? `--seeds ${opts.seeds}` : "", opts.only ? `--only ${opts.only}` : "", ablations, opts.quick ? "--quick" : ""]
@@ -302,14 +295,8 @@ function commandOf(opts: PaperOpts): string {
     .join(" ");
 }
 
-/**
- * Trains one planned run. The students of a teacher that the ablations also distil from
- * share its precomputed outputs (computed by the first of them, once across processes);
- * other students run the teacher each step unless its outputs are cached already.
- */
-async function trainPlanned(run: PlannedRun, dir: string, out: string, data: LoadedData, resume: boolean, ablations: readonly string[]): Promise<void> {
-  const shared = run.spec.kind === "student" && run.occlusion !== null && ablations.includes(run.occlusion);
-  const targets: TeacherTargetsMode | undefined = shared ? "cache" : undefined;
+/** Trains one planned run (students of a teacher the ablations share read its outputs precomputed: run.teacherTargets). */
+async function trainPlanned(run: PlannedRun, dir: string, out: string, data: LoadedData, resume: boolean): Promise<void> {
   const spec = resolvePaths(run.spec, dir);
   if (spec.kind === "pretrain") {
     const resources = await loadResources(spec, undefined, { data });
@@ -321,7 +308,7 @@ async function trainPlanned(run: PlannedRun, dir: string, out: string, data: Loa
   const maePath = spec.kind === "student" ? spec.mae.path : spec.mae?.path;
   const maeFile = maePath ? loadMaeFile(maePath) : undefined;
   try {
-    const trained = await trainFile(spec, out, { resume, createdBy: run.command, preloaded: { data, mae: maeFile, teacherTargets: targets } });
+    const trained = await trainFile(spec, out, { resume, createdBy: run.command, preloaded: { data, mae: maeFile, teacherTargets: run.teacherTargets } });
     trained.dispose();
   } finally {
     maeFile?.mae.dispose();
@@ -342,7 +329,7 @@ function conditionsOf(run: PlannedRun, occlusions: string[]): { condition: strin
     case "student-a0":
       return [{ condition: "(e0)", input: "occluded", occlusion: run.occlusion! }];
     case "ablation":
-      return [{ condition: ablationCondition(run.id), input: "occluded", occlusion: run.occlusion! }];
+      return [{ condition: `(e:${run.ablation})`, input: "occluded", occlusion: run.occlusion! }];
     case "control1":
       return [{ condition: "(f1)", input: "occluded", occlusion: run.occlusion! }];
     case "control":

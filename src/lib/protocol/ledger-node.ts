@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../io/atomic-node.js";
 import { parseRecord } from "../records/check.js";
+import { recordJson } from "../records/node.js";
 import type { ProtocolEvalFile } from "./aggregate.js";
 import type { ProtocolRole } from "./plan.js";
 
@@ -38,11 +39,6 @@ export function mergeRunLogs(old: LedgerRun[], fresh: LedgerRun[]): LedgerRun[] 
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
 }
 
-/** Record JSON for the ledger: floats to 7 significant digits (as committed records), no indent. */
-function compactJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v)) + "\n";
-}
-
 const write = (path: string, text: string) => {
   mkdirSync(dirname(path), { recursive: true });
   return writeFileAtomic(path, new TextEncoder().encode(text));
@@ -57,7 +53,7 @@ export async function writeLedger(ledger: string, outDir: string, runs: LedgerRu
     const from = join(outDir, `${run.id}.record.json`);
     const record = parseRecord(readFileSync(from, "utf8"), from);
     if (record.checkpoint.sha256 !== run.sha256) throw new Error(`${from}: its checkpoint SHA-256 is not that of ${run.id}.safetensors; delete the record and rerun to write it again`);
-    await write(join(ledger, "records", `${run.id}.record.json`), compactJson(record));
+    await write(join(ledger, "records", `${run.id}.record.json`), recordJson(record, 0));
   }
   for (const file of evals) {
     const { reused: _, ...clean } = file as ProtocolEvalFile & { reused?: boolean };

@@ -119,6 +119,13 @@ export interface PlannedRun {
   spec: RunSpec;
   /** The equivalent CLI command (paths relative to the protocol's folder). */
   command: string;
+  /** Ablation runs: the name of the one of ABLATIONS this is. */
+  ablation?: string;
+  /**
+   * "cache": a student of a teacher that ablations also distil from, so the teacher's
+   * outputs are precomputed once for all of them (teacher-targets.ts).
+   */
+  teacherTargets?: "cache";
 }
 
 /** Short tag of an occlusion for file names: random:0.5 -> random0.5. */
@@ -211,6 +218,7 @@ export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
           }),
           command: `maskau train detector ${dataArgs(cfg.data, fold)} ${composite} --stage 2 --lambda ${DETECTOR_DEFAULTS.lambda} --init ${t1.out}${trainArgs(s.teacher)} --seed ${seed} --out ${t2.out}`,
         });
+        const shared = cfg.ablations.includes(occlusion) ? { teacherTargets: "cache" as const } : {};
         for (const alpha of [1, 0]) {
           const role: ProtocolRole = alpha === 1 ? "student" : "student-a0";
           const id = `${dir}/${role}-${tag}`;
@@ -225,6 +233,7 @@ export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
             needs: [maeId, t2.id],
             spec: studentSpec({ data: cfg.data, fold, seed, occlusion, fill: cfg.fill, mae: { path: maeOut }, teacher: { path: t2.out }, compositeVariants: cfg.compositeVariants, alpha, train: s.student }),
             command: `maskau train student ${dataArgs(cfg.data, fold)} --occlusion ${occlusion} --mae ${maeOut} --teacher ${t2.out} --composite-variants ${cfg.compositeVariants} --alpha ${alpha}${trainArgs(s.student)} --seed ${seed} --out ${out}`,
+            ...shared,
           });
         }
         if (!cfg.ablations.includes(occlusion)) continue;
@@ -241,6 +250,8 @@ export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
             needs: [maeId, t2.id],
             spec: studentSpec({ data: cfg.data, fold, seed, occlusion, fill: cfg.fill, mae: { path: maeOut }, teacher: { path: t2.out }, compositeVariants: cfg.compositeVariants, ...a.spec, train: s.student }),
             command: `maskau train student ${dataArgs(cfg.data, fold)} --occlusion ${occlusion} --mae ${maeOut} --teacher ${t2.out} --composite-variants ${cfg.compositeVariants} ${a.args}${trainArgs(s.student)} --seed ${seed} --out ${out}`,
+            ablation: a.name,
+            ...shared,
           });
         }
         // The control: the teacher's two stages from the same clean detector, on occluded faces instead of composites.

@@ -83,9 +83,9 @@ export function recordOfCheckpointFile(path: string, options: Omit<RecordInputs,
   return recordFromCheckpoint(meta, { ...options, checkpoint: { path, sha256: sha256Hex(bytes), bytes: bytes.length } });
 }
 
-/** Record JSON as committed: two-space indent, floats rounded to 7 significant digits. */
-export function recordJson(record: RunRecord): string {
-  return JSON.stringify(record, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v), 2) + "\n";
+/** Record JSON as committed: floats rounded to 7 significant digits, two-space indent (0: none, as the protocol's ledger keeps them). */
+export function recordJson(record: RunRecord, indent = 2): string {
+  return JSON.stringify(record, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(7)) : v), indent || undefined) + "\n";
 }
 
 /** Checks a record and writes it atomically. */

@@ -58,7 +58,7 @@ export interface RunResources {
 export type TeacherTargetSource = (
   frames: Int32Array,
   composites: readonly FrameImages[],
-  plan: { draws: number; batch: number; progress?: (done: number, total: number) => void },
+  plan: { draws: number; batch: number },
 ) => Promise<TeacherTargets | undefined>;
 
 export interface RunOptions {

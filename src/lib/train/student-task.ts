@@ -13,7 +13,7 @@
 // drawn per image and step): the composites are the MAE's output, computed once, and the
 // teacher's outputs on them can be too (teacher-targets.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { pairedBatchAt } from "../data/batches.js";
+import { pairedBatchAt, type PairedBatch } from "../data/batches.js";
 import type { AUDataset } from "../data/dataset.js";
 import type { FrameImages } from "../data/frames.js";
 import { normalizeImages } from "../data/normalize.js";
@@ -24,7 +24,7 @@ import type { Fill } from "../masks/fill.js";
 import type { OcclusionSpec } from "../masks/spec.js";
 import type { Detector } from "../models/detector.js";
 import { auWeightsForFrames } from "./detector-task.js";
-import { teacherOutputs, type TeacherTargets } from "./teacher-targets.js";
+import { sameBits, teacherOutputs, type TeacherTargets } from "./teacher-targets.js";
 import type { StepLoss, TrainTask } from "./trainer.js";
 
 /** Which distillation terms a run uses (ablations: node only, edge only). */
@@ -120,7 +120,7 @@ export class StudentKdTask implements TrainTask {
   }
 
   /** The frozen teacher's outputs on the batch's composites: [B x N] probabilities, then [B x N x N x 4] edge logits. */
-  private teacherBatch(batch: ReturnType<StudentKdTask["inputs"]>): tf.Tensor1D {
+  private teacherBatch(batch: PairedBatch): tf.Tensor1D {
     if (this.targets) return tf.tensor1d(this.targets.gather(batch.frames, batch.variants, batch.flipped));
     return teacherOutputs(this.teacher, batch.composite!, this.dataset.size);
   }
@@ -136,8 +136,7 @@ export class StudentKdTask implements TrainTask {
     const live = teacherOutputs(this.teacher, batch.composite!, this.dataset.size);
     const values = (await live.data()) as Float32Array;
     live.dispose();
-    const cached = this.targets.gather(batch.frames, batch.variants, batch.flipped);
-    const same = Buffer.from(values.buffer, values.byteOffset, values.byteLength).equals(Buffer.from(cached.buffer, cached.byteOffset, cached.byteLength));
+    const same = sameBits(values, this.targets.gather(batch.frames, batch.variants, batch.flipped));
     if (!same) this.targets = undefined;
     return same;
   }

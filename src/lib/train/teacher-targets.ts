@@ -54,6 +54,14 @@ export class TeacherTargets {
   }
 }
 
+/** Whether two float arrays hold the same bits (signed zeros and NaN payloads included). */
+export function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const [x, y] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 /** The teacher's outputs on a batch of uint8 composites, concatenated [probabilities, edge logits] as the student step has them. */
 export function teacherOutputs(teacher: Detector, images: Uint8Array, size: number): tf.Tensor1D {
   const x = normalizeImages(images, size);

@@ -68,7 +68,11 @@ describe("planProtocol", () => {
       expect(settings(spec)).not.toEqual(settings(base));
       expect({ ...spec, ...settings(base) }).toEqual(base);
       expect(run.command).toContain(a.args);
+      expect(run).toMatchObject({ ablation: a.name, teacherTargets: "cache" });
     }
+    // The students of a teacher the ablations share read its outputs precomputed; the others run it live.
+    expect(withAblations.find((r) => r.id === "fold1/seed1/student-a0-random0.5")!.teacherTargets).toBe("cache");
+    expect(withAblations.find((r) => r.id === "fold1/seed1/student-block0.3")!.teacherTargets).toBeUndefined();
     expect(withAblations.some((r) => r.role === "ablation" && r.occlusion === "block:0.3")).toBe(false);
     const control = withAblations.find((r) => r.id === "fold1/seed0/control-random0.5")!;
     expect(control.spec).toMatchObject({ stage: 2, input: "occluded", lambda: 0.01, mae: null, init: { path: "fold1/seed0/control1-random0.5.safetensors" } });
