@@ -35,9 +35,10 @@ await build({
   ],
 });
 
-// Framework reuses a data loader's cached output until the loader's own file changes. Two
+// Framework reuses a data loader's cached output until the loader's own file changes. Three
 // loaders read other files: the runs index (src/data/runs.json.ts) reads the records, which a
 // user adds by copying a file (whose time may be older than the cache), and the shipped
-// results (src/data/shipped-results.json.ts) read the checkpoints' metadata. Their caches go
+// results (src/data/shipped-results.json.ts) read the checkpoints' metadata, and the protocol
+// (src/data/protocol-bp4d.json.ts) reads the committed ledger. Their caches go
 // before every build, start and dev, so they run again (about a second together).
-for (const out of ["runs.json", "shipped-results.json"]) rmSync(`src/.observablehq/cache/data/${out}`, { force: true });
+for (const out of ["runs.json", "shipped-results.json", "protocol-bp4d.json"]) rmSync(`src/.observablehq/cache/data/${out}`, { force: true });

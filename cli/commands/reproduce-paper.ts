@@ -14,7 +14,9 @@ import { dirname, join } from "node:path";
 import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
 import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
 import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
-import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
+import { aggregateCurves, CURVE_CONDITIONS, curveJobs, curvesMarkdown, curveKey, type CurveJob, type ProtocolCurveRow } from "../../src/lib/protocol/curves.js";
+import { planProtocol, protocolConfig, PROTOCOL_CURVES, selectRuns, type PlannedRun, type ProtocolConfig, type ProtocolRole } from "../../src/lib/protocol/plan.js";
+import type { SweepRow } from "../../src/lib/eval/sweep.js";
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { gatherLabels } from "../../src/lib/data/frames.js";
 import { foldSplit } from "../../src/lib/data/folds.js";
@@ -149,23 +151,43 @@ export function paperCommand(): Command {
       process.stderr.write(`wrote ${out} (${run.id})\n`);
       return;
     }
-    const logs = await bringUpToDate(plan, dir, data, opts);
-
-    // Evaluation: one file per fold and seed, reused while the checkpoints it scored are unchanged.
-    const evalFiles: ProtocolEvalFile[] = [];
-    for (const fold of cfg.folds) {
+    // Evaluation: one file per fold and seed, as soon as that fold and seed's runs are done
+    // (with --jobs, while the lanes train on), each added to the ledger at once, so that an
+    // invocation cut short keeps every fold and seed it finished.
+    const groups = cfg.folds.flatMap((fold) => {
       const maeRun = plan.find((r) => r.id === `fold${fold}/mae`);
-      if (!maeRun) continue;
-      for (const seed of cfg.seeds) {
-        const runs = plan.filter((r) => r.fold === fold && r.seed === seed && r.role !== "mae");
-        if (runs.length === 0) continue;
-        const t0 = Date.now();
-        const file = await evaluateFoldSeed(cfg.occlusions, cfg.fill, fold, seed, runs, maeRun, dir, data, logs);
-        evalFiles.push(file);
-        process.stderr.write(`evaluated fold ${fold}, seed ${seed} (${file.rows.length} rows, ${((Date.now() - t0) / 1000).toFixed(0)} s${file.reused ? ", reused" : ""})\n`);
+      if (!maeRun) return [];
+      return cfg.seeds.map((seed) => ({ fold, seed, maeRun, runs: plan.filter((r) => r.fold === fold && r.seed === seed && r.role !== "mae") })).filter((g) => g.runs.length > 0);
+    });
+    const evalFiles: ProtocolEvalFile[] = [];
+    const begun = new Set<(typeof groups)[number]>();
+    let evaluations = Promise.resolve();
+    let evalError: Error | undefined;
+    const evaluateFinished = (done: Map<string, RunLog>) => {
+      for (const g of groups) {
+        if (begun.has(g) || ![g.maeRun, ...g.runs].every((r) => done.has(r.id))) continue;
+        begun.add(g);
+        const groupLogs = [g.maeRun, ...g.runs].map((r) => done.get(r.id)!);
+        evaluations = evaluations
+          .then(async () => {
+            const t0 = Date.now();
+            const file = await evaluateFoldSeed(cfg, g.fold, g.seed, g.runs, g.maeRun, dir, data, groupLogs, ledger);
+            evalFiles.push(file);
+            await writeLedger(ledger, dir, groupLogs, [file]);
+            process.stderr.write(`evaluated fold ${g.fold}, seed ${g.seed} (${file.rows.length} rows, ${(file.curves ?? []).length} curve points, ${((Date.now() - t0) / 1000).toFixed(0)} s${file.reused ? ", reused" : ""}); added to the ledger\n`);
+          })
+          .catch((e: Error) => void (evalError ??= e));
       }
-    }
-    await writeLedger(ledger, dir, logs, evalFiles);
+      return evaluations;
+    };
+    // A failed run stops the invocation, after the evaluations of what finished are in the ledger.
+    const logs = await bringUpToDate(plan, dir, data, opts, evaluateFinished).catch(async (e: Error) => {
+      await evaluations;
+      throw e;
+    });
+    await evaluations;
+    if (evalError) throw evalError;
+    await writeLedger(ledger, dir, logs, []);
     const wall = (Date.now() - started) / 1000;
     writeFileSync(join(dir, "protocol.json"), JSON.stringify({ config: cfg, command: commandOf(opts), backend: backendLabel(info), wallSeconds: wall, runs: logs }, null, 1) + "\n");
     process.stderr.write(`added ${logs.length} runs and ${evalFiles.length} evaluations to the ledger in ${ledger}; wrote ${join(dir, "protocol.json")} (${(wall / 60).toFixed(1)} min)\n`);
@@ -173,23 +195,28 @@ export function paperCommand(): Command {
   });
 }
 
-/** Aggregates every evaluation in the ledger and writes the results (JSON, markdown, --docs block). */
+/** Aggregates every evaluation in the ledger and writes the results (JSON, markdown, --docs blocks: the tables and Fig. 3's curves). */
 function report(dataset: string, ledger: string, dir: string, opts: PaperOpts, started: number, backend: string | null): void {
   const files = readLedgerEvals(ledger);
   const results = aggregateProtocol(files, { resamples: opts.resamples, margin: opts.margin / 100, seed: 0 });
+  const curves = aggregateCurves(files, { resamples: opts.resamples, seed: 0 });
   const rebuild = `maskau reproduce paper --dataset ${dataset}${opts.records || opts.quick ? ` --records ${ledger}` : ""} --aggregate-only`;
   const markdown = resultsMarkdown(results, { command: rebuild, ledger, paper: dataset === "bp4d" ? PAPER_BP4D : undefined });
+  const curvesMd = curves ? curvesMarkdown(curves, { command: rebuild }) : null;
   const jsonPath = opts.json ?? join(dir, "results.json");
   const mdPath = opts.markdown ?? join(dir, "results.md");
   mkdirSync(dirname(jsonPath), { recursive: true });
   mkdirSync(dirname(mdPath), { recursive: true });
-  writeFileSync(jsonPath, JSON.stringify({ ...results, command: rebuild, ledger, ...(backend ? { backend } : {}) }, null, 1) + "\n");
-  writeFileSync(mdPath, markdown + "\n");
+  writeFileSync(jsonPath, JSON.stringify({ ...results, curves, command: rebuild, ledger, ...(backend ? { backend } : {}) }, null, 1) + "\n");
+  const full = curvesMd ? `${markdown}\n\n${curvesMd}` : markdown;
+  writeFileSync(mdPath, full + "\n");
   if (opts.docs) {
-    writeFileSync(opts.docs, replaceBlock(readFileSync(opts.docs, "utf8"), `results:${dataset}`, markdown, opts.docs));
-    process.stderr.write(`updated the results:${dataset} block of ${opts.docs}\n`);
+    let text = replaceBlock(readFileSync(opts.docs, "utf8"), `results:${dataset}`, markdown, opts.docs);
+    if (curvesMd) text = replaceBlock(text, `fig3:${dataset}`, curvesMd, opts.docs);
+    writeFileSync(opts.docs, text);
+    process.stderr.write(`updated the results:${dataset}${curvesMd ? ` and fig3:${dataset}` : ""} blocks of ${opts.docs}\n`);
   }
-  process.stdout.write(markdown + "\n");
+  process.stdout.write(full + "\n");
   process.stderr.write(`aggregated ${files.length} evaluation${files.length === 1 ? "" : "s"} of ${ledger} into ${jsonPath} and ${mdPath} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
@@ -210,8 +237,9 @@ function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: stri
  * Trains every run of the plan that is not finished, in order (--jobs 1, in this process)
  * or up to --jobs at once in child processes (`--run ID`), each starting when the runs it
  * needs are done. A failed run stops new starts; the others finish and the error names its log.
+ * After each run, `onDone` gets the runs done so far (one process: awaited before the next run).
  */
-async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts): Promise<RunLog[]> {
+async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts, onDone: (done: Map<string, RunLog>) => Promise<void>): Promise<RunLog[]> {
   const useShipped = opts.shipped && !opts.quick && plan[0]?.spec.data.source === "synthetic:bp4d";
   const logs = new Map<string, RunLog>();
   const finish = async (run: PlannedRun, status: RunLog["status"], t0: number) => {
@@ -229,6 +257,8 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
       process.stderr.write(`${head(run)}: ${note}\n`);
       if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed");
       await finish(run, status, t0);
+      // One process: the evaluation of a finished fold and seed runs before the next training.
+      await onDone(logs);
     }
     return plan.map((r) => logs.get(r.id)!);
   }
@@ -250,6 +280,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
       process.stderr.write(`${head(run)}: ${note}\n`);
       if (status !== "trained" && status !== "resumed") {
         await finish(run, status, t0);
+        void onDone(logs);
         continue;
       }
       const logPath = join(dir, "logs", `${run.id.replace(/\//g, "-")}.log`);
@@ -263,6 +294,8 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
           if (code === 0) {
             await finish(run, status, t0).catch((e: Error) => (failure ??= e));
             process.stderr.write(`${head(run)}: done in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`);
+            // The lanes train on while this process evaluates a fold and seed they finished.
+            void onDone(logs);
           } else failure ??= new Error(`${run.id} failed (exit ${code}); its output is in ${logPath}`);
           running.delete(run.id);
           resolve();
@@ -340,8 +373,7 @@ function conditionsOf(run: PlannedRun, occlusions: string[]): { condition: strin
 }
 
 async function evaluateFoldSeed(
-  occlusions: string[],
-  fill: ProtocolEvalFile["fill"],
+  cfg: ProtocolConfig,
   fold: number,
   seed: number,
   runs: PlannedRun[],
@@ -349,7 +381,9 @@ async function evaluateFoldSeed(
   dir: string,
   data: LoadedData,
   logs: RunLog[],
+  ledger: string,
 ): Promise<ProtocolEvalFile & { reused?: boolean }> {
+  const { occlusions, fill } = cfg;
   const path = join(dir, `evals/fold${fold}-seed${seed}.json`);
   const hashOf = (id: string) => logs.find((l) => l.id === id)?.sha256 ?? "";
   const scored: Record<string, string> = Object.fromEntries([maeRun, ...runs].map((r) => [r.id, hashOf(r.id)]));
@@ -358,47 +392,63 @@ async function evaluateFoldSeed(
   const labels = gatherLabels(ds, test);
   const subjectOf = Array.from(test, (f) => ds.subjects[ds.subject[f]]);
   const subjects = [...new Set(subjectOf)].sort();
-  // Rows of an earlier evaluation are kept for every checkpoint that is unchanged (with the
-  // same MAE behind the composites), including runs outside this invocation's plan whose
-  // checkpoint is still on disk: a protocol completed piece by piece evaluates each model once.
+  // Rows of an earlier evaluation (this folder's, else the ledger's) are kept for every
+  // checkpoint that is unchanged, with the same MAE behind the composites. That includes runs
+  // outside this invocation's plan: one whose checkpoint is on disk with the same SHA-256, and
+  // one whose checkpoint is gone (another machine trained it; the ledger holds its record).
+  // So a protocol completed piece by piece evaluates each model once.
   const rows: ProtocolEvalRow[] = [];
+  const curveRows: ProtocolCurveRow[] = [];
   const kept = new Set<string>();
-  if (existsSync(path)) {
-    const old = JSON.parse(readFileSync(path, "utf8")) as ProtocolEvalFile;
+  const earlier = [path, join(ledger, "evals", `fold${fold}-seed${seed}.json`)].find((p) => existsSync(p));
+  if (earlier) {
+    const old = JSON.parse(readFileSync(earlier, "utf8")) as ProtocolEvalFile;
     const comparable = old.fill === fill && old.aus.join() === ds.aus.join() && old.subjects.join() === subjects.join() && old.checkpoints[maeRun.id] === scored[maeRun.id];
     for (const [id, sha] of comparable ? Object.entries(old.checkpoints) : []) {
       if (id === maeRun.id) continue;
-      const current = id in scored ? scored[id] : existsSync(join(dir, `${id}.safetensors`)) ? sha256(join(dir, `${id}.safetensors`)) : "";
+      const onDisk = join(dir, `${id}.safetensors`);
+      const current = id in scored ? scored[id] : existsSync(onDisk) ? sha256(onDisk) : sha;
       if (current !== sha) continue;
       scored[id] = sha;
       kept.add(id);
       rows.push(...old.rows.filter((r) => r.run === id));
+      curveRows.push(...(old.curves ?? []).filter((r) => r.run === id));
     }
   }
   const pending = runs.filter((r) => !kept.has(r.id));
-  if (pending.length === 0) return { fold, seed, fill, aus: ds.aus.slice(), subjects, checkpoints: scored, rows, reused: true };
+  const have = new Set(curveRows.map(curveKey));
+  const curvesToDo = curveJobs(cfg.curves, runs).filter((j) => !have.has(curveKey({ ...j, run: j.run.id })));
+  const toLoad = runs.filter((r) => pending.includes(r) || curvesToDo.some((j) => j.run === r));
+  const file = (reused?: boolean): ProtocolEvalFile & { reused?: boolean } => ({ fold, seed, fill, aus: ds.aus.slice(), subjects, checkpoints: scored, rows, curves: sortCurveRows(curveRows), ...(reused ? { reused } : {}) });
+  if (toLoad.length === 0) return file(true);
   const mae = loadMaeFile(join(dir, maeRun.out));
   const phases = phaseBars();
+  const row = (condition: string, run: PlannedRun, r: SweepRow): ProtocolEvalRow => ({
+    condition,
+    role: run.role,
+    run: run.id,
+    input: r.input,
+    occlusion: r.occlusion,
+    f1: r.evaluation.f1,
+    meanF1: r.evaluation.meanF1,
+    counts: Array.from(subjectCounts(r.evaluation.probs, labels, subjectOf, ds.aus).counts),
+  });
   try {
-    for (const run of pending) {
-      const conditions = conditionsOf(run, occlusions);
+    for (const run of toLoad) {
       const loaded = loadCheckpointModel(new Uint8Array(readFileSync(join(dir, run.out))), { source: run.out });
       if (loaded.family === "mae") throw new Error(`${run.out}: an MAE where ${run.role} was expected`);
+      const score = async (input: InputKind, occ: string[]) => (await evaluateDetectorOn(loaded.detector, data, fold, [input], occ, { fill, mae, progress: phases })).rows;
       try {
-        for (const c of conditions) {
-          const { rows: ev } = await evaluateDetectorOn(loaded.detector, data, fold, [c.input], [c.occlusion], { fill, mae, progress: phases });
-          const e = ev[0].evaluation;
-          rows.push({
-            condition: c.condition,
-            role: run.role,
-            run: run.id,
-            input: c.input,
-            occlusion: c.occlusion,
-            f1: e.f1,
-            meanF1: e.meanF1,
-            counts: Array.from(subjectCounts(e.probs, labels, subjectOf, ds.aus).counts),
-          });
+        if (pending.includes(run)) for (const c of conditionsOf(run, occlusions)) rows.push(row(c.condition, run, (await score(c.input, [c.occlusion]))[0]));
+        // Fig. 3's points: a point the table above already scored is copied; the rest are scored per input, all occlusions at once.
+        const jobs = curvesToDo.filter((j) => j.run === run);
+        const fresh = new Map<string, ProtocolEvalRow>();
+        const same = (j: CurveJob) => rows.find((r) => r.run === run.id && r.input === j.input && r.occlusion === j.occlusion);
+        for (const input of [...new Set(jobs.map((j) => j.input))]) {
+          const occ = [...new Set(jobs.filter((j) => j.input === input && !same(j)).map((j) => j.occlusion))];
+          if (occ.length > 0) for (const r of await score(input, occ)) fresh.set(`${input} ${r.occlusion}`, row("", run, r));
         }
+        for (const j of jobs) curveRows.push({ ...(same(j) ?? fresh.get(`${j.input} ${j.occlusion}`)!), condition: j.condition, curve: j.curve });
       } finally {
         loaded.detector.dispose();
       }
@@ -407,9 +457,15 @@ async function evaluateFoldSeed(
     phases.stop();
     mae.mae.dispose();
   }
-  const file: ProtocolEvalFile = { fold, seed, fill, aus: ds.aus.slice(), subjects, checkpoints: scored, rows };
+  const out = file();
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(file) + "\n");
-  return file;
+  writeFileSync(path, JSON.stringify(out) + "\n");
+  return out;
 }
 
+/** Curve points in a stable order: curve, condition, share removed. */
+function sortCurveRows(rows: ProtocolCurveRow[]): ProtocolCurveRow[] {
+  const curveOrder = (c: string) => PROTOCOL_CURVES.findIndex((x) => x.name === c);
+  const removed = (o: string) => Number(o.slice(o.indexOf(":") + 1));
+  return rows.sort((x, y) => curveOrder(x.curve) - curveOrder(y.curve) || CURVE_CONDITIONS.indexOf(x.condition as never) - CURVE_CONDITIONS.indexOf(y.condition as never) || removed(x.occlusion) - removed(y.occlusion));
+}

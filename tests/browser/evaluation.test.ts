@@ -12,6 +12,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { nearestPoint } from "../../src/lib/project/feature-map.js";
+import { aggregateProtocol } from "../../src/lib/protocol/aggregate.js";
+import { aggregateCurves } from "../../src/lib/protocol/curves.js";
+import { readLedgerEvals } from "../../src/lib/protocol/ledger-node.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { LAYOUT_WIDTHS, overflowing } from "./layout.js";
 import { openPage } from "./open-page.js";
@@ -60,6 +63,22 @@ run("Evaluation page", () => {
     expect(await curves.locator("svg g[aria-label=line] path").count()).toBe(4);
     expect(await page.locator(".maskau-au-heatmap").count()).toBe(4);
     expect(await page.locator(".maskau-au-heatmap").first().locator("svg g[aria-label=cell] rect").count()).toBe(12 * 7);
+
+    // The protocol's curves over folds and seeds, from the committed ledger: a band and a line
+    // per model on each curve, and every claim of docs/results.md in the forest.
+    const ledger = readLedgerEvals("results/paper/bp4d");
+    const pooled = aggregateCurves(ledger, { resamples: 10 })!;
+    for (const name of ["random", "block"]) {
+      const figure = page.locator(`.maskau-protocol-curve[data-curve=${name}]`);
+      await figure.waitFor({ timeout: 30_000 });
+      expect(await figure.getAttribute("data-runs")).toBe(String(pooled.pairs.length));
+      expect(await figure.getAttribute("data-points")).toBe(String(pooled.points.filter((p) => p.curve === name).length));
+      expect(await figure.locator("svg g[aria-label=line] path").count()).toBe(4);
+      expect(await figure.locator("svg g[aria-label=area] path").count()).toBe(4);
+    }
+    const claims = aggregateProtocol(ledger, { resamples: 10 }).claims.length;
+    expect(await page.locator(".maskau-claims-forest").getAttribute("data-claims")).toBe(String(claims));
+    expect(await page.locator(".maskau-claims-forest svg g[aria-label=dot] circle").count()).toBe(claims);
 
     // Regions and the other fills come precomputed too (fig3-regions.json, fig3-fills.json): no Run sweep.
     const caption = curves.locator("figcaption");

@@ -1,8 +1,9 @@
 // `maskau reproduce paper --quick`: the whole protocol chain end to end (an MAE, the clean
 // detector, stage-1 and stage-2 teachers, students and alpha = 0 controls, evaluation with
-// per-subject counts, bootstrap intervals), then a second invocation that reuses everything.
+// per-subject counts, Fig. 3's curve, bootstrap intervals), then invocations that reuse it all,
+// add to it, and rebuild from the ledger.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -41,6 +42,17 @@ describe("maskau reproduce paper --quick", () => {
     expect(evals.subjects).toHaveLength(3);
     expect(evals.rows[0].counts).toHaveLength(3 * 12 * 4);
     expect(first.stdout).toContain("| (e) − (d) | random:0.5 | the student matches its teacher");
+    // Fig. 3's curve (--quick: random patches at 20% and 50%) for (b), (c), (d) and (e); a
+    // point the table scored is the same counts, the others are scored for the curve.
+    expect(evals.curves.map((r: { condition: string; occlusion: string }) => `${r.condition} ${r.occlusion}`)).toEqual(["(b)", "(c)", "(d)", "(e)"].flatMap((c) => [`${c} random:0.2`, `${c} random:0.5`]));
+    for (const c of ["(b)", "(c)", "(d)", "(e)"]) {
+      const point = evals.curves.find((r: { condition: string; occlusion: string }) => r.condition === c && r.occlusion === "random:0.5");
+      expect(point.counts, c).toEqual(evals.rows.find((r: { condition: string; occlusion: string }) => r.condition === c && r.occlusion === "random:0.5").counts);
+    }
+    expect(evals.curves.find((r: { condition: string; occlusion: string }) => r.condition === "(b)" && r.occlusion === "random:0.2").meanF1).not.toBe(evals.curves[1].meanF1);
+    expect(results.curves.points).toHaveLength(8);
+    expect(results.curves.claims).toHaveLength(4);
+    expect(first.stdout).toContain("Random patches (the paper's Fig. 3), teacher and student trained at random:0.5:");
 
     const second = await exec("node", args, { env, maxBuffer: 1 << 24 });
     const again = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8"));
@@ -49,6 +61,13 @@ describe("maskau reproduce paper --quick", () => {
     expect(second.stderr).toContain("evaluated fold 1, seed 0 (13 rows");
     expect(second.stderr).toContain("reused)");
     expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(results.claims);
+    // An evaluation from before the curves were part of the protocol keeps its rows and gets the curves scored.
+    const evalPath = join(out, "evals/fold1-seed0.json");
+    writeFileSync(evalPath, JSON.stringify({ ...evals, curves: undefined }));
+    const upgraded = await exec("node", args, { env, maxBuffer: 1 << 24 });
+    expect(upgraded.stderr).toContain("evaluated fold 1, seed 0 (13 rows");
+    expect(upgraded.stderr).not.toContain("reused)");
+    expect(JSON.parse(readFileSync(evalPath, "utf8"))).toEqual(evals);
 
     // The ledger (what is committed): records, evaluations, the run log with the first invocation's training times.
     const ledger = join(out, "ledger");
@@ -79,6 +98,15 @@ describe("maskau reproduce paper --quick", () => {
     expect(ablated.claims.slice(0, 10)).toEqual(results.claims);
     expect(third.stdout).toContain("| (e:frozen) − (e) | random:0.5 | ablation: encoder frozen instead of (e)'s setting");
     expect(third.stdout).toContain("| (e) − (f) | random:0.5 | the MAE latent matters");
+
+    // On another machine (no earlier evaluation in the folder, checkpoints of other runs gone),
+    // the ledger's evaluation is where the rows of the runs it does not retrain come from.
+    rmSync(evalPath);
+    rmSync(join(out, "fold1/seed0/student-a0-random0.5.safetensors"));
+    const elsewhere = await exec("node", [...args, "--only", "teacher1"], { env, maxBuffer: 1 << 24 });
+    expect(elsewhere.stderr).toContain("evaluated fold 1, seed 0 (25 rows");
+    expect(elsewhere.stderr).toContain("reused)");
+    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(ablated.claims);
   }, 600_000);
 
   it("trains the same weights with --jobs 2 (two processes, one wasm thread each) and precomputed teacher outputs, each run logged", async () => {

@@ -6,6 +6,7 @@ import { equivalence, meanSd, pairedBootstrapDiff, type EquivalenceVerdict, type
 import { PAPER_STUDENT } from "../eval/headline.js";
 import { CONDITION_NAMES, PAPER_TABLE2 } from "../eval/table2.js";
 import type { Fill } from "../masks/fill.js";
+import type { ProtocolCurveRow } from "./curves.js";
 import { ABLATIONS, type ProtocolRole } from "./plan.js";
 
 /** The paper's mean F1 (%) on BP4D by occlusion and condition: Table 2 and its student (e). */
@@ -40,6 +41,8 @@ export interface ProtocolEvalFile {
   /** SHA-256 of every checkpoint scored (and of the MAE behind the composites), by run id. */
   checkpoints: Record<string, string>;
   rows: ProtocolEvalRow[];
+  /** Fig. 3's points for this fold and seed (curves.ts); absent in evaluations made before the curves were part of the protocol. */
+  curves?: ProtocolCurveRow[];
 }
 
 /** What each condition is, in the paper's words. */

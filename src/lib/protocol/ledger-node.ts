@@ -28,12 +28,12 @@ export interface LedgerRun {
   backend: string;
 }
 
-/** The ledger's run log after an invocation: a run reused with the same checkpoint keeps its entry (and training time); anything else is replaced. Sorted by id. */
+/** The ledger's run log after an invocation: a run reused or copied again with the same checkpoint keeps its entry (and training time); anything else is replaced. Sorted by id. */
 export function mergeRunLogs(old: LedgerRun[], fresh: LedgerRun[]): LedgerRun[] {
   const byId = new Map(old.map((r) => [r.id, r]));
   for (const r of fresh) {
     const before = byId.get(r.id);
-    if (r.status === "reused" && before?.sha256 === r.sha256) continue;
+    if ((r.status === "reused" || r.status === "shipped") && before?.sha256 === r.sha256) continue;
     byId.set(r.id, r);
   }
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
@@ -53,7 +53,10 @@ export async function writeLedger(ledger: string, outDir: string, runs: LedgerRu
     const from = join(outDir, `${run.id}.record.json`);
     const record = parseRecord(readFileSync(from, "utf8"), from);
     if (record.checkpoint.sha256 !== run.sha256) throw new Error(`${from}: its checkpoint SHA-256 is not that of ${run.id}.safetensors; delete the record and rerun to write it again`);
-    await write(join(ledger, "records", `${run.id}.record.json`), recordJson(record, 0));
+    // The ledger keeps the first record of a checkpoint (a shipped file copied in on another machine gets a record with a new date, not a new run).
+    const to = join(ledger, "records", `${run.id}.record.json`);
+    if (existsSync(to) && parseRecord(readFileSync(to, "utf8"), to).checkpoint.sha256 === run.sha256) continue;
+    await write(to, recordJson(record, 0));
   }
   for (const file of evals) {
     const { reused: _, ...clean } = file as ProtocolEvalFile & { reused?: boolean };

@@ -32,6 +32,24 @@ export const ABLATIONS: readonly { name: string; what: string; spec: Partial<Stu
   { name: "fresh-head", what: "head initialised fresh, not from the teacher", spec: { headInit: "fresh" }, args: "--head-init fresh" },
 ];
 
+/** One curve of Fig. 3 in the protocol (curves.ts): models trained at `trainedOn`, scored at each of `occlusions`. */
+export interface CurveSpec {
+  /** "random" (the paper's figure) or "block" (MaskAU's extension). */
+  name: string;
+  /** The occlusion the teacher and student of the curve were trained at. */
+  trainedOn: string;
+  occlusions: string[];
+}
+
+/** The paper's figure (random patches 10-70%) and one block over 10-50% of the face. */
+export const PROTOCOL_CURVES: readonly CurveSpec[] = [
+  { name: "random", trainedOn: "random:0.5", occlusions: [1, 2, 3, 4, 5, 6, 7].map((k) => `random:0.${k}`) },
+  { name: "block", trainedOn: "block:0.3", occlusions: [1, 2, 3, 4, 5].map((k) => `block:0.${k}`) },
+];
+
+/** `--quick`: two points of the random curve, to check the chain. */
+export const QUICK_CURVES: readonly CurveSpec[] = [{ name: "random", trainedOn: "random:0.5", occlusions: ["random:0.2", "random:0.5"] }];
+
 export interface ProtocolSchedule {
   mae: Partial<TrainSettings>;
   clean: Partial<TrainSettings>;
@@ -58,6 +76,8 @@ export interface ProtocolConfig {
    * on occluded faces instead of MAE composites); none by default.
    */
   ablations: string[];
+  /** Fig. 3's curves scored in each fold and seed's evaluation (those whose teacher and student the plan trains). */
+  curves: CurveSpec[];
 }
 
 /** The schedules the shipped fold-1 checkpoints were trained with (their createdBy commands). */
@@ -89,17 +109,19 @@ export function protocolConfig(p: { dataset?: string; folds?: number[]; seeds?: 
   const source = DATASET_SOURCES[dataset];
   if (!source) throw new Error(`--dataset ${dataset}: choose ${Object.keys(DATASET_SOURCES).join(" or ")}`);
   const quick = p.quick ?? false;
+  const occlusions = p.occlusions ?? ["random:0.5", "block:0.3"];
   return {
     dataset,
     data: { source, seed: 1, size: 64, ...(quick ? { generator: { ...QUICK_GENERATOR } } : {}) },
     folds: p.folds ?? (quick ? [1] : [1, 2, 3]),
     seeds: p.seeds ?? (quick ? [0] : [0, 1, 2]),
-    occlusions: p.occlusions ?? ["random:0.5", "block:0.3"],
+    occlusions,
     fill: p.fill ?? "gray",
     compositeVariants: quick ? 1 : TEACHER_FINETUNE_DEFAULTS.compositeVariants,
     schedule: quick ? QUICK_SCHEDULE : PAPER_SCHEDULE,
     maeSeed: 0,
     ablations: p.ablations ?? [],
+    curves: (quick ? QUICK_CURVES : PROTOCOL_CURVES).filter((c) => occlusions.includes(c.trainedOn)).map((c) => ({ ...c, occlusions: [...c.occlusions] })),
   };
 }
 
