@@ -26,7 +26,7 @@ export function ProtocolCurve(curves: ProtocolCurves, name: string, { width = 64
     width,
     height,
     marginLeft: 44,
-    x: { label: `removed (% of the face, ${name === "random" ? "random patches" : name})`, ticks: sorted(rows.map((r) => r.removed)) },
+    x: { label: `removed (% of the face, ${name === "random" ? "random patches" : name})`, ticks: sorted(rows.map((r) => r.removed)), inset: 8 },
     y: { label: "mean F1 (%)", grid: true },
     color: { domain: labels, range: colors, legend: true },
     marks: [
@@ -72,7 +72,7 @@ export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed
   const chart = Plot.plot({
     width,
     height: 40 + rows.length * 22,
-    marginLeft: 190,
+    marginLeft: 150,
     x: { label: "difference of mean F1 (points)", grid: true },
     y: { label: null, domain: rows.map((r) => r.label) },
     color: { domain: ["holds", "reversed", "open"], range: [VERDICT_COLORS.holds, VERDICT_COLORS.reversed, VERDICT_COLORS.open], legend: true, tickFormat: (v: string) => (v === "holds" ? "holds (interval above 0, or equivalent)" : v === "reversed" ? "reversed (below 0, or not equivalent)" : "not shown") },
