@@ -1,34 +1,29 @@
 // `maskau reproduce paper`: the paper's protocol over folds and seeds (src/lib/protocol).
 // Trains what is missing (resuming a run that was interrupted), reuses what is there,
-// evaluates every model on its fold's test subjects with per-subject confusion counts
-// (one file per fold and seed, reused while the checkpoints it scored are unchanged), and
-// aggregates them into mean +- SD over runs and paired subject-bootstrap intervals of the
-// differences that carry the paper's claims. Everything it did goes to protocol.json in
-// the output folder: per run its command, whether it was trained or reused, its wall time
-// and the SHA-256 of its checkpoint.
+// evaluates each fold and seed as soon as its runs are done (evaluate-node.ts: per-subject
+// confusion counts for the tables and Fig. 3's curves) and adds it to the committed ledger,
+// then aggregates the ledger into mean +- SD over runs, paired subject-bootstrap intervals of
+// the differences that carry the paper's claims, and the curves with their intervals.
+// Everything it did goes to protocol.json in the output folder: per run its command, whether
+// it was trained or reused, its wall time and the SHA-256 of its checkpoint.
 import { Command } from "commander";
 import { spawn } from "node:child_process";
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
-import { subjectCounts } from "../../src/lib/eval/bootstrap.js";
-import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalRow, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
+import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
+import { aggregateCurves, curvesMarkdown } from "../../src/lib/protocol/curves.js";
+import { evaluateFoldSeed } from "../../src/lib/protocol/evaluate-node.js";
 import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
-import { aggregateCurves, CURVE_CONDITIONS, curveJobs, curvesMarkdown, curveKey, type CurveJob, type ProtocolCurveRow } from "../../src/lib/protocol/curves.js";
-import { planProtocol, protocolConfig, PROTOCOL_CURVES, selectRuns, type PlannedRun, type ProtocolConfig, type ProtocolRole } from "../../src/lib/protocol/plan.js";
-import type { SweepRow } from "../../src/lib/eval/sweep.js";
+import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
-import { gatherLabels } from "../../src/lib/data/frames.js";
-import { foldSplit } from "../../src/lib/data/folds.js";
-import { loadData, loadMaeFile, loadResources, trainToFile, evaluateDetectorOn, type LoadedData } from "../../src/lib/runs/node.js";
+import { loadData, loadMaeFile, loadResources, trainToFile, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
-import { loadCheckpointModel } from "../../src/lib/registry.js";
 import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256Hex, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
 import { backendLabel, currentBackend, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { addBackendOption, num, phaseBars } from "../options.js";
 import { trainFile } from "./train.js";
-import type { InputKind } from "../../src/lib/eval/conditions.js";
 
 interface PaperOpts {
   dataset: string;
@@ -171,7 +166,7 @@ export function paperCommand(): Command {
         evaluations = evaluations
           .then(async () => {
             const t0 = Date.now();
-            const file = await evaluateFoldSeed(cfg, g.fold, g.seed, g.runs, g.maeRun, dir, data, groupLogs, ledger);
+            const file = await evaluateFoldSeed({ cfg, fold: g.fold, seed: g.seed, maeRun: g.maeRun, runs: g.runs, dir, ledger, data, logs: groupLogs, progress: phaseBars() });
             evalFiles.push(file);
             await writeLedger(ledger, dir, groupLogs, [file]);
             process.stderr.write(`evaluated fold ${g.fold}, seed ${g.seed} (${file.rows.length} rows, ${(file.curves ?? []).length} curve points, ${((Date.now() - t0) / 1000).toFixed(0)} s${file.reused ? ", reused" : ""}); added to the ledger\n`);
@@ -346,126 +341,4 @@ async function trainPlanned(run: PlannedRun, dir: string, out: string, data: Loa
   } finally {
     maeFile?.mae.dispose();
   }
-}
-
-/** What each role is scored on: condition label, input, and which occlusion. */
-function conditionsOf(run: PlannedRun, occlusions: string[]): { condition: string; input: InputKind; occlusion: string }[] {
-  switch (run.role) {
-    case "clean":
-      return [{ condition: "(a)", input: "clean", occlusion: "none" }, ...occlusions.flatMap((o) => [{ condition: "(b)", input: "occluded" as const, occlusion: o }, { condition: "(c)", input: "composite" as const, occlusion: o }])];
-    case "teacher1":
-      return [{ condition: "(d1)", input: "composite", occlusion: run.occlusion! }];
-    case "teacher":
-      return [{ condition: "(d)", input: "composite", occlusion: run.occlusion! }];
-    case "student":
-      return [{ condition: "(e)", input: "occluded", occlusion: run.occlusion! }];
-    case "student-a0":
-      return [{ condition: "(e0)", input: "occluded", occlusion: run.occlusion! }];
-    case "ablation":
-      return [{ condition: `(e:${run.ablation})`, input: "occluded", occlusion: run.occlusion! }];
-    case "control1":
-      return [{ condition: "(f1)", input: "occluded", occlusion: run.occlusion! }];
-    case "control":
-      return [{ condition: "(f)", input: "occluded", occlusion: run.occlusion! }];
-    default:
-      return [];
-  }
-}
-
-async function evaluateFoldSeed(
-  cfg: ProtocolConfig,
-  fold: number,
-  seed: number,
-  runs: PlannedRun[],
-  maeRun: PlannedRun,
-  dir: string,
-  data: LoadedData,
-  logs: RunLog[],
-  ledger: string,
-): Promise<ProtocolEvalFile & { reused?: boolean }> {
-  const { occlusions, fill } = cfg;
-  const path = join(dir, `evals/fold${fold}-seed${seed}.json`);
-  const hashOf = (id: string) => logs.find((l) => l.id === id)?.sha256 ?? "";
-  const scored: Record<string, string> = Object.fromEntries([maeRun, ...runs].map((r) => [r.id, hashOf(r.id)]));
-  const ds = data.dataset;
-  const { test } = foldSplit(ds, fold - 1);
-  const labels = gatherLabels(ds, test);
-  const subjectOf = Array.from(test, (f) => ds.subjects[ds.subject[f]]);
-  const subjects = [...new Set(subjectOf)].sort();
-  // Rows of an earlier evaluation (this folder's, else the ledger's) are kept for every
-  // checkpoint that is unchanged, with the same MAE behind the composites. That includes runs
-  // outside this invocation's plan: one whose checkpoint is on disk with the same SHA-256, and
-  // one whose checkpoint is gone (another machine trained it; the ledger holds its record).
-  // So a protocol completed piece by piece evaluates each model once.
-  const rows: ProtocolEvalRow[] = [];
-  const curveRows: ProtocolCurveRow[] = [];
-  const kept = new Set<string>();
-  const earlier = [path, join(ledger, "evals", `fold${fold}-seed${seed}.json`)].find((p) => existsSync(p));
-  if (earlier) {
-    const old = JSON.parse(readFileSync(earlier, "utf8")) as ProtocolEvalFile;
-    const comparable = old.fill === fill && old.aus.join() === ds.aus.join() && old.subjects.join() === subjects.join() && old.checkpoints[maeRun.id] === scored[maeRun.id];
-    for (const [id, sha] of comparable ? Object.entries(old.checkpoints) : []) {
-      if (id === maeRun.id) continue;
-      const onDisk = join(dir, `${id}.safetensors`);
-      const current = id in scored ? scored[id] : existsSync(onDisk) ? sha256(onDisk) : sha;
-      if (current !== sha) continue;
-      scored[id] = sha;
-      kept.add(id);
-      rows.push(...old.rows.filter((r) => r.run === id));
-      curveRows.push(...(old.curves ?? []).filter((r) => r.run === id));
-    }
-  }
-  const pending = runs.filter((r) => !kept.has(r.id));
-  const have = new Set(curveRows.map(curveKey));
-  const curvesToDo = curveJobs(cfg.curves, runs).filter((j) => !have.has(curveKey({ ...j, run: j.run.id })));
-  const toLoad = runs.filter((r) => pending.includes(r) || curvesToDo.some((j) => j.run === r));
-  const file = (reused?: boolean): ProtocolEvalFile & { reused?: boolean } => ({ fold, seed, fill, aus: ds.aus.slice(), subjects, checkpoints: scored, rows, curves: sortCurveRows(curveRows), ...(reused ? { reused } : {}) });
-  if (toLoad.length === 0) return file(true);
-  const mae = loadMaeFile(join(dir, maeRun.out));
-  const phases = phaseBars();
-  const row = (condition: string, run: PlannedRun, r: SweepRow): ProtocolEvalRow => ({
-    condition,
-    role: run.role,
-    run: run.id,
-    input: r.input,
-    occlusion: r.occlusion,
-    f1: r.evaluation.f1,
-    meanF1: r.evaluation.meanF1,
-    counts: Array.from(subjectCounts(r.evaluation.probs, labels, subjectOf, ds.aus).counts),
-  });
-  try {
-    for (const run of toLoad) {
-      const loaded = loadCheckpointModel(new Uint8Array(readFileSync(join(dir, run.out))), { source: run.out });
-      if (loaded.family === "mae") throw new Error(`${run.out}: an MAE where ${run.role} was expected`);
-      const score = async (input: InputKind, occ: string[]) => (await evaluateDetectorOn(loaded.detector, data, fold, [input], occ, { fill, mae, progress: phases })).rows;
-      try {
-        if (pending.includes(run)) for (const c of conditionsOf(run, occlusions)) rows.push(row(c.condition, run, (await score(c.input, [c.occlusion]))[0]));
-        // Fig. 3's points: a point the table above already scored is copied; the rest are scored per input, all occlusions at once.
-        const jobs = curvesToDo.filter((j) => j.run === run);
-        const fresh = new Map<string, ProtocolEvalRow>();
-        const same = (j: CurveJob) => rows.find((r) => r.run === run.id && r.input === j.input && r.occlusion === j.occlusion);
-        for (const input of [...new Set(jobs.map((j) => j.input))]) {
-          const occ = [...new Set(jobs.filter((j) => j.input === input && !same(j)).map((j) => j.occlusion))];
-          if (occ.length > 0) for (const r of await score(input, occ)) fresh.set(`${input} ${r.occlusion}`, row("", run, r));
-        }
-        for (const j of jobs) curveRows.push({ ...(same(j) ?? fresh.get(`${j.input} ${j.occlusion}`)!), condition: j.condition, curve: j.curve });
-      } finally {
-        loaded.detector.dispose();
-      }
-    }
-  } finally {
-    phases.stop();
-    mae.mae.dispose();
-  }
-  const out = file();
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(out) + "\n");
-  return out;
-}
-
-/** Curve points in a stable order: curve, condition, share removed. */
-function sortCurveRows(rows: ProtocolCurveRow[]): ProtocolCurveRow[] {
-  const curveOrder = (c: string) => PROTOCOL_CURVES.findIndex((x) => x.name === c);
-  const removed = (o: string) => Number(o.slice(o.indexOf(":") + 1));
-  return rows.sort((x, y) => curveOrder(x.curve) - curveOrder(y.curve) || CURVE_CONDITIONS.indexOf(x.condition as never) - CURVE_CONDITIONS.indexOf(y.condition as never) || removed(x.occlusion) - removed(y.occlusion));
 }
