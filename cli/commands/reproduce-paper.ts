@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
-import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
+import { aggregateProtocol, PAPER_RESULTS, resultsMarkdown, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
 import { aggregateCurves, curvesMarkdown } from "../../src/lib/protocol/curves.js";
 import { evaluateFoldSeed } from "../../src/lib/protocol/evaluate-node.js";
 import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
@@ -196,7 +196,7 @@ function report(dataset: string, ledger: string, dir: string, opts: PaperOpts, s
   const results = aggregateProtocol(files, { resamples: opts.resamples, margin: opts.margin / 100, seed: 0 });
   const curves = aggregateCurves(files, { resamples: opts.resamples, seed: 0 });
   const rebuild = `maskau reproduce paper --dataset ${dataset}${opts.records || opts.quick ? ` --records ${ledger}` : ""} --aggregate-only`;
-  const markdown = resultsMarkdown(results, { command: rebuild, ledger, paper: dataset === "bp4d" ? PAPER_BP4D : undefined });
+  const markdown = resultsMarkdown(results, { command: rebuild, ledger, paper: PAPER_RESULTS[dataset], paperName: dataset.toUpperCase() });
   const curvesMd = curves ? curvesMarkdown(curves, { command: rebuild }) : null;
   const jsonPath = opts.json ?? join(dir, "results.json");
   const mdPath = opts.markdown ?? join(dir, "results.md");

@@ -16,6 +16,19 @@ export const PAPER_BP4D: Record<string, Record<string, number | null>> = {
   "block:0.3": { ...PAPER_TABLE2["block:0.3"], "(e)": PAPER_STUDENT["block:0.3"] },
 };
 
+/**
+ * The paper's mean F1 (%) on DISFA (its Table 3, 8 AUs): ME-GraphAU on clean faces (a), on
+ * occluded faces (b) and on reconstructions (c), its teacher (d) and student (e).
+ */
+export const PAPER_DISFA: Record<string, Record<string, number | null>> = {
+  none: { "(a)": 63.1 },
+  "random:0.5": { "(a)": 63.1, "(b)": 37.58, "(c)": 54.72, "(d)": 60.62, "(e)": 61.25 },
+  "block:0.3": { "(a)": 63.1, "(b)": 42.01, "(c)": 47.0, "(d)": 56.13, "(e)": 54.37 },
+};
+
+/** The paper's figures by protocol dataset. */
+export const PAPER_RESULTS: Record<string, Record<string, Record<string, number | null>>> = { bp4d: PAPER_BP4D, disfa: PAPER_DISFA };
+
 export interface ProtocolEvalRow {
   /** "(a)", "(b)", "(c)", "(d1)", "(d)", "(e)", "(e0)". */
   condition: string;
@@ -176,14 +189,17 @@ export function runsPhrase(r: Pick<ProtocolResults, "folds" | "seeds" | "pairs">
 }
 
 /** The results as markdown tables (mean F1 +- SD, per-AU means, claims with intervals). */
-export function resultsMarkdown(r: ProtocolResults, { command, ledger, paper }: { command: string; ledger?: string; paper?: Record<string, Record<string, number | null>> }): string {
+export function resultsMarkdown(
+  r: ProtocolResults,
+  { command, ledger, paper, paperName = "BP4D" }: { command: string; ledger?: string; paper?: Record<string, Record<string, number | null>>; paperName?: string },
+): string {
   const paperOf = (c: ConditionSummary) => {
     const v = paper?.[c.occlusion]?.[c.condition];
     return typeof v === "number" ? v.toFixed(1) : "—";
   };
   const runs = runsPhrase(r);
   const lines = [
-    `Mean F1 (%) over ${runs}: mean ± SD over runs, and the 95% t interval of the mean${paper ? "; the paper's figure (full-size models on BP4D) beside it" : ""}. ${ledger ? `From the ledger in \`${ledger}\`, rebuilt` : "Rebuilt"} by \`${command}\`.`,
+    `Mean F1 (%) over ${runs}: mean ± SD over runs, and the 95% t interval of the mean${paper ? `; the paper's figure (full-size models on ${paperName}) beside it` : ""}. ${ledger ? `From the ledger in \`${ledger}\`, rebuilt` : "Rebuilt"} by \`${command}\`.`,
     "",
     `| condition | occlusion | runs | mean F1 | ± SD | 95% interval |${paper ? " paper |" : ""}`,
     `|---|---|---:|---:|---:|---|${paper ? "---:|" : ""}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../../src/lib/data/prng.js";
 import { subjectCounts, weightedF1 } from "../../../src/lib/eval/bootstrap.js";
-import { aggregateProtocol, resultsMarkdown, type ProtocolEvalFile } from "../../../src/lib/protocol/aggregate.js";
+import { aggregateProtocol, PAPER_RESULTS, resultsMarkdown, type ProtocolEvalFile } from "../../../src/lib/protocol/aggregate.js";
 
 const AUS = [1, 2];
 
@@ -46,6 +46,13 @@ describe("aggregateProtocol", () => {
     expect(md).toContain("Rebuilt by `maskau reproduce paper --quick`");
     expect(md).toMatch(/\| \(c\) − \(b\) \| random:0\.5 \| .* \| 4 \| \+\d+\.\d \| \+\d+\.\d – \+\d+\.\d \| holds \(interval above 0\) \|/);
     expect(md).toMatch(/equivalent within ±5/);
+  });
+
+  it("puts the paper's figures of the dataset beside ours (DISFA: its Table 3)", () => {
+    const md = resultsMarkdown(r, { command: "maskau reproduce paper --dataset disfa --aggregate-only", paper: PAPER_RESULTS.disfa, paperName: "DISFA" });
+    expect(md).toContain("the paper's figure (full-size models on DISFA) beside it");
+    expect(md).toMatch(/\| \(e\) student, occluded faces \| random:0\.5 \| 4 \| .* \| 61\.3 \|/);
+    expect(md).toMatch(/\| \(e0\) .* \| — \|/);
   });
 
   it("rejects counts that do not fit the file's subjects and AUs", () => {
