@@ -19,7 +19,7 @@ import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type Protoco
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
-import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256Hex, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
+import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256File, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
 import { backendLabel, currentBackend, type BackendName } from "../../src/lib/tf/backend.js";
 import { initNodeBackend } from "../../src/lib/tf/node.js";
 import { addBackendOption, num, phaseBars } from "../options.js";
@@ -65,7 +65,6 @@ const ints = (flag: string, s: string) =>
     return v;
   });
 
-const sha256 = (path: string) => sha256Hex(readFileSync(path));
 
 /** The occlusions of --ablations: none without the flag, the protocol's first (random:0.5) with it alone. */
 export function ablationsArg(value: string | boolean | undefined): string[] {
@@ -241,7 +240,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
     const out = join(dir, run.out);
     // Every checkpoint of the protocol has its run record beside it (training writes one; a copied or older file gets one here).
     if (!existsSync(recordPathFor(out))) await writeRecordFile(recordPathFor(out), recordOfCheckpointFile(out, { environment: nodeEnvironment("record", backendLabel(currentBackend())) }));
-    logs.set(run.id, { id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256(out), backend: backendLabel(currentBackend()) });
+    logs.set(run.id, { id: run.id, role: run.role, command: run.command, status, seconds: (Date.now() - t0) / 1000, sha256: sha256File(out), backend: backendLabel(currentBackend()) });
   };
   const total = plan.length;
   const head = (run: PlannedRun) => `[${plan.indexOf(run) + 1}/${total}] ${run.id}`;

@@ -3,14 +3,13 @@
 // a forest of paired intervals against zero. Plain data in (curves.ts, aggregate.ts), DOM out.
 import * as Plot from "@observablehq/plot";
 import type { ClaimSummary } from "../lib/protocol/aggregate.js";
-import { runsPhrase } from "../lib/protocol/aggregate.js";
+import { pairsPhrase } from "../lib/protocol/aggregate.js";
 import type { ProtocolCurves } from "../lib/protocol/curves.js";
-import { PAPER_FIG3 } from "../lib/eval/fig3.js";
+import { PAPER_FIG3, removedPercent } from "../lib/eval/fig3.js";
 import { CURVE_COLORS, CURVE_LABELS } from "./occlusion-curve.js";
 import { el } from "./element.js";
 
 const sorted = (xs: number[]) => [...new Set(xs)].sort((x, y) => x - y);
-const phrase = (pairs: { fold: number; seed: number }[]) => runsPhrase({ pairs, folds: sorted(pairs.map((p) => p.fold)), seeds: sorted(pairs.map((p) => p.seed)) });
 
 /** One curve of the protocol (e.g. "random", the paper's figure) with a band per model. */
 export function ProtocolCurve(curves: ProtocolCurves, name: string, { width = 640, height = 300 }: { width?: number; height?: number } = {}): HTMLElement {
@@ -21,7 +20,7 @@ export function ProtocolCurve(curves: ProtocolCurves, name: string, { width = 64
     .map((p) => ({ label: CURVE_LABELS[p.condition] ?? p.condition, condition: p.condition, removed: p.removed, mean: 100 * p.mean, lo: 100 * p.interval.lo, hi: 100 * p.interval.hi, runs: p.runs, occlusion: p.occlusion }));
   const labels = [...new Set(rows.map((r) => r.label))];
   const colors = labels.map((l) => CURVE_COLORS[rows.find((r) => r.label === l)!.condition] ?? "#888");
-  const paper = name === "random" ? Object.entries(PAPER_FIG3.student).map(([occ, f1]) => ({ removed: 100 * Number(occ.slice(occ.indexOf(":") + 1)), f1 })) : [];
+  const paper = name === "random" ? Object.entries(PAPER_FIG3.student).map(([occ, f1]) => ({ removed: removedPercent(occ), f1 })) : [];
   const chart = Plot.plot({
     width,
     height,
@@ -43,7 +42,7 @@ export function ProtocolCurve(curves: ProtocolCurves, name: string, { width = 64
     chart,
     el("figcaption", {
       className: "muted",
-      textContent: `Mean over ${phrase(curves.pairs)}; bands: subject-bootstrap 95% intervals (${curves.resamples} resamples of each fold's test subjects). Teacher and student trained at ${spec.trainedOn}; every model sees the same faces and masks.${paper.length ? " Diamond: the one value the paper's text gives." : ""}`,
+      textContent: `Mean over ${pairsPhrase(curves.pairs)}; bands: subject-bootstrap 95% intervals (${curves.resamples} resamples of each fold's test subjects). Teacher and student trained at ${spec.trainedOn}; every model sees the same faces and masks.${paper.length ? " Diamond: the one value the paper's text gives." : ""}`,
     }),
   );
   Object.assign(figure.dataset, { curve: name, points: String(rows.length), runs: String(curves.pairs.length) });
@@ -89,7 +88,7 @@ export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed
     chart,
     el("figcaption", {
       className: "muted",
-      textContent: `Each claim as a difference of mean F1 over ${phrase(pairs)} with its paired subject-bootstrap 95% interval; gray band: the equivalence margin of student against teacher, fixed before running.`,
+      textContent: `Each claim as a difference of mean F1 over ${pairsPhrase(pairs)} with its paired subject-bootstrap 95% interval; gray band: the equivalence margin of student against teacher, fixed before running.`,
     }),
   );
   Object.assign(figure.dataset, { claims: String(rows.length), holds: String(rows.filter((r) => r.verdict === "holds").length) });

@@ -122,9 +122,10 @@ export interface ProtocolResults {
   resamples: number;
 }
 
-function countsOf(file: ProtocolEvalFile, row: ProtocolEvalRow): SubjectCounts {
+/** A row's per-subject counts, checked against the file's subjects and AUs (`what` names the kind of row in the error, e.g. "curve point "). */
+export function rowCounts(file: ProtocolEvalFile, row: ProtocolEvalRow, what = ""): SubjectCounts {
   const expected = file.subjects.length * file.aus.length * 4;
-  if (row.counts.length !== expected) throw new Error(`fold ${file.fold} seed ${file.seed} ${row.condition} ${row.occlusion}: ${row.counts.length} counts, expected ${expected} (${file.subjects.length} subjects x ${file.aus.length} AUs x 4)`);
+  if (row.counts.length !== expected) throw new Error(`fold ${file.fold} seed ${file.seed} ${what}${row.condition} ${row.occlusion}: ${row.counts.length} counts, expected ${expected} (${file.subjects.length} subjects x ${file.aus.length} AUs x 4)`);
   return { subjects: file.subjects, aus: file.aus, counts: Float64Array.from(row.counts) };
 }
 
@@ -153,7 +154,7 @@ export function aggregateProtocol(files: ProtocolEvalFile[], { resamples = 2000,
       for (const file of files) {
         const ra = file.rows.find((r) => r.condition === a && r.occlusion === occlusion);
         const rb = file.rows.find((r) => r.condition === b && r.occlusion === occlusion);
-        if (ra && rb) pairs.push({ fold: file.fold, a: countsOf(file, ra), b: countsOf(file, rb) });
+        if (ra && rb) pairs.push({ fold: file.fold, a: rowCounts(file, ra), b: rowCounts(file, rb) });
       }
       if (pairs.length === 0) continue;
       const interval = pairedBootstrapDiff(pairs, { resamples, seed });
@@ -186,6 +187,12 @@ export function runsPhrase(r: Pick<ProtocolResults, "folds" | "seeds" | "pairs">
   if (r.pairs.length === r.folds.length * r.seeds.length) return `${plural(r.folds.length, "fold")} (${r.folds.join(", ")}) x ${plural(r.seeds.length, "seed")} (${r.seeds.join(", ")})`;
   const seedsOf = (fold: number) => r.pairs.filter((p) => p.fold === fold).map((p) => p.seed);
   return `${plural(r.pairs.length, "run")}: ${r.folds.map((f) => `fold ${f} (${seedsOf(f).length === 1 ? "seed" : "seeds"} ${seedsOf(f).join(", ")})`).join(", ")}`;
+}
+
+/** runsPhrase of a list of (fold, seed) runs. */
+export function pairsPhrase(pairs: { fold: number; seed: number }[]): string {
+  const sorted = (xs: number[]) => [...new Set(xs)].sort((x, y) => x - y);
+  return runsPhrase({ pairs, folds: sorted(pairs.map((p) => p.fold)), seeds: sorted(pairs.map((p) => p.seed)) });
 }
 
 /** The results as markdown tables (mean F1 +- SD, per-AU means, claims with intervals). */

@@ -6,10 +6,10 @@
 // subject-bootstrap interval at every point, and the student gets a paired interval at every
 // ratio against ME-GraphAU on the occluded faces (b), what the paper's Fig. 3 compares it
 // with, and against reconstruct-then-detect (c), which the figure does not draw. Pure data.
-import { bootstrapMeanF1, meanSd, pairedBootstrapDiff, type Interval, type SubjectCounts } from "../eval/bootstrap.js";
-import { PAPER_FIG3 } from "../eval/fig3.js";
+import { bootstrapMeanF1, meanSd, pairedBootstrapDiff, type Interval } from "../eval/bootstrap.js";
+import { PAPER_FIG3, removedPercent } from "../eval/fig3.js";
 import type { InputKind } from "../eval/conditions.js";
-import { runsPhrase, type ProtocolEvalFile, type ProtocolEvalRow } from "./aggregate.js";
+import { pairsPhrase, rowCounts, type ProtocolEvalFile, type ProtocolEvalRow } from "./aggregate.js";
 import { PROTOCOL_CURVES, type CurveSpec, type PlannedRun } from "./plan.js";
 
 /** A point of a curve in a fold-seed evaluation: a row scored at one occlusion, tagged with its curve. */
@@ -95,13 +95,7 @@ export const CURVE_CLAIMS: readonly [string, string][] = [
   ["(e)", "(c)"],
 ];
 
-const removedOf = (occlusion: string) => 100 * Number(occlusion.slice(occlusion.indexOf(":") + 1));
-
-function countsOf(file: ProtocolEvalFile, row: ProtocolEvalRow): SubjectCounts {
-  const expected = file.subjects.length * file.aus.length * 4;
-  if (row.counts.length !== expected) throw new Error(`fold ${file.fold} seed ${file.seed} curve point ${row.condition} ${row.occlusion}: ${row.counts.length} counts, expected ${expected}`);
-  return { subjects: file.subjects, aus: file.aus, counts: Float64Array.from(row.counts) };
-}
+const removedOf = (occlusion: string) => removedPercent(occlusion) ?? NaN;
 
 /** The curves of every evaluation that has them, pooled over folds and seeds; null when none has. */
 export function aggregateCurves(files: ProtocolEvalFile[], { resamples = 2000, seed = 0 }: { resamples?: number; seed?: number } = {}): ProtocolCurves | null {
@@ -127,7 +121,7 @@ export function aggregateCurves(files: ProtocolEvalFile[], { resamples = 2000, s
       for (const occlusion of c.occlusions) {
         const runs = withCurves.flatMap((f) => {
           const row = find(f, c.name, condition, occlusion);
-          return row ? [{ fold: f.fold, counts: countsOf(f, row), meanF1: row.meanF1 }] : [];
+          return row ? [{ fold: f.fold, counts: rowCounts(f, row, "curve point "), meanF1: row.meanF1 }] : [];
         });
         if (runs.length === 0) continue;
         const stats = meanSd(runs.map((r) => r.meanF1));
@@ -139,7 +133,7 @@ export function aggregateCurves(files: ProtocolEvalFile[], { resamples = 2000, s
         const pairs = withCurves.flatMap((f) => {
           const ra = find(f, c.name, a, occlusion);
           const rb = find(f, c.name, b, occlusion);
-          return ra && rb ? [{ fold: f.fold, a: countsOf(f, ra), b: countsOf(f, rb) }] : [];
+          return ra && rb ? [{ fold: f.fold, a: rowCounts(f, ra, "curve point "), b: rowCounts(f, rb, "curve point ") }] : [];
         });
         if (pairs.length === 0) continue;
         claims.push({ curve: c.name, occlusion, removed: removedOf(occlusion), a, b, runs: pairs.length, interval: pairedBootstrapDiff(pairs, { resamples, seed }) });
@@ -171,8 +165,7 @@ const signed = (x: number) => (x >= 0 ? "+" : "−") + pct(Math.abs(x));
 
 /** The curves as markdown: per curve mean F1 with its interval at each point, and the paired differences under it. */
 export function curvesMarkdown(r: ProtocolCurves, { command }: { command: string }): string {
-  const sorted = (xs: number[]) => [...new Set(xs)].sort((x, y) => x - y);
-  const runs = runsPhrase({ pairs: r.pairs, folds: sorted(r.pairs.map((p) => p.fold)), seeds: sorted(r.pairs.map((p) => p.seed)) });
+  const runs = pairsPhrase(r.pairs);
   const lines = [
     `Mean F1 (%) over ${runs} at each share of the face removed, with the subject-bootstrap 95% interval of the mean in brackets (${r.resamples} resamples of each fold's test subjects, shared by the seeds of a fold); the teacher and student of a curve are those trained at its occlusion, every model sees the same faces and masks. Rebuilt by \`${command}\`.`,
   ];

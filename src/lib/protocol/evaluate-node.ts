@@ -6,18 +6,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { subjectCounts } from "../eval/bootstrap.js";
 import type { InputKind } from "../eval/conditions.js";
+import { removedPercent } from "../eval/fig3.js";
 import type { SweepRow } from "../eval/sweep.js";
 import { gatherLabels } from "../data/frames.js";
 import { foldSplit } from "../data/folds.js";
 import { loadCheckpointModel } from "../registry.js";
-import { sha256Hex } from "../records/node.js";
+import { sha256File } from "../records/node.js";
 import { evaluateDetectorOn, loadMaeFile, type LoadedData, type Progress } from "../runs/node.js";
 import type { ProtocolEvalFile, ProtocolEvalRow } from "./aggregate.js";
 import { CURVE_CONDITIONS, curveJobs, curveKey, type CurveJob, type ProtocolCurveRow } from "./curves.js";
 import type { LedgerRun } from "./ledger-node.js";
 import { PROTOCOL_CURVES, type PlannedRun, type ProtocolConfig } from "./plan.js";
-
-const sha256 = (path: string) => sha256Hex(readFileSync(path));
 
 /** What each role is scored on: condition label, input, and which occlusion. */
 function conditionsOf(run: PlannedRun, occlusions: string[]): { condition: string; input: InputKind; occlusion: string }[] {
@@ -92,7 +91,7 @@ export async function evaluateFoldSeed({ cfg, fold, seed, maeRun, runs, dir, led
     for (const [id, sha] of comparable ? Object.entries(old.checkpoints) : []) {
       if (id === maeRun.id) continue;
       const onDisk = join(dir, `${id}.safetensors`);
-      const current = id in scored ? scored[id] : existsSync(onDisk) ? sha256(onDisk) : sha;
+      const current = id in scored ? scored[id] : existsSync(onDisk) ? sha256File(onDisk) : sha;
       if (current !== sha) continue;
       scored[id] = sha;
       kept.add(id);
@@ -150,6 +149,6 @@ export async function evaluateFoldSeed({ cfg, fold, seed, maeRun, runs, dir, led
 /** Curve points in a stable order: curve, condition, share removed. */
 function sortCurveRows(rows: ProtocolCurveRow[]): ProtocolCurveRow[] {
   const curveOrder = (c: string) => PROTOCOL_CURVES.findIndex((x) => x.name === c);
-  const removed = (o: string) => Number(o.slice(o.indexOf(":") + 1));
+  const removed = (o: string) => removedPercent(o) ?? NaN;
   return rows.sort((x, y) => curveOrder(x.curve) - curveOrder(y.curve) || CURVE_CONDITIONS.indexOf(x.condition as never) - CURVE_CONDITIONS.indexOf(y.condition as never) || removed(x.occlusion) - removed(y.occlusion));
 }

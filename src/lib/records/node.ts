@@ -52,6 +52,11 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/** Hex SHA-256 of a file's bytes. */
+export function sha256File(path: string): string {
+  return sha256Hex(readFileSync(path));
+}
+
 /** HEAD of the git repository at `cwd` and whether tracked files differ from it; nulls outside a repository. */
 export function gitState(cwd = process.cwd()): { commit: string | null; dirty: boolean | null } {
   try {
