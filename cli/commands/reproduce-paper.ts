@@ -16,6 +16,7 @@ import { aggregateCurves, curvesMarkdown } from "../../src/lib/protocol/curves.j
 import { evaluateFoldSeed } from "../../src/lib/protocol/evaluate-node.js";
 import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
+import { ledgerCoverage, planGroups, planReport, roleTimes, runsCoveredByLedger, type LocalState } from "../../src/lib/protocol/status.js";
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
@@ -42,6 +43,8 @@ interface PaperOpts {
   docs?: string;
   records?: string;
   aggregateOnly: boolean;
+  plan: boolean;
+  rerun: boolean;
   ablations?: string | boolean;
   backend: BackendName;
 }
@@ -81,6 +84,13 @@ function checkpointState(path: string, steps: number): "finished" | "partial" {
   return (meta?.step ?? 0) >= steps && !meta?.trainer ? "finished" : "partial";
 }
 
+/** Where a run's checkpoint stands in the protocol's folder (a shipped one counts as there: it is copied in). */
+function localState(run: PlannedRun, dir: string, useShipped: boolean): LocalState {
+  const out = join(dir, run.out);
+  if (existsSync(out)) return checkpointState(out, run.spec.train.steps) === "finished" ? { kind: "finished" } : { kind: "partial", step: readCheckpointMeta(out)?.step ?? 0 };
+  return useShipped && SHIPPED[run.id] && existsSync(SHIPPED[run.id]) ? { kind: "shipped" } : { kind: "missing" };
+}
+
 /** The spec with its model paths (relative to the protocol folder) resolved. */
 function resolvePaths(spec: RunSpec, dir: string): RunSpec {
   const at = (ref: { path: string } | null | undefined) => (ref ? { ...ref, path: join(dir, ref.path) } : ref);
@@ -110,6 +120,8 @@ export function paperCommand(): Command {
     .option("--docs <file>", "also replace the results block of this markdown file (between <!-- results:DATASET --> and <!-- /results:DATASET -->), e.g. docs/results.md")
     .option("--records <dir>", `the ledger committed with the docs: each evaluation, run record and the run log are added to it, and the results are aggregated from every evaluation in it (default ${LEDGER_ROOT}/<dataset>; --quick: <out-dir>/ledger)`)
     .option("--aggregate-only", "no training or evaluation: rebuild the results (and --docs) from the ledger alone, no checkpoint needed", false)
+    .option("--plan", "no training: print what the ledger has of each fold and seed, what is left to train here, and the ledger's logged time per kind of run", false)
+    .option("--rerun", "also train (or reuse) and evaluate the folds and seeds the ledger already has complete (by default they are skipped)", false)
     .option("--run <id>", "train this one run of the plan (its inputs must exist) and stop: what each process of --jobs does");
   addBackendOption(cmd);
   return cmd.action(async (opts: PaperOpts) => {
@@ -129,12 +141,30 @@ export function paperCommand(): Command {
       report(cfg.dataset, ledger, dir, opts, started, null);
       return;
     }
+    // What the ledger has complete (every run and curve point scored) is not trained again, so
+    // the protocol can be completed piece by piece on different machines.
+    // (A --run child trains one run and reads no ledger.)
+    const groups = planGroups(plan, cfg);
+    const coverage = opts.run ? [] : ledgerCoverage(groups, existsSync(join(ledger, "evals")) ? readLedgerEvals(ledger) : [], cfg);
+    const skipped = opts.rerun || opts.run ? new Set<string>() : runsCoveredByLedger(plan, coverage);
+    if (opts.plan) {
+      const local = new Map(plan.map((r) => [r.id, localState(r, dir, opts.shipped && !opts.quick && cfg.data.source === "synthetic:bp4d")]));
+      const logged: LedgerRun[] = existsSync(join(ledger, "runs.json")) ? JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs : [];
+      const times = roleTimes(plan, skipped, local, logged);
+      process.stdout.write(`protocol ${cfg.dataset}${opts.quick ? " (quick)" : ""}: folds ${cfg.folds.join(",")}, seeds ${cfg.seeds.join(",")}, ${plan.length} runs\n`);
+      process.stdout.write(planReport(groups, coverage, skipped, local, times, { dir, ledger, rerun: opts.rerun }) + "\n");
+      return;
+    }
+    const todo = plan.filter((r) => !skipped.has(r.id));
     mkdirSync(dir, { recursive: true });
     const info = await initNodeBackend(opts.backend);
     const phases = phaseBars();
     const data = await loadData(cfg.data, phases);
     phases.stop();
-    if (!opts.run) process.stderr.write(`protocol ${cfg.dataset}${opts.quick ? " (quick)" : ""}: folds ${cfg.folds.join(",")}, seeds ${cfg.seeds.join(",")}, ${plan.length} runs in ${dir}; ${backendLabel(info)}\n`);
+    if (!opts.run) {
+      process.stderr.write(`protocol ${cfg.dataset}${opts.quick ? " (quick)" : ""}: folds ${cfg.folds.join(",")}, seeds ${cfg.seeds.join(",")}, ${todo.length} runs in ${dir}; ${backendLabel(info)}\n`);
+      if (skipped.size > 0) process.stderr.write(`${skipped.size} runs already scored in the ledger are skipped (--rerun trains and evaluates them again): ${[...skipped].join(", ")}\n`);
+    }
 
     if (opts.run) {
       const run = plan.find((r) => r.id === opts.run);
@@ -148,17 +178,14 @@ export function paperCommand(): Command {
     // Evaluation: one file per fold and seed, as soon as that fold and seed's runs are done
     // (with --jobs, while the lanes train on), each added to the ledger at once, so that an
     // invocation cut short keeps every fold and seed it finished.
-    const groups = cfg.folds.flatMap((fold) => {
-      const maeRun = plan.find((r) => r.id === `fold${fold}/mae`);
-      if (!maeRun) return [];
-      return cfg.seeds.map((seed) => ({ fold, seed, maeRun, runs: plan.filter((r) => r.fold === fold && r.seed === seed && r.role !== "mae") })).filter((g) => g.runs.length > 0);
-    });
+    // A fold and seed is evaluated once its runs that are not skipped are done; the rows of the skipped ones come from the ledger.
+    const toEvaluate = groups.map((g) => ({ ...g, runs: g.runs.filter((r) => !skipped.has(r.id)) })).filter((g) => g.runs.length > 0);
     const evalFiles: ProtocolEvalFile[] = [];
-    const begun = new Set<(typeof groups)[number]>();
+    const begun = new Set<(typeof toEvaluate)[number]>();
     let evaluations = Promise.resolve();
     let evalError: Error | undefined;
     const evaluateFinished = (done: Map<string, RunLog>) => {
-      for (const g of groups) {
+      for (const g of toEvaluate) {
         if (begun.has(g) || ![g.maeRun, ...g.runs].every((r) => done.has(r.id))) continue;
         begun.add(g);
         const groupLogs = [g.maeRun, ...g.runs].map((r) => done.get(r.id)!);
@@ -175,7 +202,7 @@ export function paperCommand(): Command {
       return evaluations;
     };
     // A failed run stops the invocation, after the evaluations of what finished are in the ledger.
-    const logs = await bringUpToDate(plan, dir, data, opts, evaluateFinished).catch(async (e: Error) => {
+    const logs = await bringUpToDate(todo, dir, data, opts, evaluateFinished).catch(async (e: Error) => {
       await evaluations;
       throw e;
     });

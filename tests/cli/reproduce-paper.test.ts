@@ -54,17 +54,30 @@ describe("maskau reproduce paper --quick", () => {
     expect(results.curves.claims).toHaveLength(4);
     expect(first.stdout).toContain("Random patches (the paper's Fig. 3), teacher and student trained at random:0.5:");
 
-    const second = await exec("node", args, { env, maxBuffer: 1 << 24 });
+    // A rerun trains nothing: the ledger has every run scored, so the plan skips them all.
+    const plan = await exec("node", [...args, "--plan"], { env, maxBuffer: 1 << 24 });
+    expect(plan.stdout).toContain("fold 1, seed 0: complete in the ledger (10 checkpoints scored, 8 curve points); skipped");
+    expect(plan.stdout).toContain("No run to train.");
+    const skipping = await exec("node", args, { env, maxBuffer: 1 << 24 });
+    expect(skipping.stderr).toContain("10 runs already scored in the ledger are skipped");
+    expect(JSON.parse(readFileSync(join(out, "protocol.json"), "utf8")).runs).toEqual([]);
+    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(results.claims);
+    // --rerun brings them up to date anyway: every checkpoint reused, the evaluation too.
+    const second = await exec("node", [...args, "--rerun"], { env, maxBuffer: 1 << 24 });
     const again = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8"));
     expect(again.runs.every((r: { status: string }) => r.status === "reused")).toBe(true);
     expect(again.runs.map((r: { sha256: string }) => r.sha256)).toEqual(protocol.runs.map((r: { sha256: string }) => r.sha256));
     expect(second.stderr).toContain("evaluated fold 1, seed 0 (13 rows");
     expect(second.stderr).toContain("reused)");
     expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(results.claims);
-    // An evaluation from before the curves were part of the protocol keeps its rows and gets the curves scored.
+    // An evaluation from before the curves were part of the protocol (in the folder and the
+    // ledger) covers no run: they are brought up to date, keep their rows and get the curves scored.
     const evalPath = join(out, "evals/fold1-seed0.json");
+    const ledgerEval = join(out, "ledger/evals/fold1-seed0.json");
     writeFileSync(evalPath, JSON.stringify({ ...evals, curves: undefined }));
+    writeFileSync(ledgerEval, JSON.stringify({ ...evals, curves: undefined }));
     const upgraded = await exec("node", args, { env, maxBuffer: 1 << 24 });
+    expect(upgraded.stderr).not.toContain("already scored in the ledger");
     expect(upgraded.stderr).toContain("evaluated fold 1, seed 0 (13 rows");
     expect(upgraded.stderr).not.toContain("reused)");
     expect(JSON.parse(readFileSync(evalPath, "utf8"))).toEqual(evals);
@@ -83,12 +96,15 @@ describe("maskau reproduce paper --quick", () => {
     expect(rebuilt.stdout).toContain(`From the ledger in \`${ledger}\``);
     expect(rebuilt.stderr).toContain("aggregated 1 evaluation of");
 
-    // --ablations adds the ten ablation students and the two control stages; the evaluation
-    // keeps the 13 rows of the unchanged checkpoints and scores only the 12 new models.
+    // --ablations adds the ten ablation students and the two control stages; of the runs the
+    // ledger scored only those they read are brought up to date (the MAE, the clean detector,
+    // the random:0.5 teacher's two stages). The evaluation keeps the 13 rows of the ledger and
+    // scores only the 12 new models.
     const third = await exec("node", [...args, "--ablations"], { env, maxBuffer: 1 << 24 });
     const withAblations = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8")).runs as { id: string; role: string; status: string }[];
     expect(withAblations.filter((r) => r.status === "trained").map((r) => r.role).sort()).toEqual([...Array(10).fill("ablation"), "control", "control1"]);
-    expect(withAblations.filter((r) => r.status === "reused")).toHaveLength(10);
+    expect(withAblations.filter((r) => r.status === "reused").map((r) => r.id)).toEqual(["fold1/mae", "fold1/seed0/clean", "fold1/seed0/teacher1-random0.5", "fold1/seed0/teacher-random0.5"]);
+    expect(third.stderr).toContain("6 runs already scored in the ledger are skipped");
     expect(third.stderr).toContain("evaluated fold 1, seed 0 (25 rows");
     // The ten ablation students of one teacher share its outputs, computed once.
     expect(third.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(10);
@@ -103,7 +119,7 @@ describe("maskau reproduce paper --quick", () => {
     // the ledger's evaluation is where the rows of the runs it does not retrain come from.
     rmSync(evalPath);
     rmSync(join(out, "fold1/seed0/student-a0-random0.5.safetensors"));
-    const elsewhere = await exec("node", [...args, "--only", "teacher1"], { env, maxBuffer: 1 << 24 });
+    const elsewhere = await exec("node", [...args, "--only", "teacher1", "--rerun"], { env, maxBuffer: 1 << 24 });
     expect(elsewhere.stderr).toContain("evaluated fold 1, seed 0 (25 rows");
     expect(elsewhere.stderr).toContain("reused)");
     expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).claims).toEqual(ablated.claims);
