@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeCheckpoint } from "../../src/lib/io/checkpoint.js";
 import { replaceBlock } from "../../cli/commands/reproduce-paper.js";
+import { PAPER_RESULTS } from "../../src/lib/protocol/aggregate.js";
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "maskau-paper-"));
@@ -141,6 +142,23 @@ describe("maskau reproduce paper --quick", () => {
       expect(readFileSync(join(lanes, "logs", `${id.replace(/\//g, "-")}.log`), "utf8")).toContain("wrote");
     }
   }, 600_000);
+});
+
+describe("maskau reproduce paper --quick --dataset disfa", () => {
+  it("runs the same chain on the DISFA preset: its 8 AUs, the paper's Table 3 beside the results", async () => {
+    const disfa = join(dir, "disfa");
+    const run = await exec("node", ["cli/maskau.mjs", "reproduce", "paper", "--quick", "--dataset", "disfa", "--resamples", "100", "--out-dir", disfa], { env, maxBuffer: 1 << 24 });
+    const results = JSON.parse(readFileSync(join(disfa, "results.json"), "utf8"));
+    expect(results.aus).toEqual([1, 2, 4, 6, 9, 12, 25, 26]);
+    expect(results.conditions).toHaveLength(1 + 6 * 2);
+    expect(results.conditions.every((c: { perAu: number[] }) => c.perAu.length === 8)).toBe(true);
+    expect(results.curves.points).toHaveLength(8);
+    // Beside (a), the paper's DISFA figure (its Table 3), not BP4D's 65.5; the per-AU table has DISFA's AUs.
+    const paperA = PAPER_RESULTS.disfa.none["(a)"]!.toFixed(1);
+    expect(run.stdout).toMatch(new RegExp(`\\| \\(a\\) clean detector, clean faces \\| none \\| 1 \\| \\*\\*[\\d.]+\\*\\* \\| — \\| — \\| ${paperA} \\|`));
+    expect(run.stdout).toContain("| AU1 | AU2 | AU4 | AU6 | AU9 | AU12 | AU25 | AU26 | mean |");
+    expect(run.stdout).toContain("the paper's figure (full-size models on DISFA)");
+  }, 300_000);
 });
 
 describe("--docs", () => {
