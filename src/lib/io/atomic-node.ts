@@ -10,7 +10,7 @@
 // the process stop half way through its temporary file and hang, for the test that
 // kills a training process while it writes a checkpoint.
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FAULT, hang } from "../faults-node.js";
@@ -155,4 +155,36 @@ export async function writeCheckpointFile(
   optimizer?: OptimizerState | null,
 ): Promise<void> {
   await writeFileAtomic(path, encodeCheckpoint(tensors, meta, optimizer));
+}
+
+/**
+ * Takes `lock` (a file created exclusively) if no one holds it; a lock older than `staleMs`
+ * is taken as left by a process that died, and removed. Returns whether it was taken.
+ */
+export function tryLock(lock: string, staleMs: number): boolean {
+  try {
+    closeSync(openSync(lock, "wx"));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > staleMs) rmSync(lock, { force: true });
+    } catch {
+      // the lock went away meanwhile
+    }
+    return false;
+  }
+}
+
+/**
+ * Runs `fn` holding `lock`, across processes and within one (a read-modify-write of a file
+ * that side-by-side invocations share): waits while another holds it.
+ */
+export async function withFileLock<T>(lock: string, fn: () => Promise<T>, { pollMs = 50, staleMs = 60_000 } = {}): Promise<T> {
+  while (!tryLock(lock, staleMs)) await new Promise((r) => setTimeout(r, pollMs));
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }

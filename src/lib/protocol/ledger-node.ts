@@ -6,7 +6,7 @@
 // piece adds to the ledger; the results are aggregated from everything in it.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../io/atomic-node.js";
+import { withFileLock, writeFileAtomic } from "../io/atomic-node.js";
 import { parseRecord } from "../records/check.js";
 import { recordJson } from "../records/node.js";
 import type { ProtocolEvalFile } from "./aggregate.js";
@@ -47,8 +47,14 @@ const write = (path: string, text: string) => {
 /**
  * Adds an invocation to the ledger in `ledger`: its evaluations, the record of every run
  * (read from `<outDir>/<id>.record.json`, checked) and its run log merged into runs.json.
+ * Invocations side by side take turns (runs.json.lock), so neither loses the other's runs.
  */
 export async function writeLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<void> {
+  mkdirSync(ledger, { recursive: true });
+  await withFileLock(join(ledger, "runs.json.lock"), () => addToLedger(ledger, outDir, runs, evals));
+}
+
+async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<void> {
   for (const run of runs) {
     const from = join(outDir, `${run.id}.record.json`);
     const record = parseRecord(readFileSync(from, "utf8"), from);

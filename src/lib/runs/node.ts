@@ -3,7 +3,7 @@
 // lists), model files (an MAE, initial weights) with the hash of their bytes,
 // composites cached on disk (the MAE is frozen, so they never change for a file,
 // dataset, occlusion and frame list), and checkpoints written atomically with resume.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cachedFaceDataset } from "../data/cache.js";
 import { defaultCacheDir, nodeDatasetCache } from "../data/cache-node.js";
@@ -17,7 +17,7 @@ import { foldSplit } from "../data/folds.js";
 import type { InputKind } from "../eval/conditions.js";
 import { evaluateSweep, type SweepRow } from "../eval/sweep.js";
 import { injectLossFault } from "../faults-node.js";
-import { readCheckpointFile, writeFileAtomic } from "../io/atomic-node.js";
+import { readCheckpointFile, tryLock, writeFileAtomic } from "../io/atomic-node.js";
 import type { CheckpointMeta } from "../io/checkpoint.js";
 import type { Fill } from "../masks/fill.js";
 import type { Detector } from "../models/detector.js";
@@ -114,15 +114,7 @@ export async function underLock<T>(lock: string, ready: () => Promise<T | undefi
   for (;;) {
     const done = await ready();
     if (done !== undefined) return done;
-    try {
-      closeSync(openSync(lock, "wx"));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 30 * 60_000) rmSync(lock, { force: true });
-      } catch {
-        // the lock went away meanwhile
-      }
+    if (!tryLock(lock, 30 * 60_000)) {
       await new Promise((r) => setTimeout(r, pollMs));
       continue;
     }

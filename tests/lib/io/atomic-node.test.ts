@@ -2,11 +2,11 @@
 // when a new atomic write of F starts; those of live processes (a write in progress), of
 // other files and other names are left alone.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readCheckpointMeta, removeStaleTemps, tempPathFor, writeFileAtomic } from "../../../src/lib/io/atomic-node.js";
+import { readCheckpointMeta, removeStaleTemps, tempPathFor, withFileLock, writeFileAtomic } from "../../../src/lib/io/atomic-node.js";
 import { decodeCheckpoint } from "../../../src/lib/io/checkpoint.js";
 import { writeSafetensors } from "../../../src/lib/io/safetensors.js";
 
@@ -75,5 +75,28 @@ describe("readCheckpointMeta", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("withFileLock", () => {
+  it("runs one holder at a time, releases on error, and takes over a lock left by a dead process", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "maskau-lock-"));
+    const lock = join(dir, "x.lock");
+    const order: string[] = [];
+    const hold = (name: string) => withFileLock(lock, async () => {
+      order.push(`${name}+`);
+      await new Promise((r) => setTimeout(r, 30));
+      order.push(`${name}-`);
+    }, { pollMs: 5 });
+    await Promise.all([hold("a"), hold("b"), hold("c")]);
+    // Never two inside at once: every entry is followed by its own exit.
+    for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i].replace("+", "-"));
+    await expect(withFileLock(lock, async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    expect(existsSync(lock)).toBe(false);
+    // A lock file an hour old: its holder is gone.
+    writeFileSync(lock, "");
+    utimesSync(lock, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    expect(await withFileLock(lock, async () => 42, { pollMs: 5, staleMs: 60_000 })).toBe(42);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,7 @@
 // The protocol's ledger: run logs merge so a reused run keeps when and how long it was
 // trained, records and evaluations are copied in and checked against each other, and the
 // committed ledger is what docs/results.md's tables are rebuilt from.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -61,6 +61,19 @@ describe("writeLedger and readLedgerEvals", () => {
     expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs[0].seconds).toBe(853);
     expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).createdAt).toBe(record.createdAt);
     writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(record));
+  });
+
+  it("loses no run when two invocations write the ledger at once (side-by-side `reproduce paper`)", async () => {
+    const ledger = join(dir, "shared");
+    const ids = ["fold1/seed1/clean", "fold1/seed2/clean", "fold2/seed1/clean", "fold2/seed2/clean"];
+    for (const id of ids) {
+      mkdirSync(join(out, id, ".."), { recursive: true });
+      writeFileSync(join(out, `${id}.record.json`), recordJson(record));
+    }
+    await Promise.all(ids.map((id, i) => writeLedger(ledger, out, [run(id, "trained", sha, 100 + i)], [{ ...evalFile, seed: i + 1, checkpoints: { [id]: sha } }])));
+    expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs.map((r: LedgerRun) => r.id)).toEqual([...ids].sort());
+    expect(readLedgerEvals(ledger)).toHaveLength(4);
+    expect(existsSync(join(ledger, "runs.json.lock"))).toBe(false);
   });
 
   it("refuses a record of another checkpoint and an evaluation the run log does not back", async () => {
