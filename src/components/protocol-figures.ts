@@ -68,6 +68,8 @@ export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed
     margin: c.equivalence ? 100 * c.equivalence.margin : null,
   }));
   const margins = rows.filter((r) => r.margin !== null);
+  // Each run's own difference, as a tick on its claim's row: how consistent the runs are.
+  const runs = claims.flatMap((c, i) => c.perRun.map((p) => ({ label: rows[i].label, estimate: 100 * p.estimate, run: `fold ${p.fold}, seed ${p.seed}` })));
   const chart = Plot.plot({
     width,
     height: 40 + rows.length * 22,
@@ -78,6 +80,7 @@ export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed
     marks: [
       Plot.barX(margins, { y: "label", x1: (d) => -d.margin!, x2: (d) => d.margin!, fill: "#ccc", fillOpacity: 0.5 }),
       Plot.ruleX([0], { stroke: "#444" }),
+      Plot.tickX(runs, { y: "label", x: "estimate", stroke: "#777", strokeOpacity: 0.8, title: (d) => `${d.run}: ${d.estimate >= 0 ? "+" : ""}${d.estimate.toFixed(1)}` }),
       Plot.ruleY(rows, { y: "label", x1: "lo", x2: "hi", stroke: "verdict", strokeWidth: 2 }),
       Plot.dot(rows, { y: "label", x: "estimate", fill: "verdict", r: 4, title: (d) => `${d.claim}\n${d.estimate >= 0 ? "+" : ""}${d.estimate.toFixed(1)} [${d.lo.toFixed(1)}, ${d.hi.toFixed(1)}]` }),
     ],
@@ -88,9 +91,9 @@ export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed
     chart,
     el("figcaption", {
       className: "muted",
-      textContent: `Each claim as a difference of mean F1 over ${pairsPhrase(pairs)} with its paired subject-bootstrap 95% interval; gray band: the equivalence margin of student against teacher, fixed before running.`,
+      textContent: `Each claim as a difference of mean F1 over ${pairsPhrase(pairs)} with its paired subject-bootstrap 95% interval; gray ticks: each run's own difference; gray band: the equivalence margin of student against teacher, fixed before running.`,
     }),
   );
-  Object.assign(figure.dataset, { claims: String(rows.length), holds: String(rows.filter((r) => r.verdict === "holds").length) });
+  Object.assign(figure.dataset, { claims: String(rows.length), holds: String(rows.filter((r) => r.verdict === "holds").length), runTicks: String(runs.length) });
   return figure;
 }

@@ -76,9 +76,14 @@ run("Evaluation page", () => {
       expect(await figure.locator("svg g[aria-label=line] path").count()).toBe(4);
       expect(await figure.locator("svg g[aria-label=area] path").count()).toBe(4);
     }
-    const claims = aggregateProtocol(ledger, { resamples: 10 }).claims.length;
+    const aggregated = aggregateProtocol(ledger, { resamples: 10 }).claims;
+    const claims = aggregated.length;
     expect(await page.locator(".maskau-claims-forest").getAttribute("data-claims")).toBe(String(claims));
     expect(await page.locator(".maskau-claims-forest svg g[aria-label=dot] circle").count()).toBe(claims);
+    // A tick per run on every claim's row.
+    const ticks = aggregated.reduce((n, c) => n + c.perRun.length, 0);
+    expect(ticks).toBe(claims * ledger.length);
+    expect(await page.locator(".maskau-claims-forest svg g[aria-label=tick] line").count()).toBe(ticks);
 
     // Regions and the other fills come precomputed too (fig3-regions.json, fig3-fills.json): no Run sweep.
     const caption = curves.locator("figcaption");

@@ -106,6 +106,8 @@ export interface ClaimSummary {
   occlusion: string;
   runs: number;
   interval: Interval;
+  /** Each run's own difference of mean F1 (the rows' meanF1, a minus b), in the order of the runs. */
+  perRun: { fold: number; seed: number; estimate: number }[];
   /** Student vs teacher only. */
   equivalence?: { verdict: EquivalenceVerdict; margin: number; ci90: Interval };
 }
@@ -151,14 +153,17 @@ export function aggregateProtocol(files: ProtocolEvalFile[], { resamples = 2000,
   for (const occlusion of occlusions) {
     for (const [a, b, claim] of CLAIMS) {
       const pairs: PairedRun[] = [];
+      const perRun: ClaimSummary["perRun"] = [];
       for (const file of files) {
         const ra = file.rows.find((r) => r.condition === a && r.occlusion === occlusion);
         const rb = file.rows.find((r) => r.condition === b && r.occlusion === occlusion);
-        if (ra && rb) pairs.push({ fold: file.fold, a: rowCounts(file, ra), b: rowCounts(file, rb) });
+        if (!ra || !rb) continue;
+        pairs.push({ fold: file.fold, a: rowCounts(file, ra), b: rowCounts(file, rb) });
+        perRun.push({ fold: file.fold, seed: file.seed, estimate: ra.meanF1 - rb.meanF1 });
       }
       if (pairs.length === 0) continue;
       const interval = pairedBootstrapDiff(pairs, { resamples, seed });
-      const summary: ClaimSummary = { a, b, claim, occlusion, runs: pairs.length, interval };
+      const summary: ClaimSummary = { a, b, claim, occlusion, runs: pairs.length, interval, perRun };
       if (a === "(e)" && b === "(d)") {
         const eq = equivalence(pairs, margin, { resamples, seed });
         summary.equivalence = { verdict: eq.verdict, margin, ci90: eq.ci90 };
@@ -220,10 +225,10 @@ export function resultsMarkdown(
     `|---|---|${r.aus.map(() => "---:").join("|")}|---:|`,
     ...r.conditions.map((c) => `| ${c.condition} | ${c.occlusion} | ${c.perAu.map((v) => pct(v)).join(" | ")} | **${pct(c.mean)}** |`),
     "",
-    `The paper's claims as differences of mean F1 (points), each with its paired subject-bootstrap 95% interval (${r.resamples} resamples of each fold's test subjects, shared by both models and by the seeds of a fold):`,
+    `The paper's claims as differences of mean F1 (points), each with its paired subject-bootstrap 95% interval (${r.resamples} resamples of each fold's test subjects, shared by both models and by the seeds of a fold); the last column counts the runs whose own difference is above 0, with the range of the runs' differences:`,
     "",
-    "| difference | occlusion | claim | runs | estimate | 95% interval | verdict |",
-    "|---|---|---|---:|---:|---|---|",
+    "| difference | occlusion | claim | runs | estimate | 95% interval | verdict | each run: above 0 (range) |",
+    "|---|---|---|---:|---:|---|---|---|",
     ...r.claims.map((c) => {
       const i = c.interval;
       const verdict = c.equivalence
@@ -233,7 +238,9 @@ export function resultsMarkdown(
           : i.hi < 0
             ? "reversed (interval below 0)"
             : "not shown (interval contains 0)";
-      return `| ${c.a} − ${c.b} | ${c.occlusion} | ${c.claim} | ${c.runs} | ${signed(i.estimate)} | ${signed(i.lo)} – ${signed(i.hi)} | ${verdict} |`;
+      const each = c.perRun.map((p) => p.estimate);
+      const range = each.length > 1 ? ` (${signed(Math.min(...each))} – ${signed(Math.max(...each))})` : "";
+      return `| ${c.a} − ${c.b} | ${c.occlusion} | ${c.claim} | ${c.runs} | ${signed(i.estimate)} | ${signed(i.lo)} – ${signed(i.hi)} | ${verdict} | ${each.filter((x) => x > 0).length} of ${each.length}${range} |`;
     }),
   ];
   return lines.join("\n");

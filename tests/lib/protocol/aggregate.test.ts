@@ -44,8 +44,22 @@ describe("aggregateProtocol", () => {
     expect(claim("(e)", "(d)").equivalence?.verdict).toBe("equivalent");
     const md = resultsMarkdown(r, { command: "maskau reproduce paper --quick" });
     expect(md).toContain("Rebuilt by `maskau reproduce paper --quick`");
-    expect(md).toMatch(/\| \(c\) − \(b\) \| random:0\.5 \| .* \| 4 \| \+\d+\.\d \| \+\d+\.\d – \+\d+\.\d \| holds \(interval above 0\) \|/);
+    expect(md).toMatch(/\| \(c\) − \(b\) \| random:0\.5 \| .* \| 4 \| \+\d+\.\d \| \+\d+\.\d – \+\d+\.\d \| holds \(interval above 0\) \| 4 of 4 \(\+\d+\.\d – \+\d+\.\d\) \|/);
     expect(md).toMatch(/equivalent within ±5/);
+  });
+
+  it("keeps each run's own difference beside the pooled one", () => {
+    const c = r.claims.find((x) => x.a === "(e)" && x.b === "(e0)")!;
+    expect(c.perRun.map((p) => [p.fold, p.seed])).toEqual([[1, 0], [1, 1], [2, 0], [2, 1]]);
+    const row = (f: ProtocolEvalFile, condition: string) => f.rows.find((x) => x.condition === condition)!.meanF1;
+    c.perRun.forEach((p, i) => expect(p.estimate).toBeCloseTo(row(files[i], "(e)") - row(files[i], "(e0)"), 12));
+    // Equal skills: the runs scatter around 0, and the column counts those above it.
+    const eq = r.claims.find((x) => x.a === "(e)" && x.b === "(d)")!;
+    const above = eq.perRun.filter((p) => p.estimate > 0).length;
+    expect(above).toBeGreaterThan(0);
+    expect(above).toBeLessThan(4);
+    const md = resultsMarkdown(r, { command: "x" });
+    expect(md).toContain(`| ${above} of 4 (−`);
   });
 
   it("puts the paper's figures of the dataset beside ours (DISFA: its Table 3)", () => {
