@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { kernelFixes } from "../../../src/lib/tf/kernels/index.js";
 import { patchLimits } from "../../../src/lib/tf/kernels/wasm-im2col.js";
+import { poolKernel } from "../../../src/lib/tf/kernels/wasm-max-pool.js";
 import { PARITY_BACKENDS, read, useBackend } from "./backends.js";
 import { conv2d, maxScaledError, pool, type ConvShape } from "./reference.js";
 import { integers, uniform } from "./seeded.js";
@@ -165,10 +166,14 @@ describe("wasm OneHot (float32 output held 1.4e-45)", () => {
 });
 
 describe("wasm MaxPoolGrad and MaxPoolWithArgmax (wrong for windows of negative values)", () => {
-  for (const [size, stride, pad] of [[2, 2, "valid"], [3, 2, "same"], [3, 1, "same"]] as const) {
-    it(`matches float64 for ${size}x${size} stride ${stride} ${pad} on all-negative input`, async () => {
+  afterEach(() => {
+    poolKernel.simd = true;
+  });
+  // 3 channels run the scalar loop, 8 the SIMD kernel (4 at a time).
+  for (const [size, stride, pad, channels] of [[2, 2, "valid", 3], [3, 2, "same", 3], [3, 1, "same", 3], [2, 2, "valid", 8], [3, 2, "same", 8], [3, 1, "same", 8]] as const) {
+    it(`matches float64 for ${size}x${size} stride ${stride} ${pad} on all-negative input, ${channels} channels`, async () => {
       await useBackend("wasm");
-      const s = { batch: 2, height: 5, width: 6, channels: 3, size, stride, pad };
+      const s = { batch: 2, height: 5, width: 6, channels, size, stride, pad };
       const x = uniform(70 + size + stride, s.batch * s.height * s.width * s.channels, -5, -0.01);
       const yLen = pool("max", s, x, []).y.length;
       const dy = uniform(80 + size, yLen);
@@ -193,6 +198,38 @@ describe("wasm MaxPoolGrad and MaxPoolWithArgmax (wrong for windows of negative 
       }
     });
   }
+});
+
+describe("wasm MaxPoolGrad, 4 channels at a time", () => {
+  afterEach(() => {
+    poolKernel.simd = true;
+  });
+  it("gives the scalar loop's bits: ties go to the first maximum, padding, the ResNet stem's 3x3 stride 2", async () => {
+    await useBackend("wasm");
+    const cases = [
+      { shape: [2, 9, 7, 16], size: 3, stride: 2, pad: 1 as const },
+      { shape: [1, 8, 8, 4], size: 2, stride: 2, pad: "valid" as const },
+      { shape: [3, 5, 6, 12], size: 3, stride: 1, pad: "same" as const },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const n = c.shape.reduce((p, d) => p * d, 1);
+      // Values on a coarse grid, so windows hold equal maxima.
+      const x = tf.tensor4d(uniform(90 + i, n, -3, 3).map((v) => Math.round(v * 2) / 2), c.shape as [number, number, number, number]);
+      const y = tf.maxPool(x, c.size, c.stride, c.pad);
+      const dy = tf.tensor(uniform(95 + i, y.size), y.shape);
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, c.size, c.stride, c.pad), dy));
+      const grads: Float64Array[] = [];
+      for (const simd of [true, false]) {
+        poolKernel.simd = simd;
+        const g = tf.grad(f)(x);
+        grads.push(await read(g));
+        g.dispose();
+      }
+      expect(grads[0], `case ${i}`).toEqual(grads[1]);
+      expect(grads[0].filter((v) => v !== 0).length).toBeGreaterThan(y.size / c.shape[3]);
+      tf.dispose([x, y, dy]);
+    }
+  });
 });
 
 /** Flat positions of the elements picked by one index list per axis (row-major over the lists). */

@@ -1,10 +1,12 @@
 // MaxPoolGrad and MaxPoolWithArgmax for wasm. The built-in kernels start each window's
 // running maximum at the smallest positive float instead of -Infinity, so a window whose
 // values are all negative sent its gradient (or its argmax) to the wrong element. Both
-// replacements pick the first maximum of each window in row-major order, as cpu does.
+// replacements pick the first maximum of each window in row-major order, as cpu does;
+// MaxPoolGrad does it 4 channels at a time in wasm (../wasm/pool.wat) when it can.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { shape4, type KernelArgs } from "./kernel-access.js";
+import { heapOffset, shape4, wasmHeap, type KernelArgs } from "./kernel-access.js";
+import { poolFor } from "../wasm/pool.js";
 
 /**
  * Calls visit(outIndex, inIndex) with the flat NHWC index of the first maximum of every
@@ -55,9 +57,21 @@ export function maxPoolGradWasm({ inputs, backend, attrs }: KernelArgs): tf.Tens
   const out = wasm.makeOutput(input.shape, "float32");
   const dx = wasm.typedArrayFromHeap(out) as Float32Array;
   dx.fill(0);
+  if (poolKernel.simd && info.inChannels % 4 === 0 && info.dilationHeight === 1 && info.dilationWidth === 1) {
+    // Four channels at a time in wasm: the same windows, maxima and order of sums, so the same bits.
+    poolFor(wasmHeap(wasm)).maxPoolGrad(
+      heapOffset(wasm, input), heapOffset(wasm, dy), heapOffset(wasm, out),
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+      info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    );
+    return out;
+  }
   addWindowMaxGradients(wasm.typedArrayFromHeap(input) as Float32Array, wasm.typedArrayFromHeap(dy) as Float32Array, dx, info);
   return out;
 }
+
+/** Whether MaxPoolGrad runs the SIMD kernel where it can (../wasm/pool.wat); mutable so tests can compare it with the scalar loop. */
+export const poolKernel = { simd: true };
 
 /**
  * dx[first maximum of each window] += dy[window], as forEachWindowMax picks it, written out
