@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { aggregateProtocol, PAPER_RESULTS, resultsMarkdown, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
 import { aggregateCurves, curvesMarkdown } from "../../src/lib/protocol/curves.js";
 import { evaluateFoldSeed } from "../../src/lib/protocol/evaluate-node.js";
-import { LEDGER_ROOT, readLedgerEvals, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
+import { LEDGER_ROOT, readLedgerEvals, readLedgerRuns, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
 import { ledgerCoverage, planGroups, planReport, roleTimes, runsCoveredByLedger, type LocalState } from "../../src/lib/protocol/status.js";
 import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
@@ -91,6 +91,9 @@ function localState(run: PlannedRun, dir: string, useShipped: boolean): LocalSta
   return useShipped && SHIPPED[run.id] && existsSync(SHIPPED[run.id]) ? { kind: "shipped" } : { kind: "missing" };
 }
 
+/** Whether fold 1, seed 0 comes from the shipped checkpoints (BP4D's full protocol unless --no-shipped). */
+const usesShipped = (opts: PaperOpts, source: string) => opts.shipped && !opts.quick && source === "synthetic:bp4d";
+
 /** The spec with its model paths (relative to the protocol folder) resolved. */
 function resolvePaths(spec: RunSpec, dir: string): RunSpec {
   const at = (ref: { path: string } | null | undefined) => (ref ? { ...ref, path: join(dir, ref.path) } : ref);
@@ -121,7 +124,7 @@ export function paperCommand(): Command {
     .option("--records <dir>", `the ledger committed with the docs: each evaluation, run record and the run log are added to it, and the results are aggregated from every evaluation in it (default ${LEDGER_ROOT}/<dataset>; --quick: <out-dir>/ledger)`)
     .option("--aggregate-only", "no training or evaluation: rebuild the results (and --docs) from the ledger alone, no checkpoint needed", false)
     .option("--plan", "no training: print what the ledger has of each fold and seed, what is left to train here, and the ledger's logged time per kind of run", false)
-    .option("--rerun", "also train (or reuse) and evaluate the folds and seeds the ledger already has complete (by default they are skipped)", false)
+    .option("--rerun", "also train (or reuse) and evaluate the runs the ledger already scored (by default they are skipped)", false)
     .option("--run <id>", "train this one run of the plan (its inputs must exist) and stop: what each process of --jobs does");
   addBackendOption(cmd);
   return cmd.action(async (opts: PaperOpts) => {
@@ -141,16 +144,15 @@ export function paperCommand(): Command {
       report(cfg.dataset, ledger, dir, opts, started, null);
       return;
     }
-    // What the ledger has complete (every run and curve point scored) is not trained again, so
-    // the protocol can be completed piece by piece on different machines.
+    // What the ledger already scored (with every curve point of its fold and seed) is not
+    // trained again, so the protocol can be completed piece by piece on different machines.
     // (A --run child trains one run and reads no ledger.)
     const groups = planGroups(plan, cfg);
     const coverage = opts.run ? [] : ledgerCoverage(groups, existsSync(join(ledger, "evals")) ? readLedgerEvals(ledger) : [], cfg);
     const skipped = opts.rerun || opts.run ? new Set<string>() : runsCoveredByLedger(plan, coverage);
     if (opts.plan) {
-      const local = new Map(plan.map((r) => [r.id, localState(r, dir, opts.shipped && !opts.quick && cfg.data.source === "synthetic:bp4d")]));
-      const logged: LedgerRun[] = existsSync(join(ledger, "runs.json")) ? JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs : [];
-      const times = roleTimes(plan, skipped, local, logged);
+      const local = new Map(plan.map((r) => [r.id, localState(r, dir, usesShipped(opts, cfg.data.source))]));
+      const times = roleTimes(plan, skipped, local, readLedgerRuns(ledger));
       process.stdout.write(`protocol ${cfg.dataset}${opts.quick ? " (quick)" : ""}: folds ${cfg.folds.join(",")}, seeds ${cfg.seeds.join(",")}, ${plan.length} runs\n`);
       process.stdout.write(planReport(groups, coverage, skipped, local, times, { dir, ledger, rerun: opts.rerun }) + "\n");
       return;
@@ -261,7 +263,7 @@ function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: stri
  * After each run, `onDone` gets the runs done so far (one process: awaited before the next run).
  */
 async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, opts: PaperOpts, onDone: (done: Map<string, RunLog>) => Promise<void>): Promise<RunLog[]> {
-  const useShipped = opts.shipped && !opts.quick && plan[0]?.spec.data.source === "synthetic:bp4d";
+  const useShipped = plan.length > 0 && usesShipped(opts, plan[0].spec.data.source);
   const logs = new Map<string, RunLog>();
   const finish = async (run: PlannedRun, status: RunLog["status"], t0: number) => {
     const out = join(dir, run.out);

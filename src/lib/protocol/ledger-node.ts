@@ -68,9 +68,13 @@ async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], ev
     const { reused: _, ...clean } = file as ProtocolEvalFile & { reused?: boolean };
     await write(join(ledger, "evals", `fold${file.fold}-seed${file.seed}.json`), JSON.stringify(clean) + "\n");
   }
-  const runsPath = join(ledger, "runs.json");
-  const old: LedgerRun[] = existsSync(runsPath) ? JSON.parse(readFileSync(runsPath, "utf8")).runs : [];
-  await write(runsPath, JSON.stringify({ format: "maskau-protocol-runs", version: 1, runs: mergeRunLogs(old, runs) }, null, 1) + "\n");
+  await write(join(ledger, "runs.json"), JSON.stringify({ format: "maskau-protocol-runs", version: 1, runs: mergeRunLogs(readLedgerRuns(ledger), runs) }, null, 1) + "\n");
+}
+
+/** The ledger's run log (runs.json), empty when there is none yet. */
+export function readLedgerRuns(ledger: string): LedgerRun[] {
+  const path = join(ledger, "runs.json");
+  return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")).runs : [];
 }
 
 /**
@@ -81,8 +85,7 @@ export function readLedgerEvals(ledger: string): ProtocolEvalFile[] {
   const evalDir = join(ledger, "evals");
   if (!existsSync(evalDir)) throw new Error(`${ledger}: no evaluations (expected ${evalDir}/fold<F>-seed<S>.json); run \`maskau reproduce paper\` first`);
   const runsPath = join(ledger, "runs.json");
-  const runs: LedgerRun[] = existsSync(runsPath) ? JSON.parse(readFileSync(runsPath, "utf8")).runs : [];
-  const shaOf = new Map(runs.map((r) => [r.id, r.sha256]));
+  const shaOf = new Map(readLedgerRuns(ledger).map((r) => [r.id, r.sha256]));
   const files = readdirSync(evalDir)
     .filter((f) => /^fold\d+-seed\d+\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(join(evalDir, f), "utf8")) as ProtocolEvalFile)

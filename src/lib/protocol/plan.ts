@@ -308,17 +308,23 @@ export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
   return runs;
 }
 
+/** Ids of the runs of `plan` in `roots` and of every run they need (transitively). */
+export function withNeeds(plan: PlannedRun[], roots: Iterable<PlannedRun>): Set<string> {
+  const byId = new Map(plan.map((r) => [r.id, r]));
+  const keep = new Set<string>();
+  const visit = (id: string) => {
+    if (keep.has(id) || !byId.has(id)) return;
+    keep.add(id);
+    for (const n of byId.get(id)!.needs) visit(n);
+  };
+  for (const r of roots) visit(r.id);
+  return keep;
+}
+
 /** The runs of `plan` that `only` roles ask for, with every run they need (transitively). */
 export function selectRuns(plan: PlannedRun[], only?: readonly ProtocolRole[]): PlannedRun[] {
   if (!only || only.length === 0) return plan;
   for (const r of only) if (!PROTOCOL_ROLES.includes(r)) throw new Error(`--only ${r}: choose from ${PROTOCOL_ROLES.join(", ")}`);
-  const byId = new Map(plan.map((r) => [r.id, r]));
-  const keep = new Set<string>();
-  const visit = (id: string) => {
-    if (keep.has(id)) return;
-    keep.add(id);
-    for (const n of byId.get(id)!.needs) visit(n);
-  };
-  for (const r of plan) if (only.includes(r.role)) visit(r.id);
+  const keep = withNeeds(plan, plan.filter((r) => only.includes(r.role)));
   return plan.filter((r) => keep.has(r.id));
 }

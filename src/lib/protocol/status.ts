@@ -6,7 +6,8 @@
 // piece by piece, on different machines: a checkpoint need not be here to count.
 import type { ProtocolEvalFile } from "./aggregate.js";
 import { curveJobs, curveKey } from "./curves.js";
-import type { PlannedRun, ProtocolConfig, ProtocolRole } from "./plan.js";
+import { median } from "../bench/timing.js";
+import { withNeeds, type PlannedRun, type ProtocolConfig, type ProtocolRole } from "./plan.js";
 
 /** A fold and seed of the plan: the runs evaluated together (the fold's MAE apart). */
 export interface PlanGroup {
@@ -69,19 +70,16 @@ export function ledgerCoverage(groups: PlanGroup[], evals: ProtocolEvalFile[], c
 export function runsCoveredByLedger(plan: PlannedRun[], coverage: GroupCoverage[]): Set<string> {
   const done = new Set(coverage.flatMap((c) => c.covered));
   const covered = (r: PlannedRun) => (r.role === "mae" ? plan.every((x) => x.fold !== r.fold || x.role === "mae" || done.has(x.id)) : done.has(r.id));
-  const byId = new Map(plan.map((r) => [r.id, r]));
-  const keep = new Set<string>();
-  const visit = (id: string) => {
-    if (keep.has(id) || !byId.has(id)) return;
-    keep.add(id);
-    for (const n of byId.get(id)!.needs) visit(n);
-  };
-  for (const r of plan) if (!covered(r)) visit(r.id);
+  const keep = withNeeds(plan, plan.filter((r) => !covered(r)));
   return new Set(plan.filter((r) => !keep.has(r.id)).map((r) => r.id));
 }
 
 /** Where a run's checkpoint stands on this machine. */
 export type LocalState = { kind: "finished" } | { kind: "partial"; step: number } | { kind: "shipped" } | { kind: "missing" };
+
+/** Whether a run that is not skipped has to train here (no checkpoint, or one to resume). */
+const toTrainHere = (r: PlannedRun, skipped: Set<string>, local: Map<string, LocalState>) =>
+  !skipped.has(r.id) && ["missing", "partial"].includes(local.get(r.id)?.kind ?? "missing");
 
 /** One kind of run's logged wall times (runs.json, runs trained or resumed). */
 export interface RoleTimes {
@@ -98,21 +96,16 @@ export interface RoleTimes {
 /** Runs trained the way another kind is: their time until one of their own is logged. */
 const LIKE: Partial<Record<ProtocolRole, ProtocolRole>> = { ablation: "student", control1: "teacher1", control: "teacher" };
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? null : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /** Per kind of run: how many are left to train and how long the ledger says one took. */
 export function roleTimes(plan: PlannedRun[], skipped: Set<string>, local: Map<string, LocalState>, logged: { role: ProtocolRole; status: string; seconds: number }[]): RoleTimes[] {
   const roles = [...new Set(plan.map((r) => r.role))];
   const timesOf = (role: ProtocolRole) => logged.filter((l) => l.role === role && (l.status === "trained" || l.status === "resumed")).map((l) => l.seconds);
   return roles.map((role) => {
-    const toTrain = plan.filter((r) => r.role === role && !skipped.has(r.id) && ["missing", "partial"].includes(local.get(r.id)?.kind ?? "missing")).length;
-    const own = timesOf(role);
+    const toTrain = plan.filter((r) => r.role === role && toTrainHere(r, skipped, local)).length;
     const like = LIKE[role];
-    if (own.length === 0 && like && timesOf(like).length > 0) return { role, toTrain, medianSeconds: median(timesOf(like)), logged: timesOf(like).length, asRole: like };
-    return { role, toTrain, medianSeconds: median(own), logged: own.length };
+    const asRole = timesOf(role).length === 0 && like && timesOf(like).length > 0 ? like : undefined;
+    const times = timesOf(asRole ?? role);
+    return { role, toTrain, medianSeconds: times.length ? median(times) : null, logged: times.length, ...(asRole ? { asRole } : {}) };
   });
 }
 
@@ -128,7 +121,7 @@ export function planReport(
   where: { dir: string; ledger: string; rerun: boolean },
 ): string {
   const lines: string[] = [];
-  const toTrain = (r: PlannedRun) => !skipped.has(r.id) && ["missing", "partial"].includes(local.get(r.id)?.kind ?? "missing");
+  const toTrain = (r: PlannedRun) => toTrainHere(r, skipped, local);
   const named = (r: PlannedRun) => {
     const s = local.get(r.id);
     return `  ${r.id}${s?.kind === "partial" ? ` (resumes at step ${s.step} of ${r.spec.train.steps})` : ""}`;
