@@ -17,7 +17,7 @@ import { evaluateFoldSeed } from "../../src/lib/protocol/evaluate-node.js";
 import { LEDGER_ROOT, readLedgerEvals, readLedgerRuns, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
 import { ledgerCoverage, planGroups, planReport, roleTimes, runsCoveredByLedger, type LocalState } from "../../src/lib/protocol/status.js";
-import { readCheckpointMeta } from "../../src/lib/io/atomic-node.js";
+import { readCheckpointMeta, underLock } from "../../src/lib/io/atomic-node.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
 import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256File, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
@@ -173,8 +173,8 @@ export function paperCommand(): Command {
       if (!run) throw new Error(`--run ${opts.run}: no such run in this plan (ids look like fold1/seed0/teacher-random0.5)`);
       const out = join(dir, run.out);
       mkdirSync(dirname(out), { recursive: true });
-      await trainPlanned(run, dir, out, data, existsSync(out));
-      process.stderr.write(`wrote ${out} (${run.id})\n`);
+      const trained = await trainOnce(run, dir, out, data);
+      process.stderr.write(trained ? `wrote ${out} (${run.id})\n` : `${out} was finished by another process (${run.id})\n`);
       return;
     }
     // Evaluation: one file per fold and seed, as soon as that fold and seed's runs are done
@@ -278,7 +278,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
       const t0 = Date.now();
       const { out, status, note } = prepare(run, dir, useShipped);
       process.stderr.write(`${head(run)}: ${note}\n`);
-      if (status === "trained" || status === "resumed") await trainPlanned(run, dir, out, data, status === "resumed");
+      if (status === "trained" || status === "resumed") await trainOnce(run, dir, out, data);
       await finish(run, status, t0);
       // One process: the evaluation of a finished fold and seed runs before the next training.
       await onDone(logs);
@@ -349,6 +349,18 @@ function commandOf(opts: PaperOpts): string {
   return ["maskau reproduce paper", `--dataset ${opts.dataset}`, opts.folds ? `--folds ${opts.folds}` : "", opts.seeds ? `--seeds ${opts.seeds}` : "", opts.only ? `--only ${opts.only}` : "", ablations, opts.quick ? "--quick" : ""]
     .filter(Boolean)
     .join(" ");
+}
+
+/**
+ * Trains a run unless another process is training it: invocations side by side that plan
+ * the same run train it once (the lock beside its checkpoint), the others wait for it to
+ * finish. One whose holder died is resumed from the last checkpoint it wrote. Returns
+ * whether this process trained it.
+ */
+async function trainOnce(run: PlannedRun, dir: string, out: string, data: LoadedData): Promise<boolean> {
+  const finished = async () => (existsSync(out) && checkpointState(out, run.spec.train.steps) === "finished" ? false : undefined);
+  const wait = () => process.stderr.write(`${run.id}: another process is training it (${out}.lock); waiting for it to finish\n`);
+  return underLock(`${out}.lock`, finished, async () => (await trainPlanned(run, dir, out, data, existsSync(out)), true), { onWait: wait });
 }
 
 /** Trains one planned run (students of a teacher the ablations share read its outputs precomputed: run.teacherTargets). */

@@ -3,7 +3,7 @@
 // per-subject counts, Fig. 3's curve, bootstrap intervals), then invocations that reuse it all,
 // add to it, and rebuild from the ledger.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -142,6 +142,19 @@ describe("maskau reproduce paper --quick", () => {
       expect(readFileSync(join(lanes, "logs", `${id.replace(/\//g, "-")}.log`), "utf8")).toContain("wrote");
     }
   }, 600_000);
+});
+
+describe("maskau reproduce paper: invocations side by side", () => {
+  it("train a run they both plan once: the second waits for the first's checkpoint", async () => {
+    const shared = join(dir, "shared");
+    const both = await Promise.all([0, 1].map(() => exec("node", [...args.slice(0, -1), shared, "--run", "fold1/mae"], { env, maxBuffer: 1 << 24 })));
+    const waited = both.filter((r) => r.stderr.includes("another process is training it"));
+    expect(waited).toHaveLength(1);
+    expect(waited[0].stderr).toContain(`${join(shared, "fold1/mae.safetensors")} was finished by another process`);
+    expect(both.filter((r) => r.stderr.includes(`wrote ${join(shared, "fold1/mae.safetensors")}`))).toHaveLength(1);
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(shared, "fold1/mae.safetensors")))).meta?.step).toBeGreaterThan(0);
+    expect(existsSync(join(shared, "fold1/mae.safetensors.lock"))).toBe(false);
+  }, 300_000);
 });
 
 describe("maskau reproduce paper --quick --dataset disfa", () => {

@@ -10,7 +10,8 @@
 // the process stop half way through its temporary file and hang, for the test that
 // kills a training process while it writes a checkpoint.
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FAULT, hang } from "../faults-node.js";
@@ -158,21 +159,79 @@ export async function writeCheckpointFile(
 }
 
 /**
- * Takes `lock` (a file created exclusively) if no one holds it; a lock older than `staleMs`
- * is taken as left by a process that died, and removed. Returns whether it was taken.
+ * Takes `lock` (a file created exclusively, holding "host pid" of its holder) if no one
+ * holds it. A lock is taken as left by a process that died, and removed, when its file is
+ * older than `staleMs` or its holder ran on this host and is gone. Returns whether it was taken.
  */
 export function tryLock(lock: string, staleMs: number): boolean {
   try {
-    closeSync(openSync(lock, "wx"));
+    const fd = openSync(lock, "wx");
+    try {
+      writeSync(fd, `${hostname()} ${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     try {
-      if (Date.now() - statSync(lock).mtimeMs > staleMs) rmSync(lock, { force: true });
+      if (Date.now() - statSync(lock).mtimeMs > staleMs || holderGone(readFileSync(lock, "utf8"))) rmSync(lock, { force: true });
     } catch {
       // the lock went away meanwhile
     }
     return false;
+  }
+}
+
+/** Whether a lock's "host pid" names a process of this host that no longer runs (an empty lock is being written: not gone). */
+function holderGone(content: string): boolean {
+  const [host, pid] = content.trim().split(" ");
+  if (host !== hostname() || !/^\d+$/.test(pid ?? "")) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Runs `compute` once across processes: while another holds `lock`, waits (calling `onWait`
+ * once) until `ready` gives a result or the lock is gone, then takes the lock itself. The
+ * holder touches the lock every staleMs / 5, so a long computation keeps it while a
+ * holder that died loses it after `staleMs` (at once on this host).
+ */
+export async function underLock<T>(
+  lock: string,
+  ready: () => Promise<T | undefined>,
+  compute: () => Promise<T>,
+  { pollMs = 2000, staleMs = 5 * 60_000, onWait }: { pollMs?: number; staleMs?: number; onWait?: () => void } = {},
+): Promise<T> {
+  let waited = false;
+  for (;;) {
+    const done = await ready();
+    if (done !== undefined) return done;
+    if (!tryLock(lock, staleMs)) {
+      if (!waited) onWait?.();
+      waited = true;
+      await new Promise((r) => setTimeout(r, pollMs));
+      continue;
+    }
+    const beat = setInterval(() => {
+      try {
+        const now = new Date();
+        utimesSync(lock, now, now);
+      } catch {
+        // removed by someone who took it as stale: nothing to refresh
+      }
+    }, staleMs / 5);
+    beat.unref();
+    try {
+      return await compute();
+    } finally {
+      clearInterval(beat);
+      rmSync(lock, { force: true });
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // lists), model files (an MAE, initial weights) with the hash of their bytes,
 // composites cached on disk (the MAE is frozen, so they never change for a file,
 // dataset, occlusion and frame list), and checkpoints written atomically with resume.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cachedFaceDataset } from "../data/cache.js";
 import { defaultCacheDir, nodeDatasetCache } from "../data/cache-node.js";
@@ -17,7 +17,7 @@ import { foldSplit } from "../data/folds.js";
 import type { InputKind } from "../eval/conditions.js";
 import { evaluateSweep, type SweepRow } from "../eval/sweep.js";
 import { injectLossFault } from "../faults-node.js";
-import { readCheckpointFile, tryLock, writeFileAtomic } from "../io/atomic-node.js";
+import { readCheckpointFile, underLock, writeFileAtomic } from "../io/atomic-node.js";
 import type { CheckpointMeta } from "../io/checkpoint.js";
 import type { Fill } from "../masks/fill.js";
 import type { Detector } from "../models/detector.js";
@@ -104,27 +104,6 @@ const compositeKeys = new WeakMap<FrameImages, string>();
 
 /** When a student run uses precomputed teacher outputs (teacher-targets.ts). */
 export type TeacherTargetsMode = "auto" | "live" | "cache";
-
-/**
- * Runs `compute` once across processes: while another holds `lock` (a file created
- * exclusively; one older than 30 minutes is taken as stale), waits until `ready` gives a
- * result or the lock is gone.
- */
-export async function underLock<T>(lock: string, ready: () => Promise<T | undefined>, compute: () => Promise<T>, pollMs = 2000): Promise<T> {
-  for (;;) {
-    const done = await ready();
-    if (done !== undefined) return done;
-    if (!tryLock(lock, 30 * 60_000)) {
-      await new Promise((r) => setTimeout(r, pollMs));
-      continue;
-    }
-    try {
-      return await compute();
-    } finally {
-      rmSync(lock, { force: true });
-    }
-  }
-}
 
 /**
  * The teacher's outputs on every training input from the disk cache, keyed by the teacher
