@@ -234,6 +234,15 @@ export function readSafetensors(bytes: Uint8Array, source = "safetensors file"):
   return { tensors, metadata };
 }
 
+/**
+ * Each tensor's name, stored dtype, shape and raw bytes (a view into `bytes`), in the
+ * order of their data offsets; validated like readSafetensors, nothing decoded.
+ */
+export function safetensorsRawTensors(bytes: Uint8Array, source = "safetensors file"): { name: string; dtype: SafeDtype; shape: number[]; bytes: Uint8Array }[] {
+  const { entries, dataStart } = parseHeader(bytes, source);
+  return entries.map(({ name, dtype, shape, begin, end }) => ({ name, dtype, shape, bytes: bytes.subarray(dataStart + begin, dataStart + end) }));
+}
+
 export interface SafetensorsListing {
   entries: { name: string; dtype: SafeDtype; shape: number[] }[];
   metadata: Record<string, string>;

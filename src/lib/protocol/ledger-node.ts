@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { withFileLock, writeFileAtomic } from "../io/atomic-node.js";
 import { parseRecord } from "../records/check.js";
 import { recordJson } from "../records/node.js";
+import { shortHash, type RunRecord } from "../records/record.js";
 import type { ProtocolEvalFile } from "./aggregate.js";
 import type { ProtocolRole } from "./plan.js";
 
@@ -49,19 +50,39 @@ const write = (path: string, text: string) => {
  * (read from `<outDir>/<id>.record.json`, checked) and its run log merged into runs.json.
  * Invocations side by side take turns (runs.json.lock), so neither loses the other's runs.
  */
-export async function writeLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<void> {
+export async function writeLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<string[]> {
   mkdirSync(ledger, { recursive: true });
-  await withFileLock(join(ledger, "runs.json.lock"), () => addToLedger(ledger, outDir, runs, evals));
+  return withFileLock(join(ledger, "runs.json.lock"), () => addToLedger(ledger, outDir, runs, evals));
 }
 
-async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<void> {
+/**
+ * What a run trained again (its checkpoint file is new) reached against the ledger's record
+ * of it: the same weights (tensors' SHA-256), or, where the older record has no weights
+ * hash, the same loss history and test metrics. Each checkpoint file differs anyway (its
+ * metadata says when it was written), so this is what says a rerun reproduced the run.
+ */
+export function retrainedNote(id: string, before: RunRecord, now: RunRecord): string {
+  const [was, is] = [before.checkpoint.tensorsSha256, now.checkpoint.tensorsSha256];
+  if (was && is) return was === is ? `${id}: trained again to the same weights as the ledger's (weights sha256 ${shortHash(is)})` : `${id}: trained again to other weights than the ledger's (weights sha256 ${shortHash(is)}, was ${shortHash(was)}): the build or the inputs differ`;
+  const same = JSON.stringify([before.history, before.metrics]) === JSON.stringify([now.history, now.metrics]);
+  return same
+    ? `${id}: trained again to the same loss history and test metrics as the ledger's (its record has no weights hash to compare)`
+    : `${id}: trained again to another loss history or other test metrics than the ledger's: the build or the inputs differ`;
+}
+
+/** Adds to the ledger; returns a note per run trained again (retrainedNote). */
+async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<string[]> {
+  const notes: string[] = [];
   for (const run of runs) {
     const from = join(outDir, `${run.id}.record.json`);
     const record = parseRecord(readFileSync(from, "utf8"), from);
     if (record.checkpoint.sha256 !== run.sha256) throw new Error(`${from}: its checkpoint SHA-256 is not that of ${run.id}.safetensors; delete the record and rerun to write it again`);
     // The ledger keeps the first record of a checkpoint (a shipped file copied in on another machine gets a record with a new date, not a new run).
     const to = join(ledger, "records", `${run.id}.record.json`);
-    if (existsSync(to) && parseRecord(readFileSync(to, "utf8"), to).checkpoint.sha256 === run.sha256) continue;
+    const before = existsSync(to) ? parseRecord(readFileSync(to, "utf8"), to) : undefined;
+    if (before?.checkpoint.sha256 === run.sha256) continue;
+    // Rounded as the ledger keeps it, so the comparison sees what is written.
+    if (before) notes.push(retrainedNote(run.id, before, parseRecord(recordJson(record, 0), from)));
     await write(to, recordJson(record, 0));
   }
   for (const file of evals) {
@@ -69,6 +90,7 @@ async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], ev
     await write(join(ledger, "evals", `fold${file.fold}-seed${file.seed}.json`), JSON.stringify(clean) + "\n");
   }
   await write(join(ledger, "runs.json"), JSON.stringify({ format: "maskau-protocol-runs", version: 1, runs: mergeRunLogs(readLedgerRuns(ledger), runs) }, null, 1) + "\n");
+  return notes;
 }
 
 /** The ledger's run log (runs.json), empty when there is none yet. */

@@ -152,6 +152,8 @@ export function checkRecord(json: unknown, source = "record"): RunRecord {
   if (c.object(ckpt, "checkpoint")) {
     c.string(c.field(ckpt, "path", "checkpoint.path"), "checkpoint.path");
     c.string(c.field(ckpt, "sha256", "checkpoint.sha256"), "checkpoint.sha256", { pattern: SHA256, what: "64 lower-case hex digits (a SHA-256)" });
+    const tensors = c.field(ckpt, "tensorsSha256", "checkpoint.tensorsSha256", false);
+    if (tensors !== undefined) c.string(tensors, "checkpoint.tensorsSha256", { pattern: SHA256, what: "64 lower-case hex digits (a SHA-256)" });
     c.number(c.field(ckpt, "bytes", "checkpoint.bytes"), "checkpoint.bytes", { integer: true, min: 1 });
     c.number(c.field(ckpt, "step", "checkpoint.step"), "checkpoint.step", { nullable: true, integer: true, min: 0 });
     c.string(c.field(ckpt, "createdAt", "checkpoint.createdAt"), "checkpoint.createdAt", { nullable: true });

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../io/atomic-node.js";
 import { decodeCheckpoint } from "../io/checkpoint.js";
+import { safetensorsRawTensors } from "../io/safetensors.js";
 import { checkRecord, parseRecord } from "./check.js";
 import { recordFromCheckpoint, type RecordInputs, type RunEnvironment, type RunRecord } from "./record.js";
 
@@ -52,6 +53,19 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/**
+ * Hex SHA-256 of a safetensors file's tensors alone: each tensor's name, dtype and shape
+ * (one JSON line) and its bytes, in name order. Two runs that reached the same weights
+ * share it whatever their metadata says (when they ran, the command's paths), which the
+ * file's own SHA-256 does not.
+ */
+export function tensorsSha256(bytes: Uint8Array, source?: string): string {
+  const hash = createHash("sha256");
+  const tensors = safetensorsRawTensors(bytes, source).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const t of tensors) hash.update(JSON.stringify([t.name, t.dtype, t.shape]) + "\n").update(t.bytes);
+  return hash.digest("hex");
+}
+
 /** Hex SHA-256 of a file's bytes. */
 export function sha256File(path: string): string {
   return sha256Hex(readFileSync(path));
@@ -85,7 +99,7 @@ export function recordOfCheckpointFile(path: string, options: Omit<RecordInputs,
   const bytes = options.bytes ?? new Uint8Array(readFileSync(path));
   const { meta } = decodeCheckpoint(bytes, path);
   if (!meta) throw new Error(`${path} has no MaskAU metadata: a record needs the model, config and command a MaskAU checkpoint carries`);
-  return recordFromCheckpoint(meta, { ...options, checkpoint: { path, sha256: sha256Hex(bytes), bytes: bytes.length } });
+  return recordFromCheckpoint(meta, { ...options, checkpoint: { path, sha256: sha256Hex(bytes), tensorsSha256: tensorsSha256(bytes, path), bytes: bytes.length } });
 }
 
 /** Record JSON as committed: floats rounded to 7 significant digits, two-space indent (0: none, as the protocol's ledger keeps them). */

@@ -58,6 +58,12 @@ export interface RecordCheckpoint {
   path: string;
   /** Hex SHA-256 of the file's bytes (the same as `sha256sum`). */
   sha256: string;
+  /**
+   * Hex SHA-256 of the tensors alone (names, dtypes, shapes, bytes; records/node.ts
+   * tensorsSha256): the same for a rerun that reached the same weights. Absent from records
+   * written before it existed.
+   */
+  tensorsSha256?: string;
   bytes: number;
   step: number | null;
   createdAt: string | null;
@@ -279,8 +285,8 @@ export function historyOf(meta: CheckpointMeta): HistoryPoint[] {
 }
 
 export interface RecordInputs {
-  /** The checkpoint file as named (path), its SHA-256 and size. */
-  checkpoint: { path: string; sha256: string; bytes: number };
+  /** The checkpoint file as named (path), its SHA-256 (of the file and of its tensors alone) and size. */
+  checkpoint: { path: string; sha256: string; tensorsSha256?: string; bytes: number };
   environment: RunEnvironment;
   /** Default: recordIdOf(checkpoint.path). */
   id?: string;

@@ -113,6 +113,7 @@ export function manifestRows(r: RunRecord): { key: string; value: string }[] {
     ["fold", r.fold],
     ["checkpoint", r.checkpoint.path],
     ["checkpoint sha256", r.checkpoint.sha256],
+    ["weights sha256 (tensors alone)", r.checkpoint.tensorsSha256 ?? null],
     ["checkpoint bytes", r.checkpoint.bytes],
     ["checkpoint step", r.checkpoint.step],
     ["checkpoint written", r.checkpoint.createdAt],

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, runsPhrase, type ProtocolEvalFile } from "../../../src/lib/protocol/aggregate.js";
 import { checkFig3 } from "../../../src/lib/eval/fig3.js";
 import { aggregateCurves, curvesMarkdown } from "../../../src/lib/protocol/curves.js";
-import { mergeRunLogs, readLedgerEvals, writeLedger, type LedgerRun } from "../../../src/lib/protocol/ledger-node.js";
+import { mergeRunLogs, readLedgerEvals, retrainedNote, writeLedger, type LedgerRun } from "../../../src/lib/protocol/ledger-node.js";
 import { recordJson, readRecordsDir, RECORDS_DIR } from "../../../src/lib/records/node.js";
 
 const run = (id: string, status: LedgerRun["status"], sha256: string, seconds = 1): LedgerRun => ({ id, role: "clean", command: `maskau train ${id}`, status, seconds, sha256, backend: "wasm" });
@@ -61,6 +61,26 @@ describe("writeLedger and readLedgerEvals", () => {
     expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs[0].seconds).toBe(853);
     expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).createdAt).toBe(record.createdAt);
     writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(record));
+  });
+
+  it("says whether a run trained again reached the ledger's weights (or, for an older record, its history and metrics)", async () => {
+    const ledger = join(dir, "again");
+    await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", sha, 853)], []);
+    // The same weights in a new file (another date in its metadata): the same tensors hash.
+    const again = { ...record, checkpoint: { ...record.checkpoint, sha256: "e".repeat(64), createdAt: "2030-01-01T00:00:00.000Z" } };
+    writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(again));
+    expect(await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", "e".repeat(64), 700)], [])).toEqual([
+      `fold1/seed0/clean: trained again to the same weights as the ledger's (weights sha256 ${record.checkpoint.tensorsSha256!.slice(0, 12)})`,
+    ]);
+    expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).checkpoint.sha256).toBe("e".repeat(64));
+    writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(record));
+    expect(retrainedNote("x", record, { ...record, checkpoint: { ...record.checkpoint, tensorsSha256: "1".repeat(64) } })).toMatch(/^x: trained again to other weights than the ledger's \(weights sha256 111111111111, was [0-9a-f]{12}\): the build or the inputs differ$/);
+    // A record from before the weights hash: the loss history and metrics decide.
+    const { tensorsSha256: _, ...oldCheckpoint } = record.checkpoint;
+    const old = { ...record, checkpoint: oldCheckpoint };
+    expect(retrainedNote("x", old, record)).toBe("x: trained again to the same loss history and test metrics as the ledger's (its record has no weights hash to compare)");
+    const drifted = { ...record, metrics: { ...record.metrics, meanF1: record.metrics.meanF1! + 1e-7 } };
+    expect(retrainedNote("x", old, drifted)).toMatch(/another loss history or other test metrics/);
   });
 
   it("loses no run when two invocations write the ledger at once (side-by-side `reproduce paper`)", async () => {

@@ -12,7 +12,8 @@ import { checkFig3 } from "../../../src/lib/eval/fig3.js";
 import { checkTable2 } from "../../../src/lib/eval/table2.js";
 import { decodeCheckpoint } from "../../../src/lib/io/checkpoint.js";
 import { checkRecord, parseRecord, RecordError, type RecordIssue } from "../../../src/lib/records/check.js";
-import { readRecordsDir, recordJson, recordOfCheckpointFile, sha256Hex } from "../../../src/lib/records/node.js";
+import { readRecordsDir, recordJson, recordOfCheckpointFile, sha256Hex, tensorsSha256 } from "../../../src/lib/records/node.js";
+import { readSafetensors, writeSafetensors, type TensorToWrite } from "../../../src/lib/io/safetensors.js";
 import { RECORD_VERSION, recordFromCheckpoint, recordIdOf, type RunEnvironment, type RunRecord } from "../../../src/lib/records/record.js";
 import { compareAuRows, headlineRow, manifestDiff, perAuRows, sweepRows } from "../../../src/lib/records/tables.js";
 
@@ -53,7 +54,7 @@ describe("building a record from a checkpoint", () => {
     const expected = execFileSync("sha256sum", [path], { encoding: "utf8" }).split(" ")[0];
     for (const bytes of [buffer, shifted]) {
       const r = recordOfCheckpointFile(path, { bytes, environment: ENV, createdAt: AT });
-      expect(r.checkpoint).toEqual({ path, sha256: expected, bytes: buffer.length, step: 1500, createdAt: expect.stringMatching(/^2026-/) });
+      expect(r.checkpoint).toEqual({ path, sha256: expected, tensorsSha256: tensorsSha256(buffer), bytes: buffer.length, step: 1500, createdAt: expect.stringMatching(/^2026-/) });
       expect(r.kind).toBe("student");
       expect(r.fold).toBe(1);
       expect(r.metrics.aus).toEqual([1, 2, 4, 6, 7, 10, 12, 14, 15, 17, 23, 24]);
@@ -63,6 +64,33 @@ describe("building a record from a checkpoint", () => {
       expect(r.command).toMatch(/^maskau train student --occlusion random:0\.5/);
     }
     expect(sha256Hex(shifted)).toBe(expected);
+  });
+
+  it("hashes the tensors apart from the metadata: a rerun that reached the same weights has the same tensorsSha256", () => {
+    const buffer = readFileSync(CKPT("detector-tiny-clean"));
+    const file = readSafetensors(buffer);
+    const asWritten = (edit: (t: Map<string, TensorToWrite>) => void, metadata: Record<string, string>) => {
+      const tensors = new Map<string, TensorToWrite>([...file.tensors].reverse().map(([n, t]) => [n, { dtype: t.dtype as "F32", shape: t.shape, data: Float32Array.from(t.data as Float32Array) }]));
+      edit(tensors);
+      return writeSafetensors(tensors, metadata);
+    };
+    // Other metadata (when it ran, another path in the command) and another tensor order: another file, the same tensors.
+    const rerun = asWritten(() => {}, { ...file.metadata, maskau: file.metadata.maskau.replace(/"createdAt":"[^"]*"/, '"createdAt":"2027-01-01T00:00:00.000Z"') });
+    expect(sha256Hex(rerun)).not.toBe(sha256Hex(buffer));
+    expect(tensorsSha256(rerun)).toBe(tensorsSha256(buffer));
+    expect(tensorsSha256(buffer)).toMatch(/^[0-9a-f]{64}$/);
+    // One float one ulp away, or a tensor renamed: another hash.
+    const name = [...file.tensors].find(([, t]) => t.dtype === "F32")![0];
+    const nudged = asWritten((t) => {
+      const d = t.get(name)!.data as Float32Array;
+      new Uint32Array(d.buffer)[0] += 1;
+    }, file.metadata);
+    expect(tensorsSha256(nudged)).not.toBe(tensorsSha256(buffer));
+    const renamed = asWritten((t) => {
+      t.set(`${name}.renamed`, t.get(name)!);
+      t.delete(name);
+    }, file.metadata);
+    expect(tensorsSha256(renamed)).not.toBe(tensorsSha256(buffer));
   });
 
   it("is pure: the same metadata and inputs give the same record, and the record checks", () => {
@@ -184,6 +212,7 @@ describe("tables of records", () => {
     const diff = manifestDiff(a, b);
     expect(diff.find((d) => d.key === "backend")).toEqual({ key: "backend", a: "wasm", b: "webgpu" });
     expect(diff.find((d) => d.key === "commit")).toBeUndefined();
+    expect(diff.find((d) => d.key === "weights sha256 (tensors alone)")).toEqual({ key: "weights sha256 (tensors alone)", a: a.checkpoint.tensorsSha256, b: b.checkpoint.tensorsSha256 });
     expect(diff.find((d) => d.key === "config.condition.input")).toEqual({ key: "config.condition.input", a: "composite", b: "occluded" });
     expect(headlineRow(a).meanF1).toBeCloseTo(62.4, 1);
     expect(perAuRows(a)).toHaveLength(12);
@@ -219,6 +248,7 @@ describe("the committed records", () => {
       expect(r.checkpoint.sha256, r.id).toBe(sha256Hex(bytes));
       expect(r.checkpoint.bytes, r.id).toBe(bytes.length);
       const fresh = recordOfCheckpointFile(r.checkpoint.path, { bytes, environment: ENV });
+      expect(r.checkpoint.tensorsSha256, r.id).toBe(fresh.checkpoint.tensorsSha256);
       // Committed records round floats to 7 significant digits.
       const rounded = (v: number | null) => (v === null ? null : Number(v.toPrecision(7)));
       expect(r.metrics.f1, r.id).toEqual(fresh.metrics.f1.map(rounded));
