@@ -160,8 +160,9 @@ export async function writeCheckpointFile(
 
 /**
  * Takes `lock` (a file created exclusively, holding "host pid" of its holder) if no one
- * holds it. A lock is taken as left by a process that died, and removed, when its file is
- * older than `staleMs` or its holder ran on this host and is gone. Returns whether it was taken.
+ * holds it. A lock is taken as left by a process that died, and removed, when its holder
+ * ran on this host and is gone, or, for a holder on another host (a shared folder) or a lock
+ * that names none, when its file is older than `staleMs`. Returns whether it was taken.
  */
 export function tryLock(lock: string, staleMs: number): boolean {
   try {
@@ -175,7 +176,7 @@ export function tryLock(lock: string, staleMs: number): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     try {
-      if (Date.now() - statSync(lock).mtimeMs > staleMs || holderGone(readFileSync(lock, "utf8"))) rmSync(lock, { force: true });
+      if (lockStale(readFileSync(lock, "utf8"), statSync(lock).mtimeMs, staleMs)) rmSync(lock, { force: true });
     } catch {
       // the lock went away meanwhile
     }
@@ -183,10 +184,15 @@ export function tryLock(lock: string, staleMs: number): boolean {
   }
 }
 
-/** Whether a lock's "host pid" names a process of this host that no longer runs (an empty lock is being written: not gone). */
-function holderGone(content: string): boolean {
+/**
+ * Whether a lock whose file says `content` and was last touched at `mtimeMs` is left by a
+ * dead process. A holder on this host is asked directly (a live one may be too busy to touch
+ * its lock: a training loop that never yields to timers); one written on another host, or
+ * being written (empty), goes by the file's age.
+ */
+function lockStale(content: string, mtimeMs: number, staleMs: number): boolean {
   const [host, pid] = content.trim().split(" ");
-  if (host !== hostname() || !/^\d+$/.test(pid ?? "")) return false;
+  if (host !== hostname() || !/^\d+$/.test(pid ?? "")) return Date.now() - mtimeMs > staleMs;
   try {
     process.kill(Number(pid), 0);
     return false;
@@ -197,9 +203,9 @@ function holderGone(content: string): boolean {
 
 /**
  * Runs `compute` once across processes: while another holds `lock`, waits (calling `onWait`
- * once) until `ready` gives a result or the lock is gone, then takes the lock itself. The
- * holder touches the lock every staleMs / 5, so a long computation keeps it while a
- * holder that died loses it after `staleMs` (at once on this host).
+ * once) until `ready` gives a result or the lock is gone, then takes the lock itself. A
+ * holder that died loses it at once on this host (tryLock); for other hosts sharing the
+ * folder, the holder touches the lock every staleMs / 5 when its event loop lets timers run.
  */
 export async function underLock<T>(
   lock: string,

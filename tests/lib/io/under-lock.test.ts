@@ -49,11 +49,19 @@ describe("underLock", () => {
     expect(tryLock(lock, 60 * 60_000)).toBe(false); // removes the dead holder's lock
     expect(tryLock(lock, 60 * 60_000)).toBe(true);
     expect(readFileSync(lock, "utf8")).toBe(`${hostname()} ${process.pid}\n`);
-    // A live holder (this process) or one on another host keeps it.
+    // A live holder (this process) keeps it however old the file is (a training loop may not
+    // let its timers touch it), and a fresh lock of another host is kept.
+    const old = (Date.now() - 2 * 60 * 60_000) / 1000;
+    utimesSync(lock, old, old);
     expect(tryLock(lock, 60 * 60_000)).toBe(false);
+    expect(readFileSync(lock, "utf8")).toBe(`${hostname()} ${process.pid}\n`);
     writeFileSync(lock, `elsewhere ${gone}\n`);
     expect(tryLock(lock, 60 * 60_000)).toBe(false);
     expect(tryLock(lock, 60 * 60_000)).toBe(false);
+    // Another host's lock goes by its age.
+    utimesSync(lock, old, old);
+    expect(tryLock(lock, 60 * 60_000)).toBe(false);
+    expect(tryLock(lock, 60 * 60_000)).toBe(true);
   });
 
   it("keeps a live holder's lock fresh past staleMs, so no one computes beside it", async () => {
