@@ -15,7 +15,7 @@ import { aggregateProtocol, PAPER_RESULTS, resultsMarkdown, type ProtocolEvalFil
 import { aggregateCurves, curvesMarkdown } from "../../src/lib/protocol/curves.js";
 import { evaluateFoldSeed } from "../../src/lib/protocol/evaluate-node.js";
 import { LEDGER_ROOT, readLedgerEvals, readLedgerRuns, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
-import { planProtocol, protocolConfig, selectRuns, type PlannedRun, type ProtocolRole } from "../../src/lib/protocol/plan.js";
+import { planProtocol, protocolConfig, selectRuns, type PlannedRun } from "../../src/lib/protocol/plan.js";
 import { ledgerCoverage, planGroups, planReport, roleTimes, runsCoveredByLedger, type LocalState } from "../../src/lib/protocol/status.js";
 import { readCheckpointMeta, underLock } from "../../src/lib/io/atomic-node.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, type LoadedData } from "../../src/lib/runs/node.js";
@@ -110,7 +110,7 @@ export function paperCommand(): Command {
     .option("--dataset <name>", "bp4d | disfa (the synthetic presets)", "bp4d")
     .option("--folds <list>", "test folds (default 1,2,3; --quick: 1)")
     .option("--seeds <list>", "seeds (default 0,1,2; --quick: 0)")
-    .option("--only <roles>", "comma list of roles to bring up to date (mae, clean, teacher1, teacher, student, student-a0, ablation, control1, control) and what they need")
+    .option("--only <roles>", "comma list of roles to bring up to date (mae, clean, teacher1, teacher, student, student-a0, ablation, control1, control), or single ablations (ablation-node, ablation-t4, ...), and what they need")
     .option("--ablations [occlusions]", "also the distillation ablations and the control detector on occluded faces, for these occlusions (default: the first, random:0.5)")
     .option("--quick", "a few steps of everything on a small synthetic set: checks the chain end to end in minutes", false)
     .option("--out-dir <dir>", "where checkpoints, evaluations and protocol.json go (default runs/paper/<dataset>, --quick: runs/paper-quick/<dataset>)")
@@ -136,7 +136,7 @@ export function paperCommand(): Command {
       quick: opts.quick,
       ablations: ablationsArg(opts.ablations),
     });
-    const only = opts.only ? (opts.only.split(",").map((s) => s.trim()) as ProtocolRole[]) : undefined;
+    const only = opts.only ? opts.only.split(",").map((s) => s.trim()) : undefined;
     const plan = selectRuns(planProtocol(cfg), only);
     const dir = opts.outDir ?? join(opts.quick ? "runs/paper-quick" : "runs/paper", cfg.dataset);
     const ledger = opts.records ?? (opts.quick ? join(dir, "ledger") : join(LEDGER_ROOT, cfg.dataset));

@@ -99,16 +99,24 @@ describe("maskau reproduce paper --quick", () => {
 
     // --ablations adds the ten ablation students and the two control stages; of the runs the
     // ledger scored only those they read are brought up to date (the MAE, the clean detector,
-    // the random:0.5 teacher's two stages). The evaluation keeps the 13 rows of the ledger and
-    // scores only the 12 new models.
+    // the random:0.5 teacher's two stages). One ablation first (--only ablation-node), as on a
+    // machine that keeps no checkpoint: its checkpoint and the folder's evaluation are then
+    // removed, and the next invocation trains the other nine and the control, keeps the 13 rows
+    // of the ledger and the ablation's row, and scores only the 11 new models.
+    const one = await exec("node", [...args, "--ablations", "--only", "ablation-node"], { env, maxBuffer: 1 << 24 });
+    expect(JSON.parse(readFileSync(join(out, "protocol.json"), "utf8")).runs.filter((r: { status: string }) => r.status === "trained").map((r: { id: string }) => r.id)).toEqual(["fold1/seed0/ablation-node-random0.5"]);
+    expect(one.stderr).toContain("evaluated fold 1, seed 0 (14 rows");
+    rmSync(join(out, "fold1/seed0/ablation-node-random0.5.safetensors"));
+    rmSync(evalPath);
     const third = await exec("node", [...args, "--ablations"], { env, maxBuffer: 1 << 24 });
     const withAblations = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8")).runs as { id: string; role: string; status: string }[];
-    expect(withAblations.filter((r) => r.status === "trained").map((r) => r.role).sort()).toEqual([...Array(10).fill("ablation"), "control", "control1"]);
+    expect(withAblations.filter((r) => r.status === "trained").map((r) => r.role).sort()).toEqual([...Array(9).fill("ablation"), "control", "control1"]);
     expect(withAblations.filter((r) => r.status === "reused").map((r) => r.id)).toEqual(["fold1/mae", "fold1/seed0/clean", "fold1/seed0/teacher1-random0.5", "fold1/seed0/teacher-random0.5"]);
-    expect(third.stderr).toContain("6 runs already scored in the ledger are skipped");
+    expect(third.stderr).toContain("7 runs already scored in the ledger are skipped");
     expect(third.stderr).toContain("evaluated fold 1, seed 0 (25 rows");
-    // The ten ablation students of one teacher share its outputs, computed once.
-    expect(third.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(10);
+    // The ablation students of one teacher share its outputs, computed once.
+    expect(one.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(1);
+    expect(third.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(9);
     const ablated = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
     expect(ablated.claims).toHaveLength(5 * 2 + 1 + 10);
     // The rows kept from before are the same numbers: the main claims are unchanged.

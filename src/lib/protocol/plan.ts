@@ -321,10 +321,14 @@ export function withNeeds(plan: PlannedRun[], roots: Iterable<PlannedRun>): Set<
   return keep;
 }
 
-/** The runs of `plan` that `only` roles ask for, with every run they need (transitively). */
-export function selectRuns(plan: PlannedRun[], only?: readonly ProtocolRole[]): PlannedRun[] {
+/** The runs of `plan` that `only` asks for (roles, or single ablations as `ablation-NAME`), with every run they need (transitively). */
+export function selectRuns(plan: PlannedRun[], only?: readonly string[]): PlannedRun[] {
   if (!only || only.length === 0) return plan;
-  for (const r of only) if (!PROTOCOL_ROLES.includes(r)) throw new Error(`--only ${r}: choose from ${PROTOCOL_ROLES.join(", ")}`);
-  const keep = withNeeds(plan, plan.filter((r) => only.includes(r.role)));
+  const ablations = ABLATIONS.map((a) => `ablation-${a.name}`);
+  for (const r of only) {
+    if (!PROTOCOL_ROLES.includes(r as ProtocolRole) && !ablations.includes(r)) throw new Error(`--only ${r}: choose from ${PROTOCOL_ROLES.join(", ")}, or one ablation: ${ablations.join(", ")}`);
+  }
+  const picked = (r: PlannedRun) => only.includes(r.role) || (r.ablation !== undefined && only.includes(`ablation-${r.ablation}`));
+  const keep = withNeeds(plan, plan.filter(picked));
   return plan.filter((r) => keep.has(r.id));
 }

@@ -79,5 +79,13 @@ describe("planProtocol", () => {
     expect(control.command).toContain("--input occluded --occlusion random:0.5 --stage 2");
     const only = selectRuns(withAblations, ["ablation", "control"]);
     expect(new Set(only.map((r) => r.role))).toEqual(new Set(["mae", "clean", "teacher1", "teacher", "ablation", "control1", "control"]));
+    // Single ablations, for a protocol completed a few runs at a time.
+    const two = selectRuns(withAblations, ["ablation-node", "ablation-t4"]).filter((r) => r.role === "ablation");
+    for (const name of ["node", "t4"]) expect(two.filter((r) => r.ablation === name)).toHaveLength(withAblations.filter((r) => r.ablation === name).length);
+    expect(new Set(two.map((r) => r.ablation))).toEqual(new Set(["node", "t4"]));
+    expect(two.every((r) => r.occlusion === "random:0.5")).toBe(true);
+    const needs = selectRuns(withAblations, ["ablation-frozen"]);
+    expect(new Set(needs.map((r) => r.role))).toEqual(new Set(["mae", "clean", "teacher1", "teacher", "ablation"]));
+    expect(() => selectRuns(withAblations, ["ablation-gamma"])).toThrow(/--only ablation-gamma: choose from .*one ablation: ablation-node, ablation-edge/);
   });
 });
