@@ -39,6 +39,6 @@ await build({
 // loaders read other files: the runs index (src/data/runs.json.ts) reads the records, which a
 // user adds by copying a file (whose time may be older than the cache), and the shipped
 // results (src/data/shipped-results.json.ts) read the checkpoints' metadata, and the protocol
-// (src/data/protocol-bp4d.json.ts) reads the committed ledger. Their caches go
+// (src/data/protocol-[dataset].json.ts) reads the committed ledger. Their caches go
 // before every build, start and dev, so they run again (about a second together).
-for (const out of ["runs.json", "shipped-results.json", "protocol-bp4d.json"]) rmSync(`src/.observablehq/cache/data/${out}`, { force: true });
+for (const out of ["runs.json", "shipped-results.json", "protocol-bp4d.json", "protocol-disfa.json"]) rmSync(`src/.observablehq/cache/data/${out}`, { force: true });

@@ -58,8 +58,9 @@ function verdictOf(c: ClaimSummary): keyof typeof VERDICT_COLORS {
 
 /** The claims as a forest plot: each difference with its paired 95% interval, zero marked, and the equivalence margin around the student-teacher difference. */
 export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed: number }[], { width = 640 }: { width?: number } = {}): HTMLElement {
+  // A claim of fewer runs than the others (the ablations, run on fold 1) says how many.
   const rows = claims.map((c) => ({
-    label: `${c.a} − ${c.b} · ${c.occlusion}`,
+    label: `${c.a} − ${c.b} · ${c.occlusion}${c.runs < pairs.length ? ` · ${c.runs} run${c.runs === 1 ? "" : "s"}` : ""}`,
     claim: c.claim,
     estimate: 100 * c.interval.estimate,
     lo: 100 * c.interval.lo,
@@ -73,7 +74,7 @@ export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed
   const chart = Plot.plot({
     width,
     height: 40 + rows.length * 22,
-    marginLeft: 150,
+    marginLeft: rows.some((r) => r.label.includes(" run")) ? 200 : 150,
     x: { label: "difference of mean F1 (points)", grid: true },
     y: { label: null, domain: rows.map((r) => r.label) },
     color: { domain: ["holds", "reversed", "open"], range: [VERDICT_COLORS.holds, VERDICT_COLORS.reversed, VERDICT_COLORS.open], legend: true, tickFormat: (v: string) => (v === "holds" ? "holds (interval above 0, or equivalent)" : v === "reversed" ? "reversed (below 0, or not equivalent)" : "not shown") },

@@ -80,10 +80,27 @@ run("Evaluation page", () => {
     const claims = aggregated.length;
     expect(await page.locator(".maskau-claims-forest").getAttribute("data-claims")).toBe(String(claims));
     expect(await page.locator(".maskau-claims-forest svg g[aria-label=dot] circle").count()).toBe(claims);
-    // A tick per run on every claim's row.
+    // A tick per run on every claim's row: the paper's claims have every run of the ledger.
     const ticks = aggregated.reduce((n, c) => n + c.perRun.length, 0);
-    expect(ticks).toBe(claims * ledger.length);
+    expect(aggregated.filter((c) => !c.a.startsWith("(e:") && c.b !== "(f)").every((c) => c.perRun.length === ledger.length)).toBe(true);
     expect(await page.locator(".maskau-claims-forest svg g[aria-label=tick] line").count()).toBe(ticks);
+
+    // The DISFA-like protocol, from its own ledger: its curves and claims, or a note that the
+    // ledger has none yet; the choice is kept in the URL. Then back to BP4D-like.
+    await page.getByLabel("DISFA-like").check();
+    await expect.poll(() => new URL(page.url()).searchParams.get("protocol")).toBe("disfa");
+    const disfa = existsSync("results/paper/disfa/evals") ? readLedgerEvals("results/paper/disfa") : [];
+    if (disfa.length === 0) {
+      await expect.poll(() => page.locator(".maskau-chart-empty", { hasText: "DISFA-like data yet" }).count()).toBe(2);
+      expect(await page.locator(".maskau-claims-forest").count()).toBe(0);
+    } else {
+      const forest = page.locator(".maskau-claims-forest");
+      await expect.poll(() => forest.getAttribute("data-claims")).toBe(String(aggregateProtocol(disfa, { resamples: 10 }).claims.length));
+      expect(await page.locator(".maskau-protocol-curve[data-curve=random]").getAttribute("data-runs")).toBe(String(disfa.length));
+    }
+    await page.getByLabel("BP4D-like").check();
+    await expect.poll(() => new URL(page.url()).searchParams.get("protocol")).toBe(null);
+    await page.locator(".maskau-claims-forest").waitFor();
 
     // Regions and the other fills come precomputed too (fig3-regions.json, fig3-fills.json): no Run sweep.
     const caption = curves.locator("figcaption");

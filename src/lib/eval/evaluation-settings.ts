@@ -29,6 +29,10 @@ export type MapMethod = (typeof MAP_METHODS)[number];
 /** The BP4D AUs as the choices of the AU setting ("12"). */
 export const AU_CHOICES = PRESETS.bp4d.aus.map(String);
 
+/** Whose ledger the protocol's figures (over folds and seeds) show. */
+export const PROTOCOL_DATASETS = ["bp4d", "disfa"] as const;
+export type ProtocolDataset = (typeof PROTOCOL_DATASETS)[number];
+
 export type EvaluationSettings = {
   teacher: PageOcclusion;
   student: StudentChoice;
@@ -49,6 +53,8 @@ export type EvaluationSettings = {
   face: number;
   /** "run": the sweep runs when the page opens (a link to a view with a sweep computed here). */
   sweep: "off" | "run";
+  /** The dataset of the protocol's figures. */
+  protocol: ProtocolDataset;
 };
 
 export const EVALUATION_SETTINGS = settingsSchema<EvaluationSettings>(
@@ -67,6 +73,7 @@ export const EVALUATION_SETTINGS = settingsSchema<EvaluationSettings>(
     clean: "off",
     face: -1,
     sweep: "off",
+    protocol: "bp4d",
   },
   {
     teacher: { choices: PAGE_OCCLUSIONS, label: "teacher" },
@@ -83,5 +90,6 @@ export const EVALUATION_SETTINGS = settingsSchema<EvaluationSettings>(
     clean: { choices: ["off", "on"], label: "clean detector map" },
     face: { range: [-1, 100_000], integer: true },
     sweep: { choices: ["off", "run"], label: "sweep" },
+    protocol: { choices: PROTOCOL_DATASETS, label: "protocol data" },
   },
 );

@@ -10,7 +10,8 @@ import { withFileLock, writeFileAtomic } from "../io/atomic-node.js";
 import { parseRecord } from "../records/check.js";
 import { recordJson } from "../records/node.js";
 import { shortHash, type RunRecord } from "../records/record.js";
-import type { ProtocolEvalFile } from "./aggregate.js";
+import { aggregateProtocol, type ProtocolEvalFile } from "./aggregate.js";
+import { aggregateCurves } from "./curves.js";
 import type { ProtocolRole } from "./plan.js";
 
 /** Where `maskau reproduce paper` keeps the ledger of a dataset unless told otherwise. */
@@ -122,4 +123,24 @@ export function readLedgerEvals(ledger: string): ProtocolEvalFile[] {
     }
   }
   return files;
+}
+
+/** What the Evaluation page shows of a dataset's protocol: its results and curves aggregated from the ledger (null while the ledger has no evaluation). */
+export interface ProtocolPageData {
+  dataset: string;
+  ledger: string;
+  results: ReturnType<typeof aggregateProtocol> | null;
+  curves: ReturnType<typeof aggregateCurves>;
+}
+
+/**
+ * A dataset's protocol aggregated from the ledger under `root` exactly as `maskau reproduce
+ * paper --aggregate-only` and docs/results.md aggregate it (2,000 resamples, seed 0, margin 2
+ * points). A dataset not run yet gives nulls, not an error.
+ */
+export function protocolPageData(dataset: string, root = LEDGER_ROOT): ProtocolPageData {
+  const ledger = join(root, dataset);
+  const files = existsSync(join(ledger, "evals")) ? readLedgerEvals(ledger) : [];
+  if (files.length === 0) return { dataset, ledger, results: null, curves: null };
+  return { dataset, ledger, results: aggregateProtocol(files, { resamples: 2000, margin: 0.02, seed: 0 }), curves: aggregateCurves(files, { resamples: 2000, seed: 0 }) };
 }

@@ -5,7 +5,7 @@ import { EVALUATION_SETTINGS } from "../../../src/lib/eval/evaluation-settings.j
 
 describe("EVALUATION_SETTINGS", () => {
   it("round-trips a view through the query string, leaving defaults out", () => {
-    const view = EVALUATION_SETTINGS.normalize({ teacher: "block:0.3", student: "browser", type: "region", fill: "noise", sweepFaces: 8, features: "tokens", au: "4", colour: "ratio", method: "umap", mapFrames: 3, seed: 7, clean: "on", face: 12, sweep: "run" });
+    const view = EVALUATION_SETTINGS.normalize({ teacher: "block:0.3", student: "browser", type: "region", fill: "noise", sweepFaces: 8, features: "tokens", au: "4", colour: "ratio", method: "umap", mapFrames: 3, seed: 7, clean: "on", face: 12, sweep: "run", protocol: "disfa" });
     const query = EVALUATION_SETTINGS.query(view);
     expect(query).toMatchObject({ faces: "8", frames: "3", face: "12", sweep: "run", student: "browser" });
     const search = "?" + new URLSearchParams(Object.entries(query).filter(([, v]) => v !== null) as [string, string][]).toString();

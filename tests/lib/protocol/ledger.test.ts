@@ -5,10 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { aggregateProtocol, PAPER_BP4D, resultsMarkdown, runsPhrase, type ProtocolEvalFile } from "../../../src/lib/protocol/aggregate.js";
+import { aggregateProtocol, PAPER_RESULTS, resultsMarkdown, runsPhrase, type ProtocolEvalFile } from "../../../src/lib/protocol/aggregate.js";
 import { checkFig3 } from "../../../src/lib/eval/fig3.js";
 import { aggregateCurves, curvesMarkdown } from "../../../src/lib/protocol/curves.js";
-import { mergeRunLogs, readLedgerEvals, retrainedNote, writeLedger, type LedgerRun } from "../../../src/lib/protocol/ledger-node.js";
+import { mergeRunLogs, protocolPageData, readLedgerEvals, retrainedNote, writeLedger, type LedgerRun } from "../../../src/lib/protocol/ledger-node.js";
 import { recordJson, readRecordsDir, RECORDS_DIR } from "../../../src/lib/records/node.js";
 
 const run = (id: string, status: LedgerRun["status"], sha256: string, seconds = 1): LedgerRun => ({ id, role: "clean", command: `maskau train ${id}`, status, seconds, sha256, backend: "wasm" });
@@ -106,19 +106,35 @@ describe("writeLedger and readLedgerEvals", () => {
 });
 
 describe("the committed ledger", () => {
-  it("is consistent and docs/results.md's BP4D tables and Fig. 3 curves are exactly what it aggregates to", () => {
-    const files = readLedgerEvals("results/paper/bp4d");
-    expect(files.length).toBeGreaterThan(0);
-    const results = aggregateProtocol(files, { resamples: 2000, margin: 0.02, seed: 0 });
-    const md = resultsMarkdown(results, { command: "maskau reproduce paper --dataset bp4d --aggregate-only", ledger: "results/paper/bp4d", paper: PAPER_BP4D });
+  it("is consistent, and docs/results.md's tables and Fig. 3 curves and the Evaluation page's data are exactly what it aggregates to", () => {
     const doc = readFileSync("docs/results.md", "utf8");
     const block = (name: string) => doc.slice(doc.indexOf(`<!-- ${name} -->`) + `<!-- ${name} -->\n`.length, doc.indexOf(`<!-- /${name} -->`));
-    expect(block("results:bp4d")).toBe(md + "\n");
-    // Fig. 3 over folds and seeds: the curves of every evaluation that scored them.
-    const curves = aggregateCurves(files, { resamples: 2000, seed: 0 });
-    expect(curves).not.toBeNull();
-    expect(block("fig3:bp4d")).toBe(curvesMarkdown(curves!, { command: "maskau reproduce paper --dataset bp4d --aggregate-only" }) + "\n");
-  }, 60_000);
+    expect(readLedgerEvals("results/paper/bp4d").length).toBeGreaterThan(0);
+    // DISFA is in the docs (and on the page) once its ledger has an evaluation.
+    for (const dataset of ["bp4d", "disfa"].filter((d) => d === "bp4d" || existsSync(`results/paper/${d}/evals`))) {
+      const files = readLedgerEvals(`results/paper/${dataset}`);
+      const command = `maskau reproduce paper --dataset ${dataset} --aggregate-only`;
+      const results = aggregateProtocol(files, { resamples: 2000, margin: 0.02, seed: 0 });
+      const md = resultsMarkdown(results, { command, ledger: `results/paper/${dataset}`, paper: PAPER_RESULTS[dataset], paperName: dataset.toUpperCase() });
+      expect(block(`results:${dataset}`), dataset).toBe(md + "\n");
+      // Fig. 3 over folds and seeds: the curves of every evaluation that scored them.
+      const curves = aggregateCurves(files, { resamples: 2000, seed: 0 });
+      expect(curves).not.toBeNull();
+      expect(block(`fig3:${dataset}`), dataset).toBe(curvesMarkdown(curves!, { command }) + "\n");
+      const page = protocolPageData(dataset);
+      expect(page.results).toEqual(results);
+      expect(page.curves).toEqual(curves);
+    }
+  }, 120_000);
+
+  it("gives the page nulls for a dataset whose ledger has no evaluation", () => {
+    const root = mkdtempSync(join(tmpdir(), "maskau-ledger-"));
+    try {
+      expect(protocolPageData("disfa", root)).toEqual({ dataset: "disfa", ledger: join(root, "disfa"), results: null, curves: null });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 
   it("scores fold 1, seed 0's curves exactly as `maskau reproduce fig3` scored the shipped models (src/data/fig3*.json)", () => {
     const f = readLedgerEvals("results/paper/bp4d").find((e) => e.fold === 1 && e.seed === 0)!;
