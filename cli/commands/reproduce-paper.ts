@@ -16,6 +16,7 @@ import { aggregateCurves, curvesMarkdown } from "../../src/lib/protocol/curves.j
 import { evaluateFoldSeed } from "../../src/lib/protocol/evaluate-node.js";
 import { LEDGER_ROOT, readLedgerEvals, readLedgerRuns, writeLedger, type LedgerRun } from "../../src/lib/protocol/ledger-node.js";
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun } from "../../src/lib/protocol/plan.js";
+import { PAPER_FIG3_DATASET } from "../../src/lib/eval/fig3.js";
 import { ledgerCoverage, planGroups, planReport, roleTimes, runsCoveredByLedger, type LocalState } from "../../src/lib/protocol/status.js";
 import { readCheckpointMeta, underLock } from "../../src/lib/io/atomic-node.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, type LoadedData } from "../../src/lib/runs/node.js";
@@ -225,7 +226,7 @@ function report(dataset: string, ledger: string, dir: string, opts: PaperOpts, s
   const curves = aggregateCurves(files, { resamples: opts.resamples, seed: 0 });
   const rebuild = `maskau reproduce paper --dataset ${dataset}${opts.records || opts.quick ? ` --records ${ledger}` : ""} --aggregate-only`;
   const markdown = resultsMarkdown(results, { command: rebuild, ledger, paper: PAPER_RESULTS[dataset], paperName: dataset.toUpperCase() });
-  const curvesMd = curves ? curvesMarkdown(curves, { command: rebuild }) : null;
+  const curvesMd = curves ? curvesMarkdown(curves, { command: rebuild, paperPoint: dataset === PAPER_FIG3_DATASET }) : null;
   const jsonPath = opts.json ?? join(dir, "results.json");
   const mdPath = opts.markdown ?? join(dir, "results.md");
   mkdirSync(dirname(jsonPath), { recursive: true });

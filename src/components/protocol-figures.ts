@@ -11,8 +11,8 @@ import { el } from "./element.js";
 
 const sorted = (xs: number[]) => [...new Set(xs)].sort((x, y) => x - y);
 
-/** One curve of the protocol (e.g. "random", the paper's figure) with a band per model. */
-export function ProtocolCurve(curves: ProtocolCurves, name: string, { width = 640, height = 300 }: { width?: number; height?: number } = {}): HTMLElement {
+/** One curve of the protocol (e.g. "random", the paper's figure) with a band per model; `paperPoint`: the paper's one value beside it (its figure is on BP4D). */
+export function ProtocolCurve(curves: ProtocolCurves, name: string, { width = 640, height = 300, paperPoint = false }: { width?: number; height?: number; paperPoint?: boolean } = {}): HTMLElement {
   const spec = curves.curves.find((c) => c.name === name);
   if (!spec) return el("p", { className: "muted maskau-chart-empty", textContent: `The ledger has no ${name} curve yet.` });
   const rows = curves.points
@@ -20,7 +20,7 @@ export function ProtocolCurve(curves: ProtocolCurves, name: string, { width = 64
     .map((p) => ({ label: CURVE_LABELS[p.condition] ?? p.condition, condition: p.condition, removed: p.removed, mean: 100 * p.mean, lo: 100 * p.interval.lo, hi: 100 * p.interval.hi, runs: p.runs, occlusion: p.occlusion }));
   const labels = [...new Set(rows.map((r) => r.label))];
   const colors = labels.map((l) => CURVE_COLORS[rows.find((r) => r.label === l)!.condition] ?? "#888");
-  const paper = name === "random" ? Object.entries(PAPER_FIG3.student).map(([occ, f1]) => ({ removed: removedPercent(occ), f1 })) : [];
+  const paper = paperPoint && name === "random" ? Object.entries(PAPER_FIG3.student).map(([occ, f1]) => ({ removed: removedPercent(occ), f1 })) : [];
   const chart = Plot.plot({
     width,
     height,

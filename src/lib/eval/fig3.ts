@@ -13,6 +13,9 @@ import type { Fill } from "../masks/fill.js";
 import { parseOcclusion } from "../masks/spec.js";
 
 /** The paper's Fig. 3 as its text states it (the plotted values are not given): the student at 70% random patches. */
+/** The dataset of the paper's Fig. 3 (its values are shown beside that dataset's curves only). */
+export const PAPER_FIG3_DATASET = "bp4d";
+
 export const PAPER_FIG3 = { student: { "random:0.7": 55.8 } } as const;
 
 export interface Fig3Point {

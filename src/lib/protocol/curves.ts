@@ -163,8 +163,12 @@ const CURVE_TITLES: Record<string, string> = {
 const pct = (x: number) => (100 * x).toFixed(1);
 const signed = (x: number) => (x >= 0 ? "+" : "−") + pct(Math.abs(x));
 
-/** The curves as markdown: per curve mean F1 with its interval at each point, and the paired differences under it. */
-export function curvesMarkdown(r: ProtocolCurves, { command }: { command: string }): string {
+/**
+ * The curves as markdown: per curve mean F1 with its interval at each point, and the paired
+ * differences under it; with `paperPoint` (the paper's Fig. 3 is on BP4D) the one value of the
+ * figure that the paper's text gives.
+ */
+export function curvesMarkdown(r: ProtocolCurves, { command, paperPoint }: { command: string; paperPoint: boolean }): string {
   const runs = pairsPhrase(r.pairs);
   const lines = [
     `Mean F1 (%) over ${runs} at each share of the face removed, with the subject-bootstrap 95% interval of the mean in brackets (${r.resamples} resamples of each fold's test subjects, shared by the seeds of a fold); the teacher and student of a curve are those trained at its occlusion, every model sees the same faces and masks. Rebuilt by \`${command}\`.`,
@@ -189,7 +193,7 @@ export function curvesMarkdown(r: ProtocolCurves, { command }: { command: string
       lines.push(`| ${a} − ${b} | ${cells.join(" | ")} |`);
     }
     const paper: Record<string, number> = PAPER_FIG3.student;
-    if (c.occlusions.some((o) => o in paper)) lines.push(`| paper: (e) student (its text gives this point only) | ${c.occlusions.map((o) => (o in paper ? paper[o].toFixed(1) : "")).join(" | ")} |`);
+    if (paperPoint && c.occlusions.some((o) => o in paper)) lines.push(`| paper: (e) student (its text gives this point only) | ${c.occlusions.map((o) => (o in paper ? paper[o].toFixed(1) : "")).join(" | ")} |`);
   }
   return lines.join("\n");
 }

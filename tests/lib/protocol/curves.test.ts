@@ -76,12 +76,14 @@ describe("aggregateCurves", () => {
     expect(r.claims).toHaveLength(2 * 3);
     expect(diff("random:0.1").hi).toBeLessThan(0);
     expect(diff("random:0.7").lo).toBeGreaterThan(0);
-    const md = curvesMarkdown(r, { command: "maskau reproduce paper --aggregate-only" });
+    const md = curvesMarkdown(r, { command: "maskau reproduce paper --aggregate-only", paperPoint: true });
     expect(md).toContain("over 2 folds (1, 2) x 2 seeds (0, 1)");
     expect(md).toContain("| model | 10% | 40% | 70% |");
     expect(md).toMatch(/\| \(e\) − \(c\) \| −\d+\.\d \[−\d+\.\d, −\d+\.\d\] \| .* \| \+\d+\.\d \[\+\d+\.\d, \+\d+\.\d\] \|/);
     // The paper's text gives one point of its figure, at 70%; that column alone has it.
     expect(md).toContain("| paper: (e) student (its text gives this point only) |  |  | 55.8 |");
+    // Not beside another dataset's curves (the paper's figure is on BP4D).
+    expect(curvesMarkdown(r, { command: "maskau reproduce paper --aggregate-only", paperPoint: false })).not.toContain("paper:");
   });
 
   it("is null for evaluations made before the protocol scored curves, and names a point whose counts do not fit", () => {
