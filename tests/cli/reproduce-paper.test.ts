@@ -118,11 +118,12 @@ describe("maskau reproduce paper --quick", () => {
     expect(one.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(1);
     expect(third.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(9);
     const ablated = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
-    expect(ablated.claims).toHaveLength(5 * 2 + 1 + 10);
+    expect(ablated.claims).toHaveLength(5 * 2 + 2 + 10);
     // The rows kept from before are the same numbers: the main claims are unchanged.
     expect(ablated.claims.slice(0, 10)).toEqual(results.claims);
     expect(third.stdout).toContain("| (e:frozen) − (e) | random:0.5 | ablation: encoder frozen instead of (e)'s setting");
     expect(third.stdout).toContain("| (e) − (f) | random:0.5 | the MAE latent matters");
+    expect(third.stdout).toContain("| (d) − (f) | random:0.5 | reconstruction matters");
 
     // On another machine (no earlier evaluation in the folder, checkpoints of other runs gone),
     // the ledger's evaluation is where the rows of the runs it does not retrain come from.

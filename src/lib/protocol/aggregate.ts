@@ -82,6 +82,7 @@ export const CLAIMS: readonly [string, string, string][] = [
   ["(e)", "(d)", "the student matches its teacher (equivalence margin)"],
   // MaskAU's additions, where the ablations were run:
   ["(e)", "(f)", "the MAE latent matters: the student beats a detector trained on occluded faces"],
+  ["(d)", "(f)", "reconstruction matters: the teacher on composites beats the same training on occluded faces"],
   ...ABLATIONS.map((a): [string, string, string] => [`(e:${a.name})`, "(e)", `ablation: ${a.what} instead of (e)'s setting`]),
 ];
 
