@@ -74,7 +74,8 @@ export function ClaimsForest(claims: ClaimSummary[], pairs: { fold: number; seed
   const chart = Plot.plot({
     width,
     height: 40 + rows.length * 22,
-    marginLeft: rows.some((r) => r.label.includes(" run")) ? 200 : 150,
+    // Room for the longest label at the axis' 10 px font (about 6 px a character).
+    marginLeft: Math.max(150, 6 * Math.max(...rows.map((r) => r.label.length))),
     x: { label: "difference of mean F1 (points)", grid: true },
     y: { label: null, domain: rows.map((r) => r.label) },
     color: { domain: ["holds", "reversed", "open"], range: [VERDICT_COLORS.holds, VERDICT_COLORS.reversed, VERDICT_COLORS.open], legend: true, tickFormat: (v: string) => (v === "holds" ? "holds (interval above 0, or equivalent)" : v === "reversed" ? "reversed (below 0, or not equivalent)" : "not shown") },
