@@ -5,9 +5,10 @@
 // ledger has no evaluation). Its cached output is dropped before every build
 // (scripts/prebundle.mjs), so a ledger that grew is read again.
 import { parseArgs } from "node:util";
+import { PROTOCOL_DATASETS, type ProtocolDataset } from "../lib/eval/evaluation-settings.js";
 import { LEDGER_ROOT, protocolPageData } from "../lib/protocol/ledger-node.js";
 
 const { dataset } = parseArgs({ options: { dataset: { type: "string" } } }).values;
-if (dataset !== "bp4d" && dataset !== "disfa") throw new Error(`protocol-${dataset}.json: no such dataset (bp4d or disfa)`);
+if (!PROTOCOL_DATASETS.includes(dataset as ProtocolDataset)) throw new Error(`protocol-${dataset}.json: no such dataset (${PROTOCOL_DATASETS.join(" or ")})`);
 const root = new URL(`../../${LEDGER_ROOT}`, import.meta.url).pathname;
-process.stdout.write(JSON.stringify({ ...protocolPageData(dataset, root), ledger: `${LEDGER_ROOT}/${dataset}` }));
+process.stdout.write(JSON.stringify({ ...protocolPageData(dataset!, root), ledger: `${LEDGER_ROOT}/${dataset}` }));

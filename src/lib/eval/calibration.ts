@@ -48,15 +48,17 @@ export function f1AtThresholds(probs: ArrayLike<number>, labels: ArrayLike<numbe
 }
 
 /** Thresholds 0.05, 0.06, ..., 0.95: where bestThresholds looks. */
-export const THRESHOLD_GRID: readonly number[] = Array.from({ length: 91 }, (_, k) => Math.round(5 + k) / 100);
+export const THRESHOLD_GRID: readonly number[] = Array.from({ length: 91 }, (_, k) => (5 + k) / 100);
 
 /** Per AU, the threshold of `grid` with the highest F1 on these faces (the first of equals). */
 export function bestThresholds(probs: ArrayLike<number>, labels: ArrayLike<number>, n: number, grid: readonly number[] = THRESHOLD_GRID): number[] {
   return Array.from({ length: n }, (_, au) => {
+    const p = column(probs, n, au);
+    const y = column(labels, n, au);
     let best = -1;
     let at = grid[0];
     for (const t of grid) {
-      const [f] = f1AtThresholds(column(probs, n, au), column(labels, n, au), [t]);
+      const [f] = f1AtThresholds(p, y, [t]);
       if (f > best) [best, at] = [f, t];
     }
     return at;
