@@ -253,6 +253,12 @@ function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: stri
     return { out, status: "shipped", note: `copied the shipped ${SHIPPED[run.id]}` };
   }
   if (existsSync(out) && checkpointState(out, run.spec.train.steps) === "finished") return { out, status: "reused", note: `reusing ${out}` };
+  if (run.copyOf) {
+    // The same model as another run of the plan (ABLATIONS' sameAs), which is done (it is in `needs`).
+    const from = join(dir, `${run.copyOf}.safetensors`);
+    copyFileSync(from, out);
+    return { out, status: "copied", note: `copied ${from}: the same model as ${run.copyOf}` };
+  }
   const resume = existsSync(out);
   return { out, status: resume ? "resumed" : "trained", note: `$ ${run.command}` };
 }

@@ -101,8 +101,9 @@ describe("maskau reproduce paper --quick", () => {
     // ledger scored only those they read are brought up to date (the MAE, the clean detector,
     // the random:0.5 teacher's two stages). One ablation first (--only ablation-node), as on a
     // machine that keeps no checkpoint: its checkpoint and the folder's evaluation are then
-    // removed, and the next invocation trains the other nine and the control, keeps the 13 rows
-    // of the ledger and the ablation's row, and scores only the 11 new models.
+    // removed, and the next invocation trains eight others and the control, copies beta = 0
+    // from node KD only (the same model, which it therefore trains again although the ledger
+    // scored it) and keeps the 13 rows of the ledger.
     const one = await exec("node", [...args, "--ablations", "--only", "ablation-node"], { env, maxBuffer: 1 << 24 });
     expect(JSON.parse(readFileSync(join(out, "protocol.json"), "utf8")).runs.filter((r: { status: string }) => r.status === "trained").map((r: { id: string }) => r.id)).toEqual(["fold1/seed0/ablation-node-random0.5"]);
     expect(one.stderr).toContain("evaluated fold 1, seed 0 (14 rows");
@@ -111,8 +112,10 @@ describe("maskau reproduce paper --quick", () => {
     const third = await exec("node", [...args, "--ablations"], { env, maxBuffer: 1 << 24 });
     const withAblations = JSON.parse(readFileSync(join(out, "protocol.json"), "utf8")).runs as { id: string; role: string; status: string }[];
     expect(withAblations.filter((r) => r.status === "trained").map((r) => r.role).sort()).toEqual([...Array(9).fill("ablation"), "control", "control1"]);
+    expect(withAblations.filter((r) => r.status === "copied").map((r) => r.id)).toEqual(["fold1/seed0/ablation-b0-random0.5"]);
+    expect(readFileSync(join(out, "fold1/seed0/ablation-b0-random0.5.safetensors")).equals(readFileSync(join(out, "fold1/seed0/ablation-node-random0.5.safetensors")))).toBe(true);
     expect(withAblations.filter((r) => r.status === "reused").map((r) => r.id)).toEqual(["fold1/mae", "fold1/seed0/clean", "fold1/seed0/teacher1-random0.5", "fold1/seed0/teacher-random0.5"]);
-    expect(third.stderr).toContain("7 runs already scored in the ledger are skipped");
+    expect(third.stderr).toContain("6 runs already scored in the ledger are skipped");
     expect(third.stderr).toContain("evaluated fold 1, seed 0 (25 rows");
     // The ablation students of one teacher share its outputs, computed once.
     expect(one.stderr.match(/teacher outputs precomputed for \d+ inputs/g)).toHaveLength(1);
@@ -122,6 +125,8 @@ describe("maskau reproduce paper --quick", () => {
     // The rows kept from before are the same numbers: the main claims are unchanged.
     expect(ablated.claims.slice(0, 10)).toEqual(results.claims);
     expect(third.stdout).toContain("| (e:frozen) − (e) | random:0.5 | ablation: encoder frozen instead of (e)'s setting");
+    const perRunOf = (a: string) => ablated.claims.find((c: { a: string }) => c.a === a).perRun;
+    expect(perRunOf("(e:b0)")).toEqual(perRunOf("(e:node)"));
     expect(third.stdout).toContain("| (e) − (f) | random:0.5 | the MAE latent matters");
     expect(third.stdout).toContain("| (d) − (f) | random:0.5 | reconstruction matters");
 

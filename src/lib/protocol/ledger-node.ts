@@ -23,7 +23,7 @@ export interface LedgerRun {
   role: ProtocolRole;
   command: string;
   /** How the checkpoint came to be: trained (or resumed) here, or copied from the shipped ones. */
-  status: "trained" | "resumed" | "reused" | "shipped";
+  status: "trained" | "resumed" | "reused" | "shipped" | "copied";
   /** Wall time of the invocation that trained it (a reused run keeps the time it was trained in). */
   seconds: number;
   sha256: string;

@@ -17,14 +17,16 @@ export const PROTOCOL_ROLES: readonly ProtocolRole[] = ["mae", "clean", "teacher
 /**
  * The distillation ablations (MaskAU's additions; the paper has none): each changes one
  * setting of the student (e) (both KD terms, alpha 1, beta 0.1, T 2, encoder fine-tuned,
- * head from the teacher); alpha = 0 is the student-a0 control of the main protocol.
+ * head from the teacher); alpha = 0 is the student-a0 control of the main protocol. One
+ * with `sameAs` is by construction the same model as that ablation (beta = 0 weighs the edge
+ * term by nothing: node KD only, the same weights bit for bit): its checkpoint is a copy.
  */
-export const ABLATIONS: readonly { name: string; what: string; spec: Partial<StudentSpec>; args: string }[] = [
+export const ABLATIONS: readonly { name: string; what: string; spec: Partial<StudentSpec>; args: string; sameAs?: string }[] = [
   { name: "node", what: "node KD only", spec: { kd: "node" }, args: "--kd node" },
   { name: "edge", what: "edge KD only", spec: { kd: "edge" }, args: "--kd edge" },
   { name: "a0.5", what: "alpha = 0.5", spec: { alpha: 0.5 }, args: "--alpha 0.5" },
   { name: "a2", what: "alpha = 2", spec: { alpha: 2 }, args: "--alpha 2" },
-  { name: "b0", what: "beta = 0", spec: { beta: 0 }, args: "--beta 0" },
+  { name: "b0", what: "beta = 0", spec: { beta: 0 }, args: "--beta 0", sameAs: "node" },
   { name: "b1", what: "beta = 1", spec: { beta: 1 }, args: "--beta 1" },
   { name: "t1", what: "T = 1", spec: { temperature: 1 }, args: "--temperature 1" },
   { name: "t4", what: "T = 4", spec: { temperature: 4 }, args: "--temperature 4" },
@@ -143,6 +145,8 @@ export interface PlannedRun {
   command: string;
   /** Ablation runs: the name of the one of ABLATIONS this is. */
   ablation?: string;
+  /** A run that is the same model as another (ABLATIONS' sameAs): the id whose checkpoint is copied instead of training. */
+  copyOf?: string;
   /**
    * "cache": a student of a teacher that ablations also distil from, so the teacher's
    * outputs are precomputed once for all of them (teacher-targets.ts).
@@ -259,9 +263,11 @@ export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
           });
         }
         if (!cfg.ablations.includes(occlusion)) continue;
+        const ablationId = (name: string) => `${dir}/ablation-${name}-${tag}`;
         for (const a of ABLATIONS) {
-          const id = `${dir}/ablation-${a.name}-${tag}`;
+          const id = ablationId(a.name);
           const out = `${id}.safetensors`;
+          const copy = a.sameAs ? { copyOf: ablationId(a.sameAs) } : {};
           runs.push({
             id,
             role: "ablation",
@@ -269,10 +275,11 @@ export function planProtocol(cfg: ProtocolConfig): PlannedRun[] {
             seed,
             occlusion,
             out,
-            needs: [maeId, t2.id],
+            needs: a.sameAs ? [maeId, t2.id, ablationId(a.sameAs)] : [maeId, t2.id],
             spec: studentSpec({ data: cfg.data, fold, seed, occlusion, fill: cfg.fill, mae: { path: maeOut }, teacher: { path: t2.out }, compositeVariants: cfg.compositeVariants, ...a.spec, train: s.student }),
             command: `maskau train student ${dataArgs(cfg.data, fold)} --occlusion ${occlusion} --mae ${maeOut} --teacher ${t2.out} --composite-variants ${cfg.compositeVariants} ${a.args}${trainArgs(s.student)} --seed ${seed} --out ${out}`,
             ablation: a.name,
+            ...copy,
             ...shared,
           });
         }

@@ -77,9 +77,9 @@ export function runsCoveredByLedger(plan: PlannedRun[], coverage: GroupCoverage[
 /** Where a run's checkpoint stands on this machine. */
 export type LocalState = { kind: "finished" } | { kind: "partial"; step: number } | { kind: "shipped" } | { kind: "missing" };
 
-/** Whether a run that is not skipped has to train here (no checkpoint, or one to resume). */
+/** Whether a run that is not skipped has to train here (no checkpoint, or one to resume; a copy of another run trains nothing). */
 const toTrainHere = (r: PlannedRun, skipped: Set<string>, local: Map<string, LocalState>) =>
-  !skipped.has(r.id) && ["missing", "partial"].includes(local.get(r.id)?.kind ?? "missing");
+  !skipped.has(r.id) && !r.copyOf && ["missing", "partial"].includes(local.get(r.id)?.kind ?? "missing");
 
 /** One kind of run's logged wall times (runs.json, runs trained or resumed). */
 export interface RoleTimes {

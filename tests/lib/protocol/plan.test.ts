@@ -61,7 +61,8 @@ describe("planProtocol", () => {
     const settings = (s: StudentSpec) => ({ kd: s.kd, alpha: s.alpha, beta: s.beta, temperature: s.temperature, encoder: s.encoder, headInit: s.headInit });
     for (const a of ABLATIONS) {
       const run = withAblations.find((r) => r.id === `fold1/seed1/ablation-${a.name}-random0.5`)!;
-      expect(run.needs).toEqual(["fold1/mae", "fold1/seed1/teacher-random0.5"]);
+      expect(run.needs).toEqual(["fold1/mae", "fold1/seed1/teacher-random0.5", ...(a.sameAs ? [`fold1/seed1/ablation-${a.sameAs}-random0.5`] : [])]);
+      expect(run.copyOf).toBe(a.sameAs ? `fold1/seed1/ablation-${a.sameAs}-random0.5` : undefined);
       const spec = run.spec as StudentSpec;
       // Exactly the ablated settings differ from the student's, and the rest of the spec is the same.
       expect(settings(spec)).toEqual({ ...settings(base), ...a.spec });
