@@ -8,7 +8,7 @@
 // it was trained or reused, its wall time and the SHA-256 of its checkpoint.
 import { Command } from "commander";
 import { spawn } from "node:child_process";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { aggregateProtocol, PAPER_RESULTS, resultsMarkdown, type ProtocolEvalFile } from "../../src/lib/protocol/aggregate.js";
@@ -18,7 +18,7 @@ import { LEDGER_ROOT, readLedgerEvals, readLedgerRuns, writeLedger, type LedgerR
 import { planProtocol, protocolConfig, selectRuns, type PlannedRun } from "../../src/lib/protocol/plan.js";
 import { PAPER_FIG3_DATASET } from "../../src/lib/eval/fig3.js";
 import { ledgerCoverage, planGroups, planReport, roleTimes, runsCoveredByLedger, type LocalState } from "../../src/lib/protocol/status.js";
-import { readCheckpointMeta, underLock } from "../../src/lib/io/atomic-node.js";
+import { readCheckpointMeta, underLock, writeFileAtomic } from "../../src/lib/io/atomic-node.js";
 import { loadData, loadMaeFile, loadResources, trainToFile, type LoadedData } from "../../src/lib/runs/node.js";
 import type { RunSpec } from "../../src/lib/runs/spec.js";
 import { nodeEnvironment, recordOfCheckpointFile, recordPathFor, sha256File, writeRecordFile, writeTrainingRecord } from "../../src/lib/records/node.js";
@@ -244,19 +244,20 @@ function report(dataset: string, ledger: string, dir: string, opts: PaperOpts, s
   process.stderr.write(`aggregated ${files.length} evaluation${files.length === 1 ? "" : "s"} of ${ledger} into ${jsonPath} and ${mdPath} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-/** What is to be done for a run: nothing (finished or shipped) or training (fresh or resumed). */
-function prepare(run: PlannedRun, dir: string, useShipped: boolean): { out: string; status: RunLog["status"]; note: string } {
+/** What is to be done for a run: nothing (finished, shipped or copied) or training (fresh or resumed). Copies are written atomically. */
+async function prepare(run: PlannedRun, dir: string, useShipped: boolean): Promise<{ out: string; status: RunLog["status"]; note: string }> {
   const out = join(dir, run.out);
   mkdirSync(dirname(out), { recursive: true });
+  const copy = async (from: string) => writeFileAtomic(out, readFileSync(from));
   if (!existsSync(out) && useShipped && SHIPPED[run.id] && existsSync(SHIPPED[run.id])) {
-    copyFileSync(SHIPPED[run.id], out);
+    await copy(SHIPPED[run.id]);
     return { out, status: "shipped", note: `copied the shipped ${SHIPPED[run.id]}` };
   }
   if (existsSync(out) && checkpointState(out, run.spec.train.steps) === "finished") return { out, status: "reused", note: `reusing ${out}` };
   if (run.copyOf) {
     // The same model as another run of the plan (ABLATIONS' sameAs), which is done (it is in `needs`).
     const from = join(dir, `${run.copyOf}.safetensors`);
-    copyFileSync(from, out);
+    await copy(from);
     return { out, status: "copied", note: `copied ${from}: the same model as ${run.copyOf}` };
   }
   const resume = existsSync(out);
@@ -283,7 +284,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
   if (opts.jobs === 1) {
     for (const run of plan) {
       const t0 = Date.now();
-      const { out, status, note } = prepare(run, dir, useShipped);
+      const { out, status, note } = await prepare(run, dir, useShipped);
       process.stderr.write(`${head(run)}: ${note}\n`);
       if (status === "trained" || status === "resumed") await trainOnce(run, dir, out, data);
       await finish(run, status, t0);
@@ -306,7 +307,7 @@ async function bringUpToDate(plan: PlannedRun[], dir: string, data: LoadedData, 
     if (ready >= 0 && running.size < opts.jobs) {
       const [run] = pending.splice(ready, 1);
       const t0 = Date.now();
-      const { status, note } = prepare(run, dir, useShipped);
+      const { status, note } = await prepare(run, dir, useShipped);
       process.stderr.write(`${head(run)}: ${note}\n`);
       if (status !== "trained" && status !== "resumed") {
         await finish(run, status, t0);
