@@ -245,7 +245,7 @@ function report(dataset: string, ledger: string, dir: string, opts: PaperOpts, s
 }
 
 /** What is to be done for a run: nothing (finished, shipped or copied) or training (fresh or resumed). Copies are written atomically. */
-async function prepare(run: PlannedRun, dir: string, useShipped: boolean): Promise<{ out: string; status: RunLog["status"]; note: string }> {
+export async function prepare(run: PlannedRun, dir: string, useShipped: boolean): Promise<{ out: string; status: RunLog["status"]; note: string }> {
   const out = join(dir, run.out);
   mkdirSync(dirname(out), { recursive: true });
   const copy = async (from: string) => writeFileAtomic(out, readFileSync(from));
