@@ -64,16 +64,22 @@ export async function writeLedger(ledger: string, outDir: string, runs: LedgerRu
  */
 export function retrainedNote(id: string, before: RunRecord, now: RunRecord): string {
   const [was, is] = [before.checkpoint.tensorsSha256, now.checkpoint.tensorsSha256];
-  if (was && is) return was === is ? `${id}: trained again to the same weights as the ledger's (weights sha256 ${shortHash(is)})` : `${id}: trained again to other weights than the ledger's (weights sha256 ${shortHash(is)}, was ${shortHash(was)}): the build or the inputs differ`;
+  if (was && is) return was === is ? `${id}: trained again to the same weights as the ledger's (weights sha256 ${shortHash(is)}); the ledger keeps its record` : `${id}: trained again to other weights than the ledger's (weights sha256 ${shortHash(is)}, was ${shortHash(was)}): the build or the inputs differ`;
   const same = JSON.stringify([before.history, before.metrics]) === JSON.stringify([now.history, now.metrics]);
   return same
     ? `${id}: trained again to the same loss history and test metrics as the ledger's (its record has no weights hash to compare)`
     : `${id}: trained again to another loss history or other test metrics than the ledger's: the build or the inputs differ`;
 }
 
-/** Adds to the ledger; returns a note per run trained again (retrainedNote). */
+/**
+ * Adds to the ledger; returns a note per run trained again (retrainedNote). A run trained
+ * again to the ledger's weights (the same tensors in a file with another date) keeps the
+ * ledger's record and run entry, and the evaluations name it by the ledger's SHA-256: it is
+ * the same model, and an evaluation of another seed that scored it (a fold's MAE) stays valid.
+ */
 async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<string[]> {
   const notes: string[] = [];
+  const ledgerSha = new Map<string, { fresh: string; kept: string }>();
   for (const run of runs) {
     const from = join(outDir, `${run.id}.record.json`);
     const record = parseRecord(readFileSync(from, "utf8"), from);
@@ -83,16 +89,28 @@ async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], ev
     const before = existsSync(to) ? parseRecord(readFileSync(to, "utf8"), to) : undefined;
     if (before?.checkpoint.sha256 === run.sha256) continue;
     // Rounded as the ledger keeps it, so the comparison sees what is written.
-    if (before) notes.push(retrainedNote(run.id, before, parseRecord(recordJson(record, 0), from)));
+    const now = parseRecord(recordJson(record, 0), from);
+    if (before) notes.push(retrainedNote(run.id, before, now));
+    if (before && sameWeights(before, now)) {
+      ledgerSha.set(run.id, { fresh: run.sha256, kept: before.checkpoint.sha256 });
+      continue;
+    }
     await write(to, recordJson(record, 0));
   }
   for (const file of evals) {
     const { reused: _, ...clean } = file as ProtocolEvalFile & { reused?: boolean };
-    await write(join(ledger, "evals", `fold${file.fold}-seed${file.seed}.json`), JSON.stringify(clean) + "\n");
+    const checkpoints = Object.fromEntries(Object.entries(clean.checkpoints).map(([id, sha]) => [id, ledgerSha.get(id)?.fresh === sha ? ledgerSha.get(id)!.kept : sha]));
+    await write(join(ledger, "evals", `fold${file.fold}-seed${file.seed}.json`), JSON.stringify({ ...clean, checkpoints }) + "\n");
   }
-  await write(join(ledger, "runs.json"), JSON.stringify({ format: "maskau-protocol-runs", version: 1, runs: mergeRunLogs(readLedgerRuns(ledger), runs) }, null, 1) + "\n");
+  const old = readLedgerRuns(ledger);
+  const logged = new Set(old.map((r) => r.id));
+  const fresh = runs.filter((r) => !(ledgerSha.has(r.id) && logged.has(r.id))).map((r) => (ledgerSha.has(r.id) ? { ...r, sha256: ledgerSha.get(r.id)!.kept } : r));
+  await write(join(ledger, "runs.json"), JSON.stringify({ format: "maskau-protocol-runs", version: 1, runs: mergeRunLogs(old, fresh) }, null, 1) + "\n");
   return notes;
 }
+
+/** Whether two records of a run name the same weights (both have the tensors' SHA-256, and it is equal). */
+const sameWeights = (a: RunRecord, b: RunRecord) => !!a.checkpoint.tensorsSha256 && a.checkpoint.tensorsSha256 === b.checkpoint.tensorsSha256;
 
 /** The ledger's run log (runs.json), empty when there is none yet. */
 export function readLedgerRuns(ledger: string): LedgerRun[] {

@@ -65,14 +65,26 @@ describe("writeLedger and readLedgerEvals", () => {
 
   it("says whether a run trained again reached the ledger's weights (or, for an older record, its history and metrics)", async () => {
     const ledger = join(dir, "again");
-    await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", sha, 853)], []);
+    await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", sha, 853)], [evalFile]);
     // The same weights in a new file (another date in its metadata): the same tensors hash.
+    // Like a fold's MAE trained again on a fresh machine by the invocation of another seed:
+    // the ledger keeps its record and run entry, the new evaluation names the ledger's file,
+    // and the earlier evaluation that scored it stays valid.
     const again = { ...record, checkpoint: { ...record.checkpoint, sha256: "e".repeat(64), createdAt: "2030-01-01T00:00:00.000Z" } };
     writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(again));
-    expect(await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", "e".repeat(64), 700)], [])).toEqual([
-      `fold1/seed0/clean: trained again to the same weights as the ledger's (weights sha256 ${record.checkpoint.tensorsSha256!.slice(0, 12)})`,
+    const seed1 = { ...evalFile, seed: 1, checkpoints: { "fold1/seed0/clean": "e".repeat(64) } };
+    expect(await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", "e".repeat(64), 700)], [seed1])).toEqual([
+      `fold1/seed0/clean: trained again to the same weights as the ledger's (weights sha256 ${record.checkpoint.tensorsSha256!.slice(0, 12)}); the ledger keeps its record`,
     ]);
+    expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).checkpoint.sha256).toBe(sha);
+    expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs).toEqual([run("fold1/seed0/clean", "trained", sha, 853)]);
+    expect(readLedgerEvals(ledger).map((e) => [e.seed, e.checkpoints["fold1/seed0/clean"]])).toEqual([[0, sha], [1, sha]]);
+    // Other weights replace the ledger's record: the evaluations that scored the old file are then out of step.
+    const other = { ...again, checkpoint: { ...again.checkpoint, tensorsSha256: "1".repeat(64) } };
+    writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(other));
+    await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", "e".repeat(64), 700)], [seed1]);
     expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).checkpoint.sha256).toBe("e".repeat(64));
+    expect(() => readLedgerEvals(ledger)).toThrow(/fold1-seed0\.json scored fold1\/seed0\/clean .*the ledger is out of step/);
     writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(record));
     expect(retrainedNote("x", record, { ...record, checkpoint: { ...record.checkpoint, tensorsSha256: "1".repeat(64) } })).toMatch(/^x: trained again to other weights than the ledger's \(weights sha256 111111111111, was [0-9a-f]{12}\): the build or the inputs differ$/);
     // A record from before the weights hash: the loss history and metrics decide.
