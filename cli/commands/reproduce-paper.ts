@@ -187,6 +187,9 @@ export function paperCommand(): Command {
     const begun = new Set<(typeof toEvaluate)[number]>();
     let evaluations = Promise.resolve();
     let evalError: Error | undefined;
+    // Each writeLedger call names every run trained again; say each note once per invocation.
+    const said = new Set<string>();
+    const say = (notes: string[]) => notes.filter((n) => !said.has(n)).forEach((n) => (said.add(n), process.stderr.write(n + "\n")));
     const evaluateFinished = (done: Map<string, RunLog>) => {
       for (const g of toEvaluate) {
         if (begun.has(g) || ![g.maeRun, ...g.runs].every((r) => done.has(r.id))) continue;
@@ -197,7 +200,7 @@ export function paperCommand(): Command {
             const t0 = Date.now();
             const file = await evaluateFoldSeed({ cfg, fold: g.fold, seed: g.seed, maeRun: g.maeRun, runs: g.runs, dir, ledger, data, logs: groupLogs, progress: phaseBars() });
             evalFiles.push(file);
-            for (const note of await writeLedger(ledger, dir, groupLogs, [file])) process.stderr.write(note + "\n");
+            say(await writeLedger(ledger, dir, groupLogs, [file]));
             process.stderr.write(`evaluated fold ${g.fold}, seed ${g.seed} (${file.rows.length} rows, ${(file.curves ?? []).length} curve points, ${((Date.now() - t0) / 1000).toFixed(0)} s${file.reused ? ", reused" : ""}); added to the ledger\n`);
           })
           .catch((e: Error) => void (evalError ??= e));
@@ -211,7 +214,7 @@ export function paperCommand(): Command {
     });
     await evaluations;
     if (evalError) throw evalError;
-    for (const note of await writeLedger(ledger, dir, logs, [])) process.stderr.write(note + "\n");
+    say(await writeLedger(ledger, dir, logs, []));
     const wall = (Date.now() - started) / 1000;
     writeFileSync(join(dir, "protocol.json"), JSON.stringify({ config: cfg, command: commandOf(opts), backend: backendLabel(info), wallSeconds: wall, runs: logs }, null, 1) + "\n");
     process.stderr.write(`added ${logs.length} runs and ${evalFiles.length} evaluations to the ledger in ${ledger}; wrote ${join(dir, "protocol.json")} (${(wall / 60).toFixed(1)} min)\n`);
