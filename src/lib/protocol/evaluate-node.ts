@@ -15,7 +15,7 @@ import { sha256File } from "../records/node.js";
 import { evaluateDetectorOn, loadMaeFile, type LoadedData, type Progress } from "../runs/node.js";
 import type { ProtocolEvalFile, ProtocolEvalRow } from "./aggregate.js";
 import { CURVE_CONDITIONS, curveJobs, curveKey, type CurveJob, type ProtocolCurveRow } from "./curves.js";
-import type { LedgerRun } from "./ledger-node.js";
+import { sameModelAs, type LedgerRun } from "./ledger-node.js";
 import { PROTOCOL_CURVES, type PlannedRun, type ProtocolConfig } from "./plan.js";
 
 /** What each role is scored on: condition label, input, and which occlusion. */
@@ -87,12 +87,14 @@ export async function evaluateFoldSeed({ cfg, fold, seed, maeRun, runs, dir, led
   const earlier = [path, join(ledger, "evals", `fold${fold}-seed${seed}.json`)].find((p) => existsSync(p));
   if (earlier) {
     const old = JSON.parse(readFileSync(earlier, "utf8")) as ProtocolEvalFile;
-    const comparable = old.fill === fill && old.aus.join() === ds.aus.join() && old.subjects.join() === subjects.join() && old.checkpoints[maeRun.id] === scored[maeRun.id];
+    // The same model: the same file, or one trained again to the weights the ledger names.
+    const sameModel = (id: string, fileSha: string) => sameModelAs(ledger, dir, id, fileSha, old.checkpoints[id]);
+    const comparable = old.fill === fill && old.aus.join() === ds.aus.join() && old.subjects.join() === subjects.join() && sameModel(maeRun.id, scored[maeRun.id]);
     for (const [id, sha] of comparable ? Object.entries(old.checkpoints) : []) {
       if (id === maeRun.id) continue;
       const onDisk = join(dir, `${id}.safetensors`);
       const current = id in scored ? scored[id] : existsSync(onDisk) ? sha256File(onDisk) : sha;
-      if (current !== sha) continue;
+      if (!sameModel(id, current)) continue;
       scored[id] = sha;
       kept.add(id);
       rows.push(...old.rows.filter((r) => r.run === id));

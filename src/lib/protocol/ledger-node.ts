@@ -80,6 +80,8 @@ export function retrainedNote(id: string, before: RunRecord, now: RunRecord): st
 async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], evals: ProtocolEvalFile[]): Promise<string[]> {
   const notes: string[] = [];
   const ledgerSha = new Map<string, { fresh: string; kept: string }>();
+  // The SHA-256 by which the ledger names a run's checkpoint file: its own where the weights are the same.
+  const named = (id: string, sha: string) => (ledgerSha.get(id)?.fresh === sha ? ledgerSha.get(id)!.kept : sha);
   for (const run of runs) {
     const from = join(outDir, `${run.id}.record.json`);
     const record = parseRecord(readFileSync(from, "utf8"), from);
@@ -99,18 +101,32 @@ async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], ev
   }
   for (const file of evals) {
     const { reused: _, ...clean } = file as ProtocolEvalFile & { reused?: boolean };
-    const checkpoints = Object.fromEntries(Object.entries(clean.checkpoints).map(([id, sha]) => [id, ledgerSha.get(id)?.fresh === sha ? ledgerSha.get(id)!.kept : sha]));
+    const checkpoints = Object.fromEntries(Object.entries(clean.checkpoints).map(([id, sha]) => [id, named(id, sha)]));
     await write(join(ledger, "evals", `fold${file.fold}-seed${file.seed}.json`), JSON.stringify({ ...clean, checkpoints }) + "\n");
   }
   const old = readLedgerRuns(ledger);
   const logged = new Set(old.map((r) => r.id));
-  const fresh = runs.filter((r) => !(ledgerSha.has(r.id) && logged.has(r.id))).map((r) => (ledgerSha.has(r.id) ? { ...r, sha256: ledgerSha.get(r.id)!.kept } : r));
+  // A run kept at the ledger's weights keeps its logged entry (and training time).
+  const fresh = runs.filter((r) => !(ledgerSha.has(r.id) && logged.has(r.id))).map((r) => ({ ...r, sha256: named(r.id, r.sha256) }));
   await write(join(ledger, "runs.json"), JSON.stringify({ format: "maskau-protocol-runs", version: 1, runs: mergeRunLogs(old, fresh) }, null, 1) + "\n");
   return notes;
 }
 
 /** Whether two records of a run name the same weights (both have the tensors' SHA-256, and it is equal). */
 const sameWeights = (a: RunRecord, b: RunRecord) => !!a.checkpoint.tensorsSha256 && a.checkpoint.tensorsSha256 === b.checkpoint.tensorsSha256;
+
+/**
+ * Whether run `id`'s checkpoint file in `dir` (SHA-256 `fileSha`) is the model an evaluation
+ * names `namedSha`: the same file, or one trained again to the weights of the ledger's record
+ * of that file (the ledger keeps its own name for it, see addToLedger).
+ */
+export function sameModelAs(ledger: string, dir: string, id: string, fileSha: string, namedSha: string): boolean {
+  if (fileSha === namedSha) return true;
+  const read = (path: string) => (existsSync(path) ? parseRecord(readFileSync(path, "utf8"), path) : undefined);
+  const local = read(join(dir, `${id}.record.json`));
+  const logged = read(join(ledger, "records", `${id}.record.json`));
+  return !!local && !!logged && local.checkpoint.sha256 === fileSha && logged.checkpoint.sha256 === namedSha && sameWeights(local, logged);
+}
 
 /** The ledger's run log (runs.json), empty when there is none yet. */
 export function readLedgerRuns(ledger: string): LedgerRun[] {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { aggregateProtocol, PAPER_RESULTS, resultsMarkdown, runsPhrase, type ProtocolEvalFile } from "../../../src/lib/protocol/aggregate.js";
 import { checkFig3 } from "../../../src/lib/eval/fig3.js";
 import { aggregateCurves, curvesMarkdown } from "../../../src/lib/protocol/curves.js";
-import { mergeRunLogs, protocolPageData, readLedgerEvals, retrainedNote, writeLedger, type LedgerRun } from "../../../src/lib/protocol/ledger-node.js";
+import { mergeRunLogs, protocolPageData, readLedgerEvals, retrainedNote, sameModelAs, writeLedger, type LedgerRun } from "../../../src/lib/protocol/ledger-node.js";
 import { recordJson, readRecordsDir, RECORDS_DIR } from "../../../src/lib/records/node.js";
 
 const run = (id: string, status: LedgerRun["status"], sha256: string, seconds = 1): LedgerRun => ({ id, role: "clean", command: `maskau train ${id}`, status, seconds, sha256, backend: "wasm" });
@@ -79,12 +79,16 @@ describe("writeLedger and readLedgerEvals", () => {
     expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).checkpoint.sha256).toBe(sha);
     expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs).toEqual([run("fold1/seed0/clean", "trained", sha, 853)]);
     expect(readLedgerEvals(ledger).map((e) => [e.seed, e.checkpoints["fold1/seed0/clean"]])).toEqual([[0, sha], [1, sha]]);
+    // An evaluation reusing the ledger's rows takes the new file for the model the ledger names.
+    expect(sameModelAs(ledger, out, "fold1/seed0/clean", "e".repeat(64), sha)).toBe(true);
+    expect(sameModelAs(ledger, out, "fold1/seed0/clean", "d".repeat(64), sha)).toBe(false);
     // Other weights replace the ledger's record: the evaluations that scored the old file are then out of step.
     const other = { ...again, checkpoint: { ...again.checkpoint, tensorsSha256: "1".repeat(64) } };
     writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(other));
     await writeLedger(ledger, out, [run("fold1/seed0/clean", "trained", "e".repeat(64), 700)], [seed1]);
     expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).checkpoint.sha256).toBe("e".repeat(64));
     expect(() => readLedgerEvals(ledger)).toThrow(/fold1-seed0\.json scored fold1\/seed0\/clean .*the ledger is out of step/);
+    expect(sameModelAs(ledger, out, "fold1/seed0/clean", "e".repeat(64), sha)).toBe(false);
     writeFileSync(join(out, "fold1/seed0/clean.record.json"), recordJson(record));
     expect(retrainedNote("x", record, { ...record, checkpoint: { ...record.checkpoint, tensorsSha256: "1".repeat(64) } })).toMatch(/^x: trained again to other weights than the ledger's \(weights sha256 111111111111, was [0-9a-f]{12}\): the build or the inputs differ$/);
     // A record from before the weights hash: the loss history and metrics decide.
