@@ -61,14 +61,16 @@ export async function writeLedger(ledger: string, outDir: string, runs: LedgerRu
  * of it: the same weights (tensors' SHA-256), or, where the older record has no weights
  * hash, the same loss history and test metrics. Each checkpoint file differs anyway (its
  * metadata says when it was written), so this is what says a rerun reproduced the run.
+ * `reused`: this invocation found the checkpoint on disk (an earlier one trained it again).
  */
-export function retrainedNote(id: string, before: RunRecord, now: RunRecord): string {
+export function retrainedNote(id: string, before: RunRecord, now: RunRecord, reused = false): string {
+  const what = reused ? `${id}: its checkpoint here, trained again by an earlier invocation, has` : `${id}: trained again to`;
   const [was, is] = [before.checkpoint.tensorsSha256, now.checkpoint.tensorsSha256];
-  if (was && is) return was === is ? `${id}: trained again to the same weights as the ledger's (weights sha256 ${shortHash(is)}); the ledger keeps its record` : `${id}: trained again to other weights than the ledger's (weights sha256 ${shortHash(is)}, was ${shortHash(was)}): the build or the inputs differ`;
+  if (was && is) return was === is ? `${what} the same weights as the ledger's (weights sha256 ${shortHash(is)}); the ledger keeps its record` : `${what} other weights than the ledger's (weights sha256 ${shortHash(is)}, was ${shortHash(was)}): the build or the inputs differ`;
   const same = JSON.stringify([before.history, before.metrics]) === JSON.stringify([now.history, now.metrics]);
   return same
-    ? `${id}: trained again to the same loss history and test metrics as the ledger's (its record has no weights hash to compare)`
-    : `${id}: trained again to another loss history or other test metrics than the ledger's: the build or the inputs differ`;
+    ? `${what} the same loss history and test metrics as the ledger's (its record has no weights hash to compare)`
+    : `${what} another loss history or other test metrics than the ledger's: the build or the inputs differ`;
 }
 
 /**
@@ -92,7 +94,7 @@ async function addToLedger(ledger: string, outDir: string, runs: LedgerRun[], ev
     if (before?.checkpoint.sha256 === run.sha256) continue;
     // Rounded as the ledger keeps it, so the comparison sees what is written.
     const now = parseRecord(recordJson(record, 0), from);
-    if (before) notes.push(retrainedNote(run.id, before, now));
+    if (before) notes.push(retrainedNote(run.id, before, now, run.status === "reused"));
     if (before && sameWeights(before, now)) {
       ledgerSha.set(run.id, { fresh: run.sha256, kept: before.checkpoint.sha256 });
       continue;

@@ -79,6 +79,12 @@ describe("writeLedger and readLedgerEvals", () => {
     expect(JSON.parse(readFileSync(join(ledger, "records/fold1/seed0/clean.record.json"), "utf8")).checkpoint.sha256).toBe(sha);
     expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs).toEqual([run("fold1/seed0/clean", "trained", sha, 853)]);
     expect(readLedgerEvals(ledger).map((e) => [e.seed, e.checkpoints["fold1/seed0/clean"]])).toEqual([[0, sha], [1, sha]]);
+    // The next invocation on this machine reuses that checkpoint: the note says so, the ledger is unchanged.
+    expect(await writeLedger(ledger, out, [run("fold1/seed0/clean", "reused", "e".repeat(64), 0.01)], [seed1])).toEqual([
+      `fold1/seed0/clean: its checkpoint here, trained again by an earlier invocation, has the same weights as the ledger's (weights sha256 ${record.checkpoint.tensorsSha256!.slice(0, 12)}); the ledger keeps its record`,
+    ]);
+    expect(JSON.parse(readFileSync(join(ledger, "runs.json"), "utf8")).runs).toEqual([run("fold1/seed0/clean", "trained", sha, 853)]);
+    expect(readLedgerEvals(ledger).map((e) => [e.seed, e.checkpoints["fold1/seed0/clean"]])).toEqual([[0, sha], [1, sha]]);
     // An evaluation reusing the ledger's rows takes the new file for the model the ledger names.
     expect(sameModelAs(ledger, out, "fold1/seed0/clean", "e".repeat(64), sha)).toBe(true);
     expect(sameModelAs(ledger, out, "fold1/seed0/clean", "d".repeat(64), sha)).toBe(false);
