@@ -90,6 +90,70 @@ describe("wasm conv2d gradients (Conv2DBackpropFilter was missing, -Input slow)"
   });
 });
 
+describe("wasm Conv2DBackpropFilter without a patch matrix", () => {
+  afterEach(() => {
+    patchLimits.chunkFloats = 1 << 23;
+  });
+  // P^T is written straight into the matmul kernel's packed layout; the product must be the
+  // bits of matMul(P, dy, transposeA) with P built plainly, summed over chunks in order.
+  const cases = [
+    { name: "the ResNet stem's 5x5 stride 2 on 3 channels (value by value)", x: [2, 12, 10, 3], f: [5, 5, 3, 16], stride: 2, pad: "same" as const },
+    { name: "3x3 on 16 channels (4 at a time)", x: [3, 8, 8, 16], f: [3, 3, 16, 16], stride: 1, pad: "same" as const },
+    { name: "3x3 stride 2 valid on 8 channels to 6 (rows of P^T past R are 0)", x: [2, 9, 7, 8], f: [3, 3, 8, 6], stride: 2, pad: "valid" as const },
+    { name: "2x1 on 5 channels, a last block of 2 rows", x: [2, 5, 4, 5], f: [2, 1, 5, 3], stride: 1, pad: "same" as const },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`gives the bits of matMul(Pᵀ, dy): ${c.name}`, async () => {
+      await useBackend("wasm");
+      const x = tf.tensor4d(uniform(60 + i, c.x.reduce((p, d) => p * d, 1)), c.x as [number, number, number, number]);
+      const filterShape = c.f as [number, number, number, number];
+      const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, c.stride, 1, c.pad);
+      const dy = tf.tensor4d(uniform(70 + i, info.batchSize * info.outHeight * info.outWidth * info.outChannels),
+        [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+      const rows = info.outHeight * info.outWidth;
+      const R = filterShape[0] * filterShape[1] * filterShape[2];
+      const patches = patchRows(await x.data() as Float32Array, info);
+      const dy2 = tf.reshape(dy, [-1, info.outChannels]);
+      for (const chunkFloats of [1 << 23, 1]) {
+        patchLimits.chunkFloats = chunkFloats;
+        const perChunk = chunkFloats === 1 ? 1 : info.batchSize;
+        let expected: tf.Tensor | undefined;
+        for (let b0 = 0; b0 < info.batchSize; b0 += perChunk) {
+          const n = Math.min(perChunk, info.batchSize - b0) * rows;
+          const p = tf.tensor2d(patches.subarray(b0 * rows * R, (b0 * rows + n) * R), [n, R]);
+          const part = tf.matMul(p, tf.slice(dy2, [b0 * rows, 0], [n, -1]), true, false);
+          expected = expected ? tf.add(expected, part) : part;
+        }
+        const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy },
+          { strides: [c.stride, c.stride], pad: c.pad, dataFormat: "NHWC", filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        expect(dw.shape).toEqual(filterShape);
+        const got = await dw.data();
+        expect(got).toEqual(await expected!.data());
+        expect(got.some((v) => v !== 0)).toBe(true);
+      }
+    });
+  }
+});
+
+/** The patch matrix [B*OH*OW, KH*KW*CI] of x (zeros in the padding), built the plain way. */
+function patchRows(x: Float32Array, g: tf.backend_util.Conv2DInfo): Float32Array {
+  const [H, W, C] = [g.inHeight, g.inWidth, g.inChannels];
+  const R = g.filterHeight * g.filterWidth * C;
+  const out = new Float32Array(g.batchSize * g.outHeight * g.outWidth * R);
+  let row = 0;
+  for (let b = 0; b < g.batchSize; b++)
+    for (let oh = 0; oh < g.outHeight; oh++)
+      for (let ow = 0; ow < g.outWidth; ow++, row++)
+        for (let kh = 0; kh < g.filterHeight; kh++)
+          for (let kw = 0; kw < g.filterWidth; kw++) {
+            const y = oh * g.strideHeight + kh - g.padInfo.top;
+            const xx = ow * g.strideWidth + kw - g.padInfo.left;
+            if (y < 0 || y >= H || xx < 0 || xx >= W) continue;
+            for (let ci = 0; ci < C; ci++) out[row * R + (kh * g.filterWidth + kw) * C + ci] = x[((b * H + y) * W + xx) * C + ci];
+          }
+  return out;
+}
+
 describe("wasm depthwise conv2d gradients (both kernels were missing)", () => {
   it("match a float64 reference, channel multiplier 2, stride 2, same padding", async () => {
     await useBackend("wasm");

@@ -50,6 +50,18 @@ for (const [i, [batch, m, k, n, tb]] of ([
   Object.assign(results, { [`by${i}`]: bits(y), [`bda${i}`]: bits(da), [`bdb${i}`]: bits(db) });
   tf.dispose([y, da, db]);
 }
+// A convolution's filter gradient (P^T written straight into the packed layout of A, whose
+// 4-row blocks are then split across the threads): the ResNet stem's 5x5 stride 2 on 3 channels.
+{
+  const dw = tf.tidy(() => {
+    const x = tf.tensor4d(uniform(80, 8 * 32 * 32 * 3), [8, 32, 32, 3]);
+    const w = tf.tensor4d(uniform(81, 8 * 16 * 16 * 16), [8, 16, 16, 16]);
+    const f = tf.tensor4d(uniform(82, 5 * 5 * 3 * 16), [5, 5, 3, 16]);
+    return tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, z as tf.Tensor4D, 2, "same"), w)))(f);
+  });
+  results.convDw = bits(dw);
+  dw.dispose();
+}
 // Largest deviation of a product from float64, whichever kernel build ran.
 const [m, k, n] = [67, 300, 45];
 const a = uniform(70, m * k);

@@ -36,7 +36,7 @@ describe("threaded wasm backend", () => {
     const two = runChild("2");
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);
-    expect(Object.keys(two.results).length).toBe(21);
+    expect(Object.keys(two.results).length).toBe(22);
     for (const key of Object.keys(one.results)) expect([key, two.results[key]]).toEqual([key, one.results[key]]);
     // Node 20's V8 runs relaxed SIMD once lib/tf/node.ts has set its flag.
     expect([one.fma, two.fma]).toEqual([true, true]);

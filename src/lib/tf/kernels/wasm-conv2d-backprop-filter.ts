@@ -1,10 +1,14 @@
 // Conv2DBackpropFilter for wasm, which has no such kernel (so conv2d had no filter gradient).
 // With the patch matrix P [N, KH*KW*CI] of x (see ./wasm-im2col.ts) and dy [N, CO],
-// dW = P^T dy: one matmul per chunk of images, reading P transposed in place.
+// dW = P^T dy: one matmul per chunk of images. P is never built: ../wasm/patches.wat writes
+// P^T straight into the matmul kernel's packed layout (the bytes its packA would write from
+// P^T), which then runs as for any product, so the result is the same bits as P^T dy.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { shape4, type KernelArgs } from "./kernel-access.js";
-import { convGeometry, fillPatches, imagesPerChunk, wasmKernel } from "./wasm-im2col.js";
+import { heapOffset, shape4, wasmHeap, type KernelArgs } from "./kernel-access.js";
+import { convGeometry, imagesPerChunk, wasmKernel } from "./wasm-im2col.js";
+import { gemmFor, packedABytes } from "../wasm/gemm.js";
+import { patchesFor } from "../wasm/patches.js";
 
 const TRANSPOSE_A = { transposeA: true, transposeB: false };
 
@@ -36,17 +40,23 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
     const x2 = wasmKernel(wasm, tf.Reshape, { x }, { shape: [rows, ci] });
     dw = wasmKernel(wasm, tf.BatchMatMul, { a: x2, b: dy2 }, TRANSPOSE_A, [x2]);
   } else {
+    const heap = wasmHeap(wasm);
+    const [gemm, patches] = [gemmFor(heap), patchesFor(heap)];
     const step = imagesPerChunk(g);
     let acc: tf.TensorInfo | undefined;
     for (let b0 = 0; b0 < g.batch; b0 += step) {
       const b1 = Math.min(g.batch, b0 + step);
       const n = (b1 - b0) * perImage;
-      const patches = wasm.makeOutput([n, rowLength], "float32");
-      fillPatches(wasm.typedArrayFromHeap(patches) as Float32Array, wasm.typedArrayFromHeap(x) as Float32Array, g, b0, b1);
-      const whole = b0 === 0 && b1 === g.batch;
-      const dyPart = whole ? dy2 : wasmKernel(wasm, tf.Slice, { x: dy2 }, { begin: [b0 * perImage, 0], size: [n, co] });
-      const part = wasmKernel(wasm, tf.BatchMatMul, { a: patches, b: dyPart }, TRANSPOSE_A,
-        whole ? [patches] : [patches, dyPart]);
+      const part = wasm.makeOutput([rowLength, co], "float32");
+      const ap = gemm.alloc(packedABytes({ m: rowLength, k: n }));
+      try {
+        const imageBytes = g.inHeight * g.inWidth * ci * 4;
+        patches.patchesT(heapOffset(wasm, x) + b0 * imageBytes, b1 - b0, g.inHeight, g.inWidth, ci, g.outHeight, g.outWidth,
+          kh, kw, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, ap);
+        gemm.runPackedA(ap, { b: heapOffset(wasm, dy2) + b0 * perImage * co * 4, sbk: co, sbn: 1, c: heapOffset(wasm, part), m: rowLength, n: co, k: n });
+      } finally {
+        heap._free(ap);
+      }
       acc = acc ? wasmKernel(wasm, tf.Add, { a: acc, b: part }, {}, [acc, part]) : part;
     }
     dw = acc!;

@@ -1,7 +1,8 @@
 // Patch matrices (im2col) for the wasm convolution gradients. Row n = (b, oh, ow) of the
 // convolution output, column (kh, kw, ci) of the filter, so a convolution is
 // patches [N, KH*KW*CI] @ filter [KH*KW*CI, CO]. Its gradients are then plain matmuls that
-// run on wasm's matmul; only copies run in JavaScript.
+// run on wasm's matmul: the filter gradient's P^T is written by ../wasm/patches.wat straight
+// into the matmul's packed layout; the input gradient's col2im (addPatches) runs here.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { runBackendKernel } from "./kernel-access.js";
@@ -54,46 +55,6 @@ export const patchLimits = { chunkFloats: 1 << 23 };
 export function imagesPerChunk(g: ConvGeometry): number {
   const perImage = g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels;
   return Math.max(1, Math.min(g.batch, Math.floor(patchLimits.chunkFloats / perImage)));
-}
-
-/**
- * Writes the patches of images [b0, b1) as rows of `patches` [n, KH*KW*CI] (zeros where the
- * window lies in padding): each filter tap copies CI contiguous values, so reads and writes
- * both stream. (The matmul reads this matrix transposed in place where it needs P^T.)
- */
-export function fillPatches(patches: Float32Array, x: Float32Array, g: ConvGeometry, b0: number, b1: number): void {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
-  const run = KW * C;
-  let dst = 0;
-  for (let b = b0; b < b1; b++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const x0 = ow * g.strideWidth - g.padLeft;
-        const inside = x0 >= 0 && x0 + KW <= W;
-        for (let kh = 0; kh < KH; kh++, dst += run) {
-          const y = oh * g.strideHeight + kh - g.padTop;
-          if (y < 0 || y >= H) {
-            patches.fill(0, dst, dst + run);
-          } else if (inside) {
-            // The row's KW taps are KW*C contiguous values of x: one copy.
-            const src = ((b * H + y) * W + x0) * C;
-            for (let i = 0; i < run; i++) patches[dst + i] = x[src + i];
-          } else {
-            for (let kw = 0; kw < KW; kw++) {
-              const xx = x0 + kw;
-              const d = dst + kw * C;
-              if (xx < 0 || xx >= W) {
-                patches.fill(0, d, d + C);
-              } else {
-                const src = ((b * H + y) * W + xx) * C;
-                for (let c = 0; c < C; c++) patches[d + c] = x[src + c];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
 }
 
 /**

@@ -78,37 +78,58 @@ export class WasmGemm {
     else if (live.length > 1) this.runBatch(live);
   }
 
+  /**
+   * C = A·B for an A already in packA's layout at `ap` (4-row blocks, rows past M zero),
+   * e.g. written there by ./patches.ts; B is packed here. The same split and kernel as a
+   * product whose A is packed from memory, so the same bits.
+   */
+  runPackedA(ap: number, c: Omit<GemmCall, "a" | "sam" | "sak">): void {
+    if (c.m === 0 || c.n === 0) return;
+    const bp = this.alloc(packedBBytes(c));
+    try {
+      this.kernel.pack(c.b, c.sbk, c.sbn, c.k, c.n, bp);
+      this.multiplyPacked(ap, bp, c);
+    } finally {
+      this.heap._free(bp);
+    }
+  }
+
   private runOne(c: GemmCall): void {
     const bp = this.alloc(packedBBytes(c));
     const ap = this.alloc(packsA(c) ? packedABytes(c) : 16, bp);
     try {
       this.kernel.pack(c.b, c.sbk, c.sbn, c.k, c.n, bp);
-      const panels = Math.ceil(c.n / 8);
       if (!packsA(c)) {
-        this.kernel.gemm(c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
+        this.kernel.gemm(c.a, c.sam, c.sak, bp, c.c, c.n, c.m, c.n, c.k, 0, Math.ceil(c.n / 8));
         return;
       }
       this.kernel.packA(c.a, c.sam, c.sak, c.m, c.k, ap);
-      // Below ~2 MFLOP the hand-off to other threads costs more than it saves.
-      const blocks = Math.ceil(c.m / 4);
-      const threads = this.pool && 2 * c.m * c.n * c.k >= 2e6 ? Math.min(this.pool.threads, blocks) : 1;
-      if (threads === 1) {
-        this.kernel.gemmPacked(ap, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
-        return;
-      }
-      // Split by rows (whole 4-row blocks): each thread streams only its part of A.
-      const perBlocks = Math.ceil(blocks / threads);
-      const shares: number[][] = [];
-      for (let q = 0; q < blocks; q += perBlocks) {
-        const r0 = q * 4;
-        const rows = Math.min(c.m, (q + perBlocks) * 4) - r0;
-        shares.push([ap + q * 16 * c.k, bp, c.c + r0 * c.n * 4, c.n, rows, c.n, c.k, 0, panels]);
-      }
-      this.pool!.run("gemmPacked", shares);
+      this.multiplyPacked(ap, bp, c);
     } finally {
       this.heap._free(bp);
       this.heap._free(ap);
     }
+  }
+
+  /** C from packed A and packed B, split by 4-row blocks of A across the pool's threads. */
+  private multiplyPacked(ap: number, bp: number, c: Omit<GemmCall, "a" | "sam" | "sak">): void {
+    const panels = Math.ceil(c.n / 8);
+    // Below ~2 MFLOP the hand-off to other threads costs more than it saves.
+    const blocks = Math.ceil(c.m / 4);
+    const threads = this.pool && 2 * c.m * c.n * c.k >= 2e6 ? Math.min(this.pool.threads, blocks) : 1;
+    if (threads === 1) {
+      this.kernel.gemmPacked(ap, bp, c.c, c.n, c.m, c.n, c.k, 0, panels);
+      return;
+    }
+    // Split by rows (whole 4-row blocks): each thread streams only its part of A.
+    const perBlocks = Math.ceil(blocks / threads);
+    const shares: number[][] = [];
+    for (let q = 0; q < blocks; q += perBlocks) {
+      const r0 = q * 4;
+      const rows = Math.min(c.m, (q + perBlocks) * 4) - r0;
+      shares.push([ap + q * 16 * c.k, bp, c.c + r0 * c.n * 4, c.n, rows, c.n, c.k, 0, panels]);
+    }
+    this.pool!.run("gemmPacked", shares);
   }
 
   private runBatch(calls: GemmCall[]): void {
@@ -140,7 +161,7 @@ export class WasmGemm {
   }
 
   /** Heap bytes, freeing `held` if the allocation fails. */
-  private alloc(bytes: number, held?: number): number {
+  alloc(bytes: number, held?: number): number {
     const p = this.heap._malloc(Math.max(16, bytes));
     if (p === 0) {
       if (held !== undefined) this.heap._free(held);
@@ -151,8 +172,8 @@ export class WasmGemm {
 }
 
 /** Bytes of a packed A (4-row blocks) and of a packed B (8-column panels). */
-const packedABytes = (c: GemmCall) => Math.ceil(c.m / 4) * 16 * c.k;
-const packedBBytes = (c: GemmCall) => Math.ceil(c.n / 8) * 32 * c.k;
+export const packedABytes = (c: Pick<GemmCall, "m" | "k">) => Math.ceil(c.m / 4) * 16 * c.k;
+const packedBBytes = (c: Pick<GemmCall, "n" | "k">) => Math.ceil(c.n / 8) * 32 * c.k;
 
 /**
  * Whether a product reads A through a packed copy (4 rows interleaved, one vector load per
