@@ -97,10 +97,13 @@ describe("wasm Conv2DBackpropFilter without a patch matrix", () => {
   // P^T is written straight into the matmul kernel's packed layout; the product must be the
   // bits of matMul(P, dy, transposeA) with P built plainly, summed over chunks in order.
   const cases = [
-    { name: "the ResNet stem's 5x5 stride 2 on 3 channels (value by value)", x: [2, 12, 10, 3], f: [5, 5, 3, 16], stride: 2, pad: "same" as const },
-    { name: "3x3 on 16 channels (4 at a time)", x: [3, 8, 8, 16], f: [3, 3, 16, 16], stride: 1, pad: "same" as const },
-    { name: "3x3 stride 2 valid on 8 channels to 6 (rows of P^T past R are 0)", x: [2, 9, 7, 8], f: [3, 3, 8, 6], stride: 2, pad: "valid" as const },
-    { name: "2x1 on 5 channels, a last block of 2 rows", x: [2, 5, 4, 5], f: [2, 1, 5, 3], stride: 1, pad: "same" as const },
+    // Output widths that are multiples of 4 take the four-positions-at-a-time path, others one at a time.
+    { name: "the ResNet stem's 5x5 stride 2 on 3 channels (value by value, 4 positions at a time)", x: [2, 16, 16, 3], f: [5, 5, 3, 16], stride: 2, pad: "same" as const },
+    { name: "5x5 stride 2 on 3 channels, output width 5 (one position at a time)", x: [2, 12, 10, 3], f: [5, 5, 3, 16], stride: 2, pad: "same" as const },
+    { name: "3x3 on 16 channels (4 channels and 4 positions at a time)", x: [3, 8, 8, 16], f: [3, 3, 16, 16], stride: 1, pad: "same" as const },
+    { name: "3x3 stride 2 valid on 8 channels to 6, output width 3", x: [2, 9, 7, 8], f: [3, 3, 8, 6], stride: 2, pad: "valid" as const },
+    { name: "2x1 on 5 channels, a last block of 2 rows, output width 4", x: [2, 5, 4, 5], f: [2, 1, 5, 3], stride: 1, pad: "same" as const },
+    { name: "3x3 stride 2 on 4 channels, padding on both sides of a group", x: [1, 8, 7, 4], f: [3, 3, 4, 5], stride: 2, pad: [[0, 0], [1, 2], [1, 2], [0, 0]] as tf.backend_util.ExplicitPadding },
   ];
   for (const [i, c] of cases.entries()) {
     it(`gives the bits of matMul(Pᵀ, dy): ${c.name}`, async () => {
