@@ -138,6 +138,28 @@ describe("wasm Conv2DBackpropFilter without a patch matrix", () => {
   }
 });
 
+describe("wasm Conv2DBackpropInput at stride 1", () => {
+  it("gives the bits of conv2d(dy, the filter reversed in space with its channel axes swapped)", async () => {
+    await useBackend("wasm");
+    for (const [i, [shape, f]] of ([[[2, 4, 4, 8], [3, 3, 6, 8]], [[1, 5, 7, 3], [2, 3, 5, 3]]] as [number[], number[]][]).entries()) {
+      const filterShape = [...f] as [number, number, number, number];
+      const inputShape = [shape[0], shape[1], shape[2], f[2]] as [number, number, number, number];
+      const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, 1, 1, "same");
+      const dy = tf.tensor4d(uniform(110 + i, shape.reduce((p, d) => p * d, 1)), [...shape] as [number, number, number, number]);
+      const w = tf.tensor4d(uniform(120 + i, filterShape.reduce((p, d) => p * d, 1)), filterShape);
+      const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w },
+        { strides: [1, 1], pad: "same", dataFormat: "NHWC", inputShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const [top, left] = [f[0] - 1 - info.padInfo.top, f[1] - 1 - info.padInfo.left];
+      const [bottom, right] = [info.inHeight - info.outHeight + info.padInfo.top, info.inWidth - info.outWidth + info.padInfo.left];
+      const swapped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+      const expected = tf.conv2d(dy, swapped, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+      expect(dx.shape).toEqual(inputShape);
+      expect(await dx.data()).toEqual(await expected.data());
+      tf.dispose([dy, w, dx, swapped, expected]);
+    }
+  });
+});
+
 /** The patch matrix [B*OH*OW, KH*KW*CI] of x (zeros in the padding), built the plain way. */
 function patchRows(x: Float32Array, g: tf.backend_util.Conv2DInfo): Float32Array {
   const [H, W, C] = [g.inHeight, g.inWidth, g.inChannels];
