@@ -43,6 +43,7 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
     const heap = wasmHeap(wasm);
     const [gemm, patches] = [gemmFor(heap), patchesFor(heap)];
     const step = imagesPerChunk(g);
+    const imageBytes = g.inHeight * g.inWidth * ci * 4;
     let acc: tf.TensorInfo | undefined;
     for (let b0 = 0; b0 < g.batch; b0 += step) {
       const b1 = Math.min(g.batch, b0 + step);
@@ -50,7 +51,6 @@ export function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs)
       const part = wasm.makeOutput([rowLength, co], "float32");
       const ap = gemm.alloc(packedABytes({ m: rowLength, k: n }));
       try {
-        const imageBytes = g.inHeight * g.inWidth * ci * 4;
         patches.patchesT(heapOffset(wasm, x) + b0 * imageBytes, b1 - b0, g.inHeight, g.inWidth, ci, g.outHeight, g.outWidth,
           kh, kw, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, ap);
         gemm.runPackedA(ap, { b: heapOffset(wasm, dy2) + b0 * perImage * co * 4, sbk: co, sbn: 1, c: heapOffset(wasm, part), m: rowLength, n: co, k: n });

@@ -27,6 +27,9 @@ export type GemmKernel = "gemmPacked" | "gemmBatch";
 /** Fields of a GemmCall in the order of a gemmBatch record. */
 const RECORD: (keyof GemmCall)[] = ["a", "sam", "sak", "b", "sbk", "sbn", "c", "m", "n", "k"];
 
+/** A product whose A is already packed (runPackedA): everything but A's place and strides. */
+export type PackedACall = Omit<GemmCall, "a" | "sam" | "sak">;
+
 /** One product: byte offsets into the heap and element strides. */
 export interface GemmCall {
   a: number;
@@ -83,7 +86,7 @@ export class WasmGemm {
    * e.g. written there by ./patches.ts; B is packed here. The same split and kernel as a
    * product whose A is packed from memory, so the same bits.
    */
-  runPackedA(ap: number, c: Omit<GemmCall, "a" | "sam" | "sak">): void {
+  runPackedA(ap: number, c: PackedACall): void {
     if (c.m === 0 || c.n === 0) return;
     const bp = this.alloc(packedBBytes(c));
     try {
@@ -112,7 +115,7 @@ export class WasmGemm {
   }
 
   /** C from packed A and packed B, split by 4-row blocks of A across the pool's threads. */
-  private multiplyPacked(ap: number, bp: number, c: Omit<GemmCall, "a" | "sam" | "sak">): void {
+  private multiplyPacked(ap: number, bp: number, c: PackedACall): void {
     const panels = Math.ceil(c.n / 8);
     // Below ~2 MFLOP the hand-off to other threads costs more than it saves.
     const blocks = Math.ceil(c.m / 4);
